@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// C libraries come from Debian's -dev packages through pkg-config; each shim target holds only a
+// module map and a header of `static inline` accessors for the macros Swift cannot import.
+let package = Package(
+    name: "txf",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "txf", targets: ["txf"]),
+        .executable(name: "txf-train", targets: ["txf-train"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        .target(name: "TxfCore", dependencies: ["COpenBLAS"]),
+        .target(name: "TxfHDF5", dependencies: ["CHDF5"]),
+        .target(name: "TxfDist", dependencies: ["CMPI", "TxfCore"]),
+        .target(name: "TxfText"),
+        .target(name: "TxfData", dependencies: ["TxfCore", "TxfHDF5", "TxfText"]),
+        .target(name: "TxfModel", dependencies: ["TxfCore"]),
+        .target(name: "TxfTrain", dependencies: ["TxfCore", "TxfHDF5", "TxfData", "TxfDist", "TxfModel"]),
+
+        .executableTarget(name: "txf", dependencies: [
+            "TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfTrain",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "txf-train", dependencies: [
+            "TxfCore", "TxfDist", "TxfTrain",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Multi-rank scenarios the tests launch under mpirun (communicator sums, agreement, aborts).
+        .executableTarget(name: "txf-mpi-selftest", dependencies: ["TxfCore", "TxfDist"]),
+
+        .testTarget(name: "TxfCoreTests", dependencies: ["TxfCore"]),
+        .testTarget(name: "TxfTextTests", dependencies: ["TxfText"]),
+        .testTarget(name: "TxfDataTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData"]),
+        .testTarget(name: "TxfModelTests", dependencies: ["TxfCore", "TxfModel"]),
+        .testTarget(name: "TxfTrainTests", dependencies: ["TxfCore", "TxfHDF5", "TxfData", "TxfDist", "TxfModel", "TxfTrain"]),
+        .testTarget(name: "TxfDistTests", dependencies: ["TxfCore", "TxfDist"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,4 @@
+#ifndef TXF_COPENBLAS_SHIM_H
+#define TXF_COPENBLAS_SHIM_H
+#include <cblas.h>
+#endif

@@ -1,0 +1,1 @@
+// TxfData: placeholder until its first file lands.

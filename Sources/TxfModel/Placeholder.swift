@@ -1,0 +1,1 @@
+// TxfModel: placeholder until its first file lands.

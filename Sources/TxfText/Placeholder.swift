@@ -1,0 +1,1 @@
+// TxfText: the BERT tokenizer (placeholder until its first file lands).

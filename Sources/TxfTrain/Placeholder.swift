@@ -1,0 +1,1 @@
+// TxfTrain: placeholder until its first file lands.

@@ -1,0 +1,1 @@
+print("txf-mpi-selftest: no scenarios yet")
