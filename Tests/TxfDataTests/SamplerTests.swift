@@ -1,0 +1,96 @@
+import Testing
+import TxfData
+
+@Suite struct SamplerTests {
+    let lengths = (0..<1000).map { ($0 * 7919) % 61 + 3 }
+
+    @Test func layoutRejectsIndivisibleGlobalBatch() {
+        #expect(throws: (any Error).self) { try BatchLayout(globalBatch: 30, worldSize: 4, microBatch: 4) }
+        #expect(throws: (any Error).self) { try BatchLayout(globalBatch: 0, worldSize: 1, microBatch: 1) }
+        #expect((try? BatchLayout(globalBatch: 32, worldSize: 4, microBatch: 2))?.accumulation == 4)
+    }
+
+    @Test func slotsTileTheGlobalBatchExactlyOnce() throws {
+        let layout = try BatchLayout(globalBatch: 24, worldSize: 3, microBatch: 2)
+        var seen = [Int]()
+        for micro in 0..<layout.accumulation {
+            for rank in 0..<layout.worldSize { seen += layout.positions(rank: rank, microStep: micro) }
+        }
+        #expect(seen.sorted() == Array(0..<24))
+    }
+
+    @Test(arguments: [false, true])
+    func epochUsesEachRowAtMostOnceAndDropsOnlyTheTail(group: Bool) {
+        let plan = EpochPlan(rowCount: 1000, seed: 7, epoch: 3, globalBatch: 32,
+                             lengths: group ? lengths : nil, groupByLength: group)
+        #expect(plan.steps == 1000 / 32)
+        #expect(plan.order.count == 31 * 32)
+        #expect(Set(plan.order).count == plan.order.count)
+        #expect(plan.order.allSatisfy { (0..<1000).contains($0) })
+    }
+
+    @Test(arguments: [false, true])
+    func ranksTogetherCoverTheEpochWithoutDuplicates(group: Bool) throws {
+        let plan = EpochPlan(rowCount: 1000, seed: 11, epoch: 0, globalBatch: 32, lengths: lengths, groupByLength: group)
+        for world in [1, 2, 4] {
+            let layout = try BatchLayout(globalBatch: 32, worldSize: world, microBatch: 4)
+            var union = [Int]()
+            for step in 0..<plan.steps {
+                var batch = [Int]()
+                for rank in 0..<world {
+                    for micro in 0..<layout.accumulation {
+                        batch += plan.rows(step: step, rank: rank, microStep: micro, layout: layout).rows
+                    }
+                }
+                // The rows of each global batch do not depend on the world size.
+                #expect(batch.sorted() == plan.rows(step: step).sorted())
+                union += batch
+            }
+            #expect(union.sorted() == plan.order.sorted())
+            #expect(Set(union).count == union.count)
+        }
+    }
+
+    @Test func samePositionSameRowWhateverTheSplit() throws {
+        let plan = EpochPlan(rowCount: 500, seed: 5, epoch: 1, globalBatch: 16, lengths: lengths.prefix(500).map { $0 })
+        for (world, micro) in [(1, 16), (2, 4), (4, 1), (4, 4)] {
+            let layout = try BatchLayout(globalBatch: 16, worldSize: world, microBatch: micro)
+            for step in 0..<plan.steps {
+                for rank in 0..<world {
+                    for a in 0..<layout.accumulation {
+                        let slice = plan.rows(step: step, rank: rank, microStep: a, layout: layout)
+                        for (row, position) in zip(slice.rows, slice.positions) {
+                            #expect(plan.rows(step: step)[plan.rows(step: step).startIndex + position] == row)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func epochsAndSeedsGiveDifferentOrdersAndTheSameSeedTheSame() {
+        let a = EpochPlan(rowCount: 300, seed: 1, epoch: 0, globalBatch: 10)
+        #expect(a.order == EpochPlan(rowCount: 300, seed: 1, epoch: 0, globalBatch: 10).order)
+        #expect(a.order != EpochPlan(rowCount: 300, seed: 1, epoch: 1, globalBatch: 10).order)
+        #expect(a.order != EpochPlan(rowCount: 300, seed: 2, epoch: 0, globalBatch: 10).order)
+    }
+
+    @Test func groupingPutsSimilarLengthsTogether() {
+        let plain = EpochPlan(rowCount: 1000, seed: 3, epoch: 0, globalBatch: 8, lengths: lengths)
+        let grouped = EpochPlan(rowCount: 1000, seed: 3, epoch: 0, globalBatch: 8, lengths: lengths, groupByLength: true)
+        func paddedTokens(_ plan: EpochPlan) -> Int {
+            (0..<plan.steps).reduce(0) { sum, step in sum + 8 * plan.rows(step: step).map { lengths[$0] }.max()! }
+        }
+        // Grouping must cut padding substantially on a spread of lengths 3...63.
+        #expect(Double(paddedTokens(grouped)) < 0.8 * Double(paddedTokens(plain)))
+        // Inside a batch, longest first.
+        let batch = grouped.rows(step: 0).map { lengths[$0] }
+        #expect(batch == batch.sorted(by: >))
+    }
+
+    @Test func cursorSplitsTheGlobalStep() {
+        #expect(DataCursor(step: 0, stepsPerEpoch: 10) == DataCursor(step: 0, stepsPerEpoch: 10))
+        let c = DataCursor(step: 23, stepsPerEpoch: 10)
+        #expect(c.epoch == 2 && c.stepInEpoch == 3)
+    }
+}
