@@ -1,1 +1,60 @@
-print("txf-mpi-selftest: no scenarios yet")
+import Foundation
+import TxfCore
+import TxfDist
+
+// Multi-rank scenarios for Tests/TxfDistTests, run as `mpirun -n N txf-mpi-selftest <scenario>`.
+// Each rank checks its own results and prints `<scenario> rank R: ...` lines that the tests
+// compare with hand-computed formulas; any failure ends the job through runOrAbort.
+
+let usage = """
+    usage: txf-mpi-selftest <scenario> [argument]
+      all                 sums, nonblocking, broadcast, agree and local-ranks in one job
+      sums                blocking all-reduce of Float, Double and Int64 buffers
+      nonblocking         two all-reduces in flight at once, then wait
+      broadcast           bytes, a string and a JSON value from the last rank
+      agree               agreement on equal values succeeds
+      local-ranks         prints ranks on this node
+      agree-mismatch      the last rank differs: every rank catches, then fails together
+      abort-on-rank R     rank R aborts while the others wait in a barrier
+      throw-on-rank R     rank R throws inside runOrAbort while the others wait
+      bench [MB]          all-reduce timings for a buffer of MB megabytes (default 32)
+    """
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let scenario = arguments.first else {
+    FileHandle.standardError.write(Data((usage + "\n").utf8))
+    exit(2)
+}
+let argument = arguments.dropFirst().first
+let comm = MPICommunicator.world
+let scenarios = Scenarios(comm: comm)
+
+comm.runOrAbort {
+    switch scenario {
+    case "all":
+        try scenarios.sums()
+        try scenarios.nonblocking()
+        try scenarios.broadcast()
+        try scenarios.agree()
+        scenarios.localRanks()
+    case "sums": try scenarios.sums()
+    case "nonblocking": try scenarios.nonblocking()
+    case "broadcast": try scenarios.broadcast()
+    case "agree": try scenarios.agree()
+    case "local-ranks": scenarios.localRanks()
+    case "agree-mismatch": try scenarios.agreeMismatch()
+    case "abort-on-rank": try scenarios.abortOnRank(rankArgument(argument))
+    case "throw-on-rank": try scenarios.throwOnRank(rankArgument(argument))
+    case "bench": scenarios.bench(megabytes: argument.flatMap { Int($0) } ?? 32)
+    default: throw TxfError("unknown scenario '\(scenario)'\n\(usage)")
+    }
+    comm.barrier()
+    print("done rank \(comm.rank)")
+}
+
+func rankArgument(_ text: String?) throws -> Int {
+    guard let text, let rank = Int(text), (0..<comm.worldSize).contains(rank) else {
+        throw TxfError("expected a rank in 0..<\(comm.worldSize) after the scenario, got \(text ?? "nothing")")
+    }
+    return rank
+}

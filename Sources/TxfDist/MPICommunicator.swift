@@ -1,0 +1,178 @@
+import CMPI
+import Foundation
+
+/// The communicator over MPI_COMM_WORLD: one rank per process under `mpirun`, or a singleton
+/// (rank 0 of 1) when the program is started without it.
+///
+/// MPI is initialised on first use of `world` and finalized at exit. Every MPI call is checked;
+/// a failure prints `txf: rank R: MPI_<call> failed: <reason>` and aborts the job, so a broken
+/// collective never hangs the other ranks.
+public final class MPICommunicator: Communicator, FailsTogether, @unchecked Sendable {
+    /// The process's only instance; creating it is collective (every rank must touch it).
+    public static let world = MPICommunicator()
+
+    public let rank: Int
+    public let worldSize: Int
+    public let localRankCount: Int
+
+    /// Largest Float count per MPI call in `allReduceSum` / `startAllReduceSum`.
+    ///
+    /// One 90 MB all-reduce runs slower per byte than 1–10 MB pieces (INTEROP.md), so large
+    /// buffers go as several calls. Set it before training starts, identically on every rank.
+    public var allReducePieceElements: Int = 1 << 20
+
+    /// Serialises `abort` so the message is printed once even if two threads fail together.
+    private let abortLock = NSLock()
+
+    private init() {
+        _ = MPIRuntime.providedThreadLevel
+        let comm = txf_mpi_comm_world()
+        var rank: Int32 = 0
+        var size: Int32 = 0
+        MPI_Comm_rank(comm, &rank)
+        MPI_Comm_size(comm, &size)
+        self.rank = Int(rank)
+        self.worldSize = Int(size)
+        // Ranks sharing memory with this one: a communicator split by node, measured once here
+        // (it is collective, and creating `world` is the one point every rank passes).
+        var local: MPI_Comm?
+        var localSize: Int32 = 1
+        if MPI_Comm_split_type(comm, txf_mpi_comm_type_shared(), rank, txf_mpi_info_null(), &local) == MPI_SUCCESS {
+            MPI_Comm_size(local, &localSize)
+            MPI_Comm_free(&local)
+        }
+        self.localRankCount = Int(localSize)
+    }
+
+    private var comm: MPI_Comm { txf_mpi_comm_world() }
+
+    /// Aborts the job with a message naming `call` when an MPI return code is not success.
+    @inline(__always)
+    func check(_ code: Int32, _ call: @autoclosure () -> String) {
+        if code != MPI_SUCCESS {
+            abort("\(call()) failed: \(MPIRuntime.errorString(code))")
+        }
+    }
+
+    // MARK: - All-reduce
+
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) {
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
+        var start = 0
+        while start < buffer.count {
+            let count = min(allReducePieceElements, buffer.count - start)
+            check(MPI_Allreduce(txf_mpi_in_place(), base + start, Int32(count),
+                                txf_mpi_float(), txf_mpi_sum(), comm),
+                  "MPI_Allreduce of \(count) floats")
+            start += count
+        }
+    }
+
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) -> AllReduceRequest {
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { return AllReduceRequest(pending: [], owner: self) }
+        var pending: [MPI_Request?] = []
+        var start = 0
+        while start < buffer.count {
+            let count = min(allReducePieceElements, buffer.count - start)
+            var request: MPI_Request?
+            check(MPI_Iallreduce(txf_mpi_in_place(), base + start, Int32(count),
+                                 txf_mpi_float(), txf_mpi_sum(), comm, &request),
+                  "MPI_Iallreduce of \(count) floats")
+            pending.append(request)
+            start += count
+        }
+        return AllReduceRequest(pending: pending, owner: self)
+    }
+
+    public func allReduceSum(_ values: inout [Double]) {
+        allReduce(&values, type: txf_mpi_double(), op: txf_mpi_sum(), name: "MPI_Allreduce (sum) of doubles")
+    }
+
+    public func allReduceSum(_ values: inout [Int64]) {
+        allReduce(&values, type: txf_mpi_int64(), op: txf_mpi_sum(), name: "MPI_Allreduce (sum) of int64")
+    }
+
+    public func allReduceMax(_ values: inout [Double]) {
+        allReduce(&values, type: txf_mpi_double(), op: txf_mpi_max(), name: "MPI_Allreduce (max) of doubles")
+    }
+
+    private func allReduce<T>(_ values: inout [T], type: MPI_Datatype?, op: MPI_Op?, name: String) {
+        if values.isEmpty { return }
+        let comm = self.comm
+        let code = values.withUnsafeMutableBufferPointer { buffer in
+            MPI_Allreduce(txf_mpi_in_place(), buffer.baseAddress, Int32(buffer.count), type, op, comm)
+        }
+        check(code, "\(name) [\(values.count)]")
+    }
+
+    // MARK: - Broadcast, gather, barrier
+
+    public func broadcast(_ bytes: inout [UInt8], root: Int) {
+        precondition((0..<worldSize).contains(root), "broadcast root \(root) outside 0..<\(worldSize)")
+        var length = [Int64(bytes.count)]
+        check(MPI_Bcast(&length, 1, txf_mpi_int64(), Int32(root), comm), "MPI_Bcast of a length")
+        if rank != root { bytes = [UInt8](repeating: 0, count: Int(length[0])) }
+        let comm = self.comm
+        let piece = 1 << 30
+        var start = 0
+        while start < bytes.count {
+            let count = min(piece, bytes.count - start)
+            let code = bytes.withUnsafeMutableBytes { raw in
+                MPI_Bcast(raw.baseAddress! + start, Int32(count), txf_mpi_byte(), Int32(root), comm)
+            }
+            check(code, "MPI_Bcast of \(count) bytes from rank \(root)")
+            start += count
+        }
+    }
+
+    public func allGather(_ bytes: [UInt8]) -> [[UInt8]] {
+        var lengths = [Int64](repeating: 0, count: worldSize)
+        var mine = Int64(bytes.count)
+        check(MPI_Allgather(&mine, 1, txf_mpi_int64(), &lengths, 1, txf_mpi_int64(), comm),
+              "MPI_Allgather of lengths")
+        let total = lengths.reduce(0, +)
+        if total > Int64(Int32.max) { abort("allGather of \(total) bytes exceeds MPI's 2 GiB count limit") }
+        var counts = lengths.map { Int32($0) }
+        var displacements = [Int32](repeating: 0, count: worldSize)
+        for index in 1..<max(worldSize, 1) { displacements[index] = displacements[index - 1] + counts[index - 1] }
+        // One spare byte keeps every pointer non-nil even when all ranks send nothing.
+        var gathered = [UInt8](repeating: 0, count: Int(total) + 1)
+        var send = bytes + [0]
+        check(MPI_Allgatherv(&send, Int32(bytes.count), txf_mpi_byte(),
+                             &gathered, &counts, &displacements, txf_mpi_byte(), comm),
+              "MPI_Allgatherv of \(bytes.count) bytes")
+        return (0..<worldSize).map { index in
+            let start = Int(displacements[index])
+            return Array(gathered[start ..< start + Int(counts[index])])
+        }
+    }
+
+    public func barrier() {
+        check(MPI_Barrier(comm), "MPI_Barrier")
+    }
+
+    // MARK: - Ending the job
+
+    public func abort(_ message: String) -> Never {
+        abortLock.lock()  // never unlocked: a second failing thread waits here until MPI_Abort ends us
+        MPIRuntime.skipFinalize = true
+        writeStandardError(worldSize > 1 ? "txf: rank \(rank): \(message)" : "txf: \(message)")
+        MPI_Abort(comm, 1)
+        exit(1)
+    }
+
+    /// Ends the job for a failure every rank saw: rank 0 prints it once and aborts; the others
+    /// wait for that abort to reach them (and abort themselves if it has not within 10 s).
+    func failTogether(_ message: String) -> Never {
+        MPIRuntime.skipFinalize = true
+        if rank == 0 {
+            abortLock.lock()
+            writeStandardError("txf: \(message)")
+            MPI_Abort(comm, 1)
+            exit(1)
+        }
+        fflush(nil)
+        for _ in 0..<100 { usleep(100_000) }
+        abort(message)
+    }
+}

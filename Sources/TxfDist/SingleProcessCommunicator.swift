@@ -1,0 +1,40 @@
+import Foundation
+
+/// A job of one rank without MPI: rank 0 of 1, every collective is the identity.
+///
+/// For tests and for single-process tools that run library code written against
+/// `Communicator`. `abort` prints `txf: message` to stderr and exits with status 1.
+public final class SingleProcessCommunicator: Communicator, FailsTogether, @unchecked Sendable {
+    public let rank = 0
+    public let worldSize = 1
+    public let localRankCount = 1
+
+    public init() {}
+
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) {}
+
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) -> AllReduceRequest {
+        AllReduceRequest()
+    }
+
+    public func allReduceSum(_ values: inout [Double]) {}
+
+    public func allReduceSum(_ values: inout [Int64]) {}
+
+    public func allReduceMax(_ values: inout [Double]) {}
+
+    public func broadcast(_ bytes: inout [UInt8], root: Int) {
+        precondition(root == 0, "broadcast root \(root) outside 0..<1")
+    }
+
+    public func allGather(_ bytes: [UInt8]) -> [[UInt8]] { [bytes] }
+
+    public func barrier() {}
+
+    public func abort(_ message: String) -> Never {
+        writeStandardError("txf: \(message)")
+        exit(1)
+    }
+
+    func failTogether(_ message: String) -> Never { abort(message) }
+}

@@ -1,1 +1,0 @@
-// TxfText: the BERT tokenizer (placeholder until its first file lands).
