@@ -1,0 +1,103 @@
+import Foundation
+import TxfCore
+
+/// `metrics.jsonl`: one JSON object per event, appended and flushed line by line (rank 0).
+///
+///     {"event":"train","step":10,"epoch":0.05,"loss":0.69,"lr":0.0001,"grad_norm":1.2,
+///      "tokens_per_s":5400,"samples_per_s":180,"elapsed_s":3.1}
+///     {"event":"eval","step":100,"loss":0.41,"accuracy":0.81,"count":872}
+///     {"event":"checkpoint","step":100,"path":"runs/x/step-100.h5"}
+///
+/// Numbers are written in the shortest form that reads back to the same value, so losses
+/// compare bitwise across runs. A non-finite number is written as null.
+public final class MetricsLog {
+    public let path: String
+    private let file: UnsafeMutablePointer<FILE>
+
+    /// Opens `path` for appending (created when absent).
+    public init(path: String) throws {
+        guard let file = fopen(path, "a") else {
+            throw TxfError("cannot open \(path) for writing: \(String(cString: strerror(errno)))")
+        }
+        self.path = path
+        self.file = file
+    }
+
+    deinit { fclose(file) }
+
+    /// Appends the event's line and flushes it, so a killed run leaves whole lines behind.
+    public func append(_ event: TrainingEvent) {
+        let line = MetricsLog.jsonLine(event) + "\n"
+        fputs(line, file)
+        fflush(file)
+    }
+
+    /// The event as one JSON object, keys in the documented order.
+    public static func jsonLine(_ event: TrainingEvent) -> String {
+        switch event {
+        case .train(let r):
+            return object([("event", string("train")), ("step", "\(r.step)"), ("epoch", number(r.epoch)),
+                           ("loss", number(r.loss)), ("lr", number(Double(r.lr))), ("grad_norm", number(r.gradNorm)),
+                           ("tokens_per_s", number(r.tokensPerSecond)), ("samples_per_s", number(r.samplesPerSecond)),
+                           ("elapsed_s", number(r.elapsedSeconds))])
+        case .eval(let r):
+            return object([("event", string("eval")), ("step", "\(r.step)"), ("loss", number(r.loss)),
+                           ("accuracy", number(r.accuracy)), ("count", "\(r.count)")])
+        case .checkpoint(let r):
+            return object([("event", string("checkpoint")), ("step", "\(r.step)"), ("path", string(r.path))])
+        }
+    }
+
+    /// Rewrites `path` keeping only whole lines of events at or before `step` (on resume, the
+    /// steps after the checkpoint are run again and logged again). Temp file, then rename.
+    public static func truncate(path: String, afterStep step: Int) throws {
+        guard let data = FileManager.default.contents(atPath: path) else { return }
+        let text = String(decoding: data, as: UTF8.self)
+        var kept = ""
+        // A line without its newline was cut by a kill: drop it with the others after `step`.
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, line) in lines.enumerated() where index < lines.count - 1 && !line.isEmpty {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let lineStep = object["step"] as? Int, lineStep <= step else { continue }
+            kept += line + "\n"
+        }
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(kept.utf8)) else {
+            throw TxfError("cannot write \(temporary)")
+        }
+        guard rename(temporary, path) == 0 else {
+            throw TxfError("cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    // MARK: - JSON pieces
+
+    static func object(_ pairs: [(String, String)]) -> String {
+        "{" + pairs.map { "\(string($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    /// Shortest round-trip decimal; integers without a fraction; null when not finite.
+    static func number(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
+    }
+
+    static func string(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

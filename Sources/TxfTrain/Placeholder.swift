@@ -1,1 +1,0 @@
-// TxfTrain: placeholder until its first file lands.

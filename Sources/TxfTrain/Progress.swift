@@ -1,0 +1,88 @@
+import Foundation
+
+/// Rank 0's human-readable progress: one line per log interval, or a live bar redrawn in place
+/// when standard output is a terminal.
+///
+///     step 120/2000 | epoch 0.57 | loss 0.6531 | lr 9.00e-04 | grad 1.234 | 5,400 tok/s | 180 samples/s | ETA 3m12s
+public final class ProgressPrinter {
+    /// Whether lines are redrawn in place (`isatty(1)` by default).
+    public let isTerminal: Bool
+    /// Whether a live bar is on screen without its newline yet.
+    private var barShown = false
+
+    public init(isTerminal: Bool = isatty(1) != 0) {
+        self.isTerminal = isTerminal
+    }
+
+    /// Prints the event: train records as the progress line (or bar), others as their own lines.
+    public func show(_ event: TrainingEvent) {
+        switch event {
+        case .train(let r):
+            if isTerminal {
+                write("\r" + ProgressPrinter.bar(step: r.step, total: r.totalSteps) + " " + ProgressPrinter.line(r) + "\u{1B}[K")
+                barShown = true
+                if r.step >= r.totalSteps { finishBar() }
+            } else {
+                write(ProgressPrinter.line(r) + "\n")
+            }
+        case .eval(let r):
+            say(String(format: "eval  step %d | loss %.4f | accuracy %.2f%% (%d samples)",
+                       r.step, r.loss, 100 * r.accuracy, r.count))
+        case .checkpoint(let r):
+            say("saved \(r.path) (step \(r.step))")
+        }
+    }
+
+    /// Prints a line of its own, below a live bar if one is shown.
+    public func say(_ text: String) {
+        finishBar()
+        write(text + "\n")
+    }
+
+    private func finishBar() {
+        if barShown { write("\n"); barShown = false }
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// The progress line for a train record (pure; tests read it).
+    public static func line(_ r: TrainRecord) -> String {
+        let width = String(r.totalSteps).count
+        let step = String(repeating: " ", count: max(0, width - String(r.step).count)) + "\(r.step)"
+        return "step \(step)/\(r.totalSteps) | epoch \(String(format: "%.2f", r.epoch))"
+            + " | loss \(String(format: "%.4f", r.loss)) | lr \(String(format: "%.2e", Double(r.lr)))"
+            + " | grad \(String(format: "%.3f", r.gradNorm))"
+            + " | \(grouped(r.tokensPerSecond)) tok/s | \(grouped(r.samplesPerSecond)) samples/s"
+            + " | ETA \(duration(r.etaSeconds))"
+    }
+
+    /// `[#####.....]` at `step` of `total`, 20 cells.
+    public static func bar(step: Int, total: Int) -> String {
+        let cells = 20
+        let filled = total > 0 ? min(cells, cells * step / total) : cells
+        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: cells - filled) + "]"
+    }
+
+    /// "45s", "3m12s", "2h05m".
+    public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        let s = Int(seconds.rounded())
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(String(format: "%02d", s % 60))s" }
+        return "\(s / 3600)h\(String(format: "%02d", (s % 3600) / 60))m"
+    }
+
+    /// A rounded count with thousands separators: 5400.7 → "5,401".
+    public static func grouped(_ value: Double) -> String {
+        guard value.isFinite else { return "?" }
+        let digits = String(Int64(value.rounded()))
+        var out = ""
+        for (i, ch) in digits.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 && ch != "-" { out.append(",") }
+            out.append(ch)
+        }
+        return String(out.reversed())
+    }
+}

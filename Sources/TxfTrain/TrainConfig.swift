@@ -1,0 +1,238 @@
+import Foundation
+import TxfCore
+import TxfData
+
+/// How the learning rate decays after warmup.
+public enum ScheduleKind: String, Codable, CaseIterable, Sendable {
+    /// From the peak down to zero at the last step, in a straight line.
+    case linear
+    /// Half a cosine period from the peak down to zero at the last step.
+    case cosine
+    /// The peak rate until the end.
+    case constant
+}
+
+/// Everything a training run is told: the `txf-train` flags, or a JSON `--config` file.
+///
+/// JSON keys are the flag names without their leading dashes (`"global-batch": 32`,
+/// `"max-length": 66`, `"init": "base.h5"`); an unknown key is an error, so a typo never passes
+/// silently. Flags override the file (the executable applies them over a decoded file).
+/// Optional fields are nil when not given; the architecture fields then come from `--init` or a
+/// resumed checkpoint, or the from-scratch defaults of `ModelShape`.
+public struct TrainConfig: Codable, Equatable, Sendable {
+    // MARK: - Files
+
+    /// Prepared training dataset (HDF5 written by `txf prepare`). Required.
+    public var train: String?
+    /// Prepared evaluation dataset; without it no evaluation runs.
+    public var eval: String?
+    /// Run directory: checkpoints and `metrics.jsonl`. Required.
+    public var out: String?
+    /// Model file to start from (a checkpoint or an imported base model); nil = random init.
+    public var initFrom: String?
+    /// vocab.txt the datasets were prepared with; checked against their vocab sha256 and stored
+    /// in every checkpoint. Required unless `initFrom` or a resumed checkpoint carries a vocab.
+    public var vocab: String?
+
+    // MARK: - Architecture (from scratch; must match `init` / a resumed checkpoint when given)
+
+    /// Encoder blocks (default 2 from scratch).
+    public var layers: Int?
+    /// Hidden size (default 128 from scratch).
+    public var hidden: Int?
+    /// Attention heads; must divide `hidden` (default 2 from scratch).
+    public var heads: Int?
+    /// Feed-forward inner size (default 4 · hidden from scratch).
+    public var ffn: Int?
+    /// Position embeddings: the longest sequence the model takes (default 128 from scratch).
+    public var maxLength: Int?
+
+    // MARK: - Optimisation
+
+    /// Passes over the training data (default 1); ignored when `maxSteps` is given.
+    public var epochs: Int = 1
+    /// Optimizer steps to take; the schedule ends at this step. Nil = epochs · steps per epoch.
+    public var maxSteps: Int?
+    /// Samples per optimizer step, all ranks together (default 32).
+    public var globalBatch: Int = 32
+    /// Samples per rank per micro-step; nil = globalBatch / ranks (no accumulation).
+    public var microBatch: Int?
+    /// Peak learning rate (default 5e-5).
+    public var lr: Double = 5e-5
+    /// Warmup length in optimizer steps (exclusive with `warmupRatio`; default 0).
+    public var warmupSteps: Int?
+    /// Warmup length as a fraction of all steps, rounded up (exclusive with `warmupSteps`).
+    public var warmupRatio: Double?
+    /// Decay after warmup (default linear).
+    public var schedule: ScheduleKind = .linear
+    /// AdamW decoupled weight decay, not applied to biases and LayerNorm weights (default 0.01).
+    public var weightDecay: Double = 0.01
+    /// Global gradient-norm clipping threshold; 0 turns clipping off (default 1).
+    public var maxGradNorm: Double = 1.0
+    /// Dropout probability in the encoder and before the classifier (default 0.1).
+    public var dropout: Double = 0.1
+    /// Seed of initialisation, data order and dropout masks (default 42).
+    public var seed: UInt64 = 42
+    /// Batch rows of similar length together (less padding; default true).
+    public var groupByLength: Bool = true
+
+    // MARK: - Reporting and checkpoints
+
+    /// Optimizer steps between progress lines and train events (default 10).
+    public var logEvery: Int = 10
+    /// Optimizer steps between evaluations; nil or 0 = only at the end.
+    public var evalEvery: Int?
+    /// Optimizer steps between checkpoints; nil or 0 = only `final.h5` at the end.
+    public var saveEvery: Int?
+    /// Step checkpoints kept, newest first (default 3); `best.h5` and `final.h5` are apart.
+    public var keep: Int = 3
+    /// "auto" (newest complete checkpoint in `out`, else start fresh) or a checkpoint path.
+    public var resume: String?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case train, eval, out, initFrom = "init", vocab
+        case layers, hidden, heads, ffn, maxLength = "max-length"
+        case epochs, maxSteps = "max-steps", globalBatch = "global-batch", microBatch = "micro-batch"
+        case lr, warmupSteps = "warmup-steps", warmupRatio = "warmup-ratio", schedule
+        case weightDecay = "weight-decay", maxGradNorm = "max-grad-norm", dropout, seed
+        case groupByLength = "group-by-length"
+        case logEvery = "log-every", evalEvery = "eval-every", saveEvery = "save-every", keep, resume
+    }
+
+    public init(from decoder: Decoder) throws {
+        let all = try decoder.container(keyedBy: AnyKey.self)
+        if let unknown = all.allKeys.first(where: { CodingKeys(stringValue: $0.stringValue) == nil }) {
+            let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
+            throw TxfError("unknown config key \"\(unknown.stringValue)\" (known keys: \(known))")
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TrainConfig()
+        train = try c.decodeIfPresent(String.self, forKey: .train)
+        eval = try c.decodeIfPresent(String.self, forKey: .eval)
+        out = try c.decodeIfPresent(String.self, forKey: .out)
+        initFrom = try c.decodeIfPresent(String.self, forKey: .initFrom)
+        vocab = try c.decodeIfPresent(String.self, forKey: .vocab)
+        layers = try c.decodeIfPresent(Int.self, forKey: .layers)
+        hidden = try c.decodeIfPresent(Int.self, forKey: .hidden)
+        heads = try c.decodeIfPresent(Int.self, forKey: .heads)
+        ffn = try c.decodeIfPresent(Int.self, forKey: .ffn)
+        maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength)
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
+        maxSteps = try c.decodeIfPresent(Int.self, forKey: .maxSteps)
+        globalBatch = try c.decodeIfPresent(Int.self, forKey: .globalBatch) ?? d.globalBatch
+        microBatch = try c.decodeIfPresent(Int.self, forKey: .microBatch)
+        lr = try c.decodeIfPresent(Double.self, forKey: .lr) ?? d.lr
+        warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps)
+        warmupRatio = try c.decodeIfPresent(Double.self, forKey: .warmupRatio)
+        schedule = try c.decodeIfPresent(ScheduleKind.self, forKey: .schedule) ?? d.schedule
+        weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
+        maxGradNorm = try c.decodeIfPresent(Double.self, forKey: .maxGradNorm) ?? d.maxGradNorm
+        dropout = try c.decodeIfPresent(Double.self, forKey: .dropout) ?? d.dropout
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        groupByLength = try c.decodeIfPresent(Bool.self, forKey: .groupByLength) ?? d.groupByLength
+        logEvery = try c.decodeIfPresent(Int.self, forKey: .logEvery) ?? d.logEvery
+        evalEvery = try c.decodeIfPresent(Int.self, forKey: .evalEvery)
+        saveEvery = try c.decodeIfPresent(Int.self, forKey: .saveEvery)
+        keep = try c.decodeIfPresent(Int.self, forKey: .keep) ?? d.keep
+        resume = try c.decodeIfPresent(String.self, forKey: .resume)
+    }
+
+    // MARK: - Files and text
+
+    /// Decodes a JSON config file, naming the file in any error.
+    public static func load(path: String) throws -> TrainConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TxfError("cannot read config file \(path)")
+        }
+        do {
+            return try JSONDecoder().decode(TrainConfig.self, from: data)
+        } catch let error as TxfError {
+            throw TxfError("\(path): \(error.message)")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw TxfError("\(path): wrong type for \"\(key)\": \(context.debugDescription)")
+        } catch let DecodingError.dataCorrupted(context) {
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw TxfError("\(path): invalid value\(key.isEmpty ? "" : " for \"\(key)\""): \(context.debugDescription)")
+        } catch {
+            throw TxfError("\(path): not a valid config (\(error))")
+        }
+    }
+
+    /// The config as one JSON object with sorted keys (printed at start, stored in checkpoints,
+    /// hashed for the ranks' agreement).
+    public func json(pretty: Bool = false) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+                                          : [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain values into JSON cannot fail.
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    // MARK: - Rules
+
+    /// Samples per rank per micro-step: as given, or G / W (no accumulation).
+    public func resolvedMicroBatch(worldSize: Int) -> Int {
+        microBatch ?? max(1, globalBatch / max(1, worldSize))
+    }
+
+    /// The split of each global batch over `worldSize` ranks.
+    public func layout(worldSize: Int) throws -> BatchLayout {
+        try validate(worldSize: worldSize)
+        return try BatchLayout(globalBatch: globalBatch, worldSize: worldSize,
+                               microBatch: resolvedMicroBatch(worldSize: worldSize))
+    }
+
+    /// Rejects impossible combinations; `worldSize` is the number of ranks of this run.
+    /// Each error is one line naming the keys involved.
+    public func validate(worldSize: Int) throws {
+        if train == nil { throw TxfError("missing --train (the prepared training dataset)") }
+        if out == nil { throw TxfError("missing --out (the run directory)") }
+        if globalBatch < 1 { throw TxfError("--global-batch must be at least 1 (got \(globalBatch))") }
+        if let m = microBatch, m < 1 { throw TxfError("--micro-batch must be at least 1 (got \(m))") }
+        let micro = resolvedMicroBatch(worldSize: worldSize)
+        if globalBatch % (worldSize * micro) != 0 {
+            throw TxfError("--global-batch \(globalBatch) is not divisible by ranks × --micro-batch = \(worldSize) × \(micro) = \(worldSize * micro)")
+        }
+        if warmupSteps != nil && warmupRatio != nil { throw TxfError("give --warmup-steps or --warmup-ratio, not both") }
+        if let w = warmupSteps, w < 0 { throw TxfError("--warmup-steps must be ≥ 0 (got \(w))") }
+        if let r = warmupRatio, !(r >= 0 && r < 1) { throw TxfError("--warmup-ratio must be in [0, 1) (got \(r))") }
+        if maxSteps == nil && epochs < 1 { throw TxfError("--epochs must be at least 1 (got \(epochs))") }
+        if let s = maxSteps, s < 1 { throw TxfError("--max-steps must be at least 1 (got \(s))") }
+        if let w = warmupSteps, let s = maxSteps, w >= s {
+            throw TxfError("--warmup-steps \(w) must be shorter than training (--max-steps \(s))")
+        }
+        if !(lr > 0 && lr.isFinite) { throw TxfError("--lr must be a positive number (got \(lr))") }
+        if !(weightDecay >= 0) { throw TxfError("--weight-decay must be ≥ 0 (got \(weightDecay))") }
+        if !(maxGradNorm >= 0) { throw TxfError("--max-grad-norm must be ≥ 0 (got \(maxGradNorm); 0 turns clipping off)") }
+        if !(dropout >= 0 && dropout < 1) { throw TxfError("--dropout must be in [0, 1) (got \(dropout))") }
+        if logEvery < 1 { throw TxfError("--log-every must be at least 1 (got \(logEvery))") }
+        if let e = evalEvery, e < 0 { throw TxfError("--eval-every must be ≥ 0 (got \(e))") }
+        if let e = saveEvery, e < 0 { throw TxfError("--save-every must be ≥ 0 (got \(e))") }
+        if keep < 1 { throw TxfError("--keep must be at least 1 (got \(keep))") }
+        for (name, value) in [("layers", layers), ("hidden", hidden), ("heads", heads), ("ffn", ffn), ("max-length", maxLength)] {
+            if let v = value, v < 1 { throw TxfError("--\(name) must be at least 1 (got \(v))") }
+        }
+        if let h = hidden, let n = heads, h % n != 0 {
+            throw TxfError("--hidden \(h) is not divisible by --heads \(n)")
+        }
+        if let r = resume, r.isEmpty { throw TxfError("--resume takes \"auto\" or a checkpoint path") }
+    }
+
+    /// Warmup steps for a run of `totalSteps`: the steps given, or ⌈ratio · total⌉, or 0.
+    public func warmup(totalSteps: Int) -> Int {
+        if let w = warmupSteps { return w }
+        if let r = warmupRatio { return Int((r * Double(totalSteps)).rounded(.up)) }
+        return 0
+    }
+}
+
+/// A coding key for any string, to list the keys a JSON object actually has.
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

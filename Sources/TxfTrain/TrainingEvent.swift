@@ -1,0 +1,83 @@
+/// What the training loop reports as it goes; the executable prints these and `MetricsLog`
+/// stores them, one JSON object per line of `metrics.jsonl`.
+public enum TrainingEvent: Sendable, Equatable {
+    case train(TrainRecord)
+    case eval(EvalRecord)
+    case checkpoint(CheckpointRecord)
+
+    /// The optimizer steps done when the event happened.
+    public var step: Int {
+        switch self {
+        case .train(let r): r.step
+        case .eval(let r): r.step
+        case .checkpoint(let r): r.step
+        }
+    }
+}
+
+/// One log interval of training: the mean loss of its steps and the throughput over it.
+public struct TrainRecord: Sendable, Equatable {
+    /// Optimizer steps done (1 after the first update).
+    public var step: Int
+    /// Steps the run will take in all.
+    public var totalSteps: Int
+    /// Epochs done, fractional (steps / steps per epoch).
+    public var epoch: Double
+    /// Mean over the interval's steps of each step's loss (the mean over its global batch).
+    public var loss: Double
+    /// Learning rate of the interval's last step.
+    public var lr: Float
+    /// Gradient norm of the interval's last step, before clipping.
+    public var gradNorm: Double
+    /// Real (non-padding) tokens per second over the interval, all ranks together.
+    public var tokensPerSecond: Double
+    /// Samples per second over the interval, all ranks together.
+    public var samplesPerSecond: Double
+    /// Seconds since this process started training (a resumed run counts from its resume).
+    public var elapsedSeconds: Double
+    /// Estimated seconds to the last step at the interval's pace.
+    public var etaSeconds: Double
+
+    public init(step: Int, totalSteps: Int, epoch: Double, loss: Double, lr: Float, gradNorm: Double,
+                tokensPerSecond: Double, samplesPerSecond: Double, elapsedSeconds: Double, etaSeconds: Double) {
+        self.step = step
+        self.totalSteps = totalSteps
+        self.epoch = epoch
+        self.loss = loss
+        self.lr = lr
+        self.gradNorm = gradNorm
+        self.tokensPerSecond = tokensPerSecond
+        self.samplesPerSecond = samplesPerSecond
+        self.elapsedSeconds = elapsedSeconds
+        self.etaSeconds = etaSeconds
+    }
+}
+
+/// One evaluation over the whole evaluation set, every sample counted exactly once.
+public struct EvalRecord: Sendable, Equatable {
+    public var step: Int
+    /// Mean cross-entropy over the set.
+    public var loss: Double
+    /// Fraction of samples whose arg-max class is the label.
+    public var accuracy: Double
+    /// Samples evaluated (the set's row count).
+    public var count: Int
+
+    public init(step: Int, loss: Double, accuracy: Double, count: Int) {
+        self.step = step
+        self.loss = loss
+        self.accuracy = accuracy
+        self.count = count
+    }
+}
+
+/// A checkpoint file written completely (renamed into place).
+public struct CheckpointRecord: Sendable, Equatable {
+    public var step: Int
+    public var path: String
+
+    public init(step: Int, path: String) {
+        self.step = step
+        self.path = path
+    }
+}
