@@ -1,0 +1,140 @@
+import Foundation
+import TxfCore
+
+/// Multi-head scaled dot-product self-attention with a padding mask, per sequence and head.
+///
+/// For sequence b with `len = lengths[b]` real tokens and head h (columns h·dh ..< (h+1)·dh of
+/// the [tokens, D] projections):
+///
+///     P  = softmax(Q_bh K_bhᵀ / √dh)        [len, len]   (row-wise)
+///     Pd = dropout(P)                       [len, len]
+///     C_bh = Pd V_bh                        [len, dh]
+///
+/// Padding: only the first `len` keys exist, so padded keys get probability exactly 0 (they
+/// are left out rather than set to −∞). Padded *query* rows are not computed at all: their
+/// context rows are zero. They never influence a real position (attention mixes only across
+/// keys, which are all real), and the loss reads only position 0, so their values are
+/// irrelevant; backward writes zero gradient there.
+public enum Attention {
+    /// q, k, v: [batch·seqLen, D] (D = heads·headSize) -> ctx: [batch·seqLen, D] (overwritten);
+    /// probs: [batch, heads, seqLen, seqLen] saves P (rows/cols < len valid) for backward;
+    /// mask: same shape, receives the dropout keep bytes when `keys` is given;
+    /// keys: [batch] this site's dropout key per sample, or nil for no dropout;
+    /// scratch: [seqLen·seqLen]; lengths: [batch], each in 1...seqLen.
+    /// Dropout counters are `(h · positionStride + query) · positionStride + key`.
+    public static func forward(
+        q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+        ctx: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
+        mask: UnsafeMutablePointer<UInt8>?, keys: UnsafePointer<RandomKey>?, dropoutP: Float,
+        positionStride: Int, scratch: UnsafeMutablePointer<Float>,
+        lengths: UnsafePointer<Int>, batch: Int, seqLen: Int, heads: Int, headSize: Int
+    ) {
+        let d = heads * headSize, s = seqLen
+        let alpha = 1 / Float(headSize).squareRoot()
+        for b in 0 ..< batch {
+            let len = lengths[b]
+            let rowBase = b * s * d
+            (ctx + rowBase + len * d).update(repeating: 0, count: (s - len) * d)
+            for h in 0 ..< heads {
+                let qh = q + rowBase + h * headSize, kh = k + rowBase + h * headSize
+                let vh = v + rowBase + h * headSize
+                let pBase = (b * heads + h) * s * s
+                let p = probs + pBase
+                // S = Q Kᵀ / √dh
+                gemm(transB: true, m: len, n: len, k: headSize, alpha: alpha,
+                     a: qh, lda: d, b: kh, ldb: d, c: p, ldc: s)
+                // P = softmax(S) over the len real keys
+                for i in 0 ..< len { softmaxRow(p + i * s, count: len) }
+                var pd = UnsafePointer(p)
+                if let keys, let mask {
+                    // Pd = dropout(P)
+                    let key = keys[b]
+                    for i in 0 ..< len {
+                        let counter = UInt64((h * positionStride + i) * positionStride)
+                        Dropout.forward(x: p + i * s, y: scratch + i * s, mask: mask + pBase + i * s,
+                                        count: len, p: dropoutP, key: key, counter: counter)
+                    }
+                    pd = UnsafePointer(scratch)
+                }
+                // C = Pd V
+                gemm(m: len, n: headSize, k: len, a: pd, lda: s, b: vh, ldb: d,
+                     c: ctx + rowBase + h * headSize, ldc: d)
+            }
+        }
+    }
+
+    /// In-place numerically stable softmax of one row.
+    @inline(__always)
+    static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int) {
+        var m = -Float.infinity
+        for j in 0 ..< count { m = max(m, row[j]) }
+        var sum: Float = 0
+        for j in 0 ..< count { let e = exp(row[j] - m); row[j] = e; sum += e }
+        let inv = 1 / sum
+        for j in 0 ..< count { row[j] *= inv }
+    }
+
+    /// Differentiates, in reverse order, per sequence b and head h:
+    ///
+    ///     C = Pd V        ->  dPd = dC Vᵀ,  dV = Pdᵀ dC
+    ///     Pd = dropout(P) ->  dP = dPd · keep / (1 − p)
+    ///     P = softmax(S)  ->  dS = P ∘ (dP − rowsum(dP ∘ P))
+    ///     S = Q Kᵀ / √dh  ->  dQ = dS K / √dh,  dK = dSᵀ Q / √dh
+    ///
+    /// dctx, q, k, v: [batch·seqLen, D]; probs, mask: from forward; dq, dk, dv: [batch·seqLen, D]
+    /// (overwritten; padded rows zero); scratchA, scratchB: [seqLen·seqLen].
+    public static func backward(
+        dctx: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+        probs: UnsafePointer<Float>, mask: UnsafePointer<UInt8>?, dropoutP: Float,
+        dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
+        scratchA: UnsafeMutablePointer<Float>, scratchB: UnsafeMutablePointer<Float>,
+        lengths: UnsafePointer<Int>, batch: Int, seqLen: Int, heads: Int, headSize: Int
+    ) {
+        let d = heads * headSize, s = seqLen
+        let alpha = 1 / Float(headSize).squareRoot()
+        let keepScale = 1 / (1 - dropoutP)
+        for b in 0 ..< batch {
+            let len = lengths[b]
+            let rowBase = b * s * d
+            let padded = (s - len) * d
+            (dq + rowBase + len * d).update(repeating: 0, count: padded)
+            (dk + rowBase + len * d).update(repeating: 0, count: padded)
+            (dv + rowBase + len * d).update(repeating: 0, count: padded)
+            for h in 0 ..< heads {
+                let off = rowBase + h * headSize
+                let pBase = (b * heads + h) * s * s
+                let p = probs + pBase
+                var pd = p
+                if let mask {
+                    // Rebuild Pd = dropout(P) from the saved keep bytes.
+                    let m = mask + pBase
+                    for i in 0 ..< len {
+                        for j in 0 ..< len { scratchA[i * s + j] = m[i * s + j] != 0 ? p[i * s + j] * keepScale : 0 }
+                    }
+                    pd = UnsafePointer(scratchA)
+                }
+                // C = Pd V
+                gemm(transB: true, m: len, n: len, k: headSize, a: dctx + off, lda: d, b: v + off, ldb: d,
+                     c: scratchB, ldc: s)
+                gemm(transA: true, m: len, n: headSize, k: len, a: pd, lda: s, b: dctx + off, ldb: d,
+                     c: dv + off, ldc: d)
+                for i in 0 ..< len {
+                    let dRow = scratchB + i * s, pRow = p + i * s
+                    // Pd = dropout(P)
+                    if let mask {
+                        let mRow = mask + pBase + i * s
+                        for j in 0 ..< len { dRow[j] = mRow[j] != 0 ? dRow[j] * keepScale : 0 }
+                    }
+                    // P = softmax(S), with the 1/√dh of S folded in
+                    var dot: Float = 0
+                    for j in 0 ..< len { dot += dRow[j] * pRow[j] }
+                    for j in 0 ..< len { dRow[j] = alpha * pRow[j] * (dRow[j] - dot) }
+                }
+                // S = Q Kᵀ
+                gemm(m: len, n: headSize, k: len, a: scratchB, lda: s, b: k + off, ldb: d, c: dq + off, ldc: d)
+                gemm(transA: true, m: len, n: headSize, k: len, a: scratchB, lda: s, b: q + off, ldb: d,
+                     c: dk + off, ldc: d)
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import TxfCore
+
+/// A BERT-style encoder classifier with hand-written forward and backward.
+///
+///     e   = word[tok] + position[t] + type[tt];   h₀ = dropout(LN(e))
+///     hₗ  = block(hₗ₋₁), l = 1…N                    (post-LN, see `blockForward`)
+///     p   = dropout(tanh(W_p · h_N[CLS] + b_p));   z = W_c · p + b_c
+///     loss = Σ_b (logsumexp(z_b) − z_b[label_b])   (sum over the micro-batch)
+///
+/// Parameters live in one flat buffer laid out by `table` (Hugging Face names, [out, in]
+/// weights); gradients of the trainable tensors in a second buffer with the same offsets
+/// (`ParameterTable`). Activations are allocated once for `maxBatch × maxSeqLen` tokens; a
+/// step allocates nothing. Usage per micro-step: `forward(batch, mode:)` then
+/// `backward(lossScale: 1/G)`, which adds `(1/G) · ∂(Σ sample losses)` into `gradients`.
+/// Not thread-safe: one model per training thread.
+public final class BertClassifier {
+    public let config: ModelConfig
+    /// Name → (offset, shape, trainable, decays) of every tensor.
+    public let table: ParameterTable
+    /// All parameters, [table.totalCount].
+    public let parameters: FloatBuffer
+    /// Gradients of the trainable tensors, [table.trainableCount], same offsets as `parameters`.
+    public let gradients: FloatBuffer
+    /// Largest micro-batch (rows) and padded length the activation buffers hold.
+    public let maxBatch: Int, maxSeqLen: Int
+
+    let acts: Activations
+    /// Whether any embedding tensor is trainable (else backward stops after block 0).
+    let embeddingsTrainable: Bool
+    var blockParams: [BlockTensors] = [], blockGrads: [BlockTensors] = []
+    /// Shape of the last forward (nil before the first); backward differentiates that pass.
+    var last: PassShape?
+    var lastHasLabels = false
+
+    /// Builds the model with zeroed parameters (call `initializeWeights(seed:)` or load them).
+    /// `trainable(name)` picks the tensors that get gradients (default: all).
+    public init(config: ModelConfig, maxBatch: Int, maxSeqLen: Int,
+                trainable: (String) -> Bool = { _ in true }) throws {
+        try config.validate()
+        guard maxBatch > 0 else { throw TxfError("model: maxBatch must be positive, got \(maxBatch)") }
+        guard maxSeqLen > 0, maxSeqLen <= config.maxPositionEmbeddings else {
+            throw TxfError("model: max sequence length \(maxSeqLen) must be in 1...\(config.maxPositionEmbeddings) (max_position_embeddings)")
+        }
+        self.config = config
+        self.maxBatch = maxBatch
+        self.maxSeqLen = maxSeqLen
+        table = ParameterTable.bertClassifier(config, trainable: trainable)
+        parameters = FloatBuffer(count: table.totalCount)
+        gradients = FloatBuffer(count: table.trainableCount)
+        embeddingsTrainable = table.entries.contains { $0.name.hasPrefix("embeddings.") && $0.trainable }
+        acts = Activations(config: config, maxBatch: maxBatch, maxSeqLen: maxSeqLen)
+        for l in 0 ..< config.numHiddenLayers {
+            blockParams.append(BlockTensors(layer: l) { self.paramPointer($0) })
+            blockGrads.append(BlockTensors(layer: l) { self.gradPointer($0) })
+        }
+    }
+
+    // MARK: - Tensor access
+
+    func paramPointer(_ name: String) -> UnsafeMutablePointer<Float> { parameters.pointer + table.info(name).offset }
+
+    func gradPointer(_ name: String) -> UnsafeMutablePointer<Float>? {
+        let info = table.info(name)
+        return info.trainable ? gradients.pointer + info.offset : nil
+    }
+
+    /// The elements of parameter `name` (traps on an unknown name; see `table[name]`).
+    public func parameter(_ name: String) -> UnsafeMutableBufferPointer<Float> {
+        .init(start: paramPointer(name), count: table.info(name).count)
+    }
+
+    /// The gradient of parameter `name`, or nil when it is frozen.
+    public func gradient(_ name: String) -> UnsafeMutableBufferPointer<Float>? {
+        gradPointer(name).map { .init(start: $0, count: table.info(name).count) }
+    }
+
+    /// Sets every gradient to zero (once per optimizer step; backward accumulates).
+    public func zeroGradients() { gradients.zero() }
+
+    /// Bytes of activation and mask buffers held.
+    public var activationBytes: Int { acts.memoryBytes }
+
+    // MARK: - Initialisation
+
+    /// Hugging Face's BERT initialisation: weights and embeddings ~ N(0, initializer_range²),
+    /// the pad token's word embedding 0, biases 0, LayerNorm γ = 1, β = 0. Each tensor draws
+    /// from `RandomKey(seed)` keyed by a hash of its name, so the values do not depend on the
+    /// buffer layout or on which tensors are frozen.
+    public func initializeWeights(seed: UInt64) {
+        let root = RandomKey(seed: seed).with(0x696E6974)  // "init"
+        let std = config.initializerRange
+        for e in table.entries {
+            let p = parameters.pointer + e.offset
+            if e.name.hasSuffix(".bias") {
+                p.update(repeating: 0, count: e.count)
+            } else if e.name.contains("LayerNorm") {
+                p.update(repeating: 1, count: e.count)
+            } else {
+                let key = root.with(Self.nameHash(e.name))
+                for i in 0 ..< e.count { p[i] = std * key.normal(UInt64(i)) }
+                if e.name == "embeddings.word_embeddings.weight" {
+                    (p + config.padTokenId * config.hiddenSize).update(repeating: 0, count: config.hiddenSize)
+                }
+            }
+        }
+    }
+
+    /// FNV-1a of the name's UTF-8 bytes: a stable per-tensor key.
+    static func nameHash(_ name: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    // MARK: - Outputs of the last forward
+
+    /// Logits of the last forward, [batch, numLabels].
+    public var logits: UnsafeBufferPointer<Float> {
+        .init(start: acts.logits, count: (last?.batch ?? 0) * config.numLabels)
+    }
+
+    /// Per-sample losses of the last forward with labels, [batch].
+    public var sampleLosses: UnsafeBufferPointer<Float> {
+        .init(start: acts.losses, count: lastHasLabels ? (last?.batch ?? 0) : 0)
+    }
+
+    /// Arg-max class of row `row` of the last forward.
+    public func predictedClass(row: Int) -> Int {
+        let z = acts.logits + row * config.numLabels
+        var best = 0
+        for c in 1 ..< config.numLabels where z[c] > z[best] { best = c }
+        return best
+    }
+}

@@ -1,0 +1,141 @@
+import TxfCore
+
+/// Pointers to one tensor set of an encoder block, into the parameter buffer (all present) or
+/// into the gradient buffer (nil for frozen tensors).
+struct BlockTensors {
+    var query, queryBias, key, keyBias, value, valueBias: UnsafeMutablePointer<Float>?
+    var attnOut, attnOutBias, ln1Gamma, ln1Beta: UnsafeMutablePointer<Float>?
+    var inter, interBias, out, outBias, ln2Gamma, ln2Beta: UnsafeMutablePointer<Float>?
+
+    /// Resolves `encoder.layer.<layer>.*` through `resolve` (parameter or gradient pointer).
+    init(layer: Int, _ resolve: (String) -> UnsafeMutablePointer<Float>?) {
+        let p = "encoder.layer.\(layer)."
+        query = resolve(p + "attention.self.query.weight"); queryBias = resolve(p + "attention.self.query.bias")
+        key = resolve(p + "attention.self.key.weight"); keyBias = resolve(p + "attention.self.key.bias")
+        value = resolve(p + "attention.self.value.weight"); valueBias = resolve(p + "attention.self.value.bias")
+        attnOut = resolve(p + "attention.output.dense.weight"); attnOutBias = resolve(p + "attention.output.dense.bias")
+        ln1Gamma = resolve(p + "attention.output.LayerNorm.weight"); ln1Beta = resolve(p + "attention.output.LayerNorm.bias")
+        inter = resolve(p + "intermediate.dense.weight"); interBias = resolve(p + "intermediate.dense.bias")
+        out = resolve(p + "output.dense.weight"); outBias = resolve(p + "output.dense.bias")
+        ln2Gamma = resolve(p + "output.LayerNorm.weight"); ln2Beta = resolve(p + "output.LayerNorm.bias")
+    }
+}
+
+/// Shapes and dropout settings of one pass, shared by every block.
+struct PassShape {
+    var batch: Int, seqLen: Int, dim: Int, ffn: Int, heads: Int, maxPositions: Int
+    var eps: Float
+    var hiddenP: Float, attentionP: Float
+    /// nil in eval mode or when both probabilities are 0.
+    var dropout: DropoutStream?
+    var tokens: Int { batch * seqLen }
+}
+
+extension BertClassifier {
+    /// Sets `acts.keys[b]` to the dropout key of `site` for every sample of the micro-batch.
+    func prepareKeys(_ stream: DropoutStream, site: UInt64, batch: Int) {
+        for b in 0 ..< batch { acts.keys[b] = stream.key(sample: acts.samples[b], site: site) }
+    }
+
+    /// Hidden-state dropout in place on x: [T, D], real rows per sample only; padded rows are
+    /// zeroed (mask 0) so backward can run over all rows. Counter = position · D + feature.
+    func dropoutHidden(_ x: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<UInt8>,
+                       site: UInt64, _ shape: PassShape) {
+        guard let stream = shape.dropout, shape.hiddenP > 0 else { return }
+        let s = shape.seqLen, d = shape.dim
+        for b in 0 ..< shape.batch {
+            let len = acts.lengths[b], row = b * s * d
+            let key = stream.key(sample: acts.samples[b], site: site)
+            Dropout.forward(x: x + row, y: x + row, mask: mask + row, count: len * d, p: shape.hiddenP, key: key, counter: 0)
+            (x + row + len * d).update(repeating: 0, count: (s - len) * d)
+            (mask + row + len * d).update(repeating: 0, count: (s - len) * d)
+        }
+    }
+
+    /// Forward of block `layer`: x: [T, D] -> a.out: [T, D].
+    ///
+    ///     q, k, v = x·Wqᵀ+bq, x·Wkᵀ+bk, x·Wvᵀ+bv
+    ///     ctx     = attention(q, k, v)
+    ///     r1      = x + dropout(ctx·Woᵀ + bo);        ln1 = LN1(r1)
+    ///     u       = ln1·Wiᵀ + bi;  g = gelu(u)
+    ///     r2      = ln1 + dropout(g·Wo2ᵀ + bo2);      out = LN2(r2)
+    func blockForward(_ layer: Int, x: UnsafePointer<Float>, _ sh: PassShape) {
+        let w = blockParams[layer], a = acts.blocks[layer]
+        let t = sh.tokens, d = sh.dim, f = sh.ffn
+        Linear.forward(x: x, weight: w.query!, bias: w.queryBias!, y: a.q, tokens: t, inFeatures: d, outFeatures: d)
+        Linear.forward(x: x, weight: w.key!, bias: w.keyBias!, y: a.k, tokens: t, inFeatures: d, outFeatures: d)
+        Linear.forward(x: x, weight: w.value!, bias: w.valueBias!, y: a.v, tokens: t, inFeatures: d, outFeatures: d)
+        var probsKeys: UnsafePointer<RandomKey>? = nil
+        if let stream = sh.dropout, sh.attentionP > 0 {
+            prepareKeys(stream, site: DropoutSite.attentionProbs(layer), batch: sh.batch)
+            probsKeys = UnsafePointer(acts.keys)
+        }
+        Attention.forward(q: a.q, k: a.k, v: a.v, ctx: a.ctx, probs: a.probs, mask: a.probsMask, keys: probsKeys,
+                          dropoutP: sh.attentionP, positionStride: sh.maxPositions, scratch: acts.scratchA,
+                          lengths: acts.lengths, batch: sh.batch, seqLen: sh.seqLen, heads: sh.heads,
+                          headSize: d / sh.heads)
+        Linear.forward(x: a.ctx, weight: w.attnOut!, bias: w.attnOutBias!, y: a.attnResidual, tokens: t, inFeatures: d, outFeatures: d)
+        dropoutHidden(a.attnResidual, mask: a.attnMask, site: DropoutSite.attentionOutput(layer), sh)
+        for i in 0 ..< t * d { a.attnResidual[i] += x[i] }
+        LayerNorm.forward(x: a.attnResidual, gamma: w.ln1Gamma!, beta: w.ln1Beta!, y: a.ln1, mean: a.ln1Mean,
+                          rstd: a.ln1Rstd, rows: t, dim: d, eps: sh.eps)
+        Linear.forward(x: a.ln1, weight: w.inter!, bias: w.interBias!, y: a.ffnPre, tokens: t, inFeatures: d, outFeatures: f)
+        GELU.forward(x: a.ffnPre, y: a.ffnAct, count: t * f)
+        Linear.forward(x: a.ffnAct, weight: w.out!, bias: w.outBias!, y: a.ffnResidual, tokens: t, inFeatures: f, outFeatures: d)
+        dropoutHidden(a.ffnResidual, mask: a.ffnMask, site: DropoutSite.ffnOutput(layer), sh)
+        for i in 0 ..< t * d { a.ffnResidual[i] += a.ln1[i] }
+        LayerNorm.forward(x: a.ffnResidual, gamma: w.ln2Gamma!, beta: w.ln2Beta!, y: a.out, mean: a.ln2Mean,
+                          rstd: a.ln2Rstd, rows: t, dim: d, eps: sh.eps)
+    }
+
+    /// Backward of block `layer`, in exact reverse order of `blockForward`.
+    /// On entry acts.dHidden holds d(out): [T, D]; on exit it holds d(x): [T, D].
+    /// Parameter gradients are added into the gradient buffer (frozen tensors skipped).
+    func blockBackward(_ layer: Int, x: UnsafePointer<Float>, _ sh: PassShape) {
+        let w = blockParams[layer], g = blockGrads[layer], a = acts.blocks[layer]
+        let t = sh.tokens, d = sh.dim, f = sh.ffn
+        let dropHidden = sh.dropout != nil && sh.hiddenP > 0
+        let dRes = acts.dResidual, dBranch = acts.dBranch
+        // out = LN2(r2)
+        LayerNorm.backward(dy: acts.dHidden, x: a.ffnResidual, gamma: w.ln2Gamma!, mean: a.ln2Mean, rstd: a.ln2Rstd,
+                           dx: dRes, dGamma: g.ln2Gamma, dBeta: g.ln2Beta, rows: t, dim: d)
+        // r2 = ln1 + dropout(g·Wo2ᵀ + bo2): dRes stays d(ln1) (residual), dBranch = d(ffn out)
+        var dFfnOut = UnsafePointer(dRes)
+        if dropHidden {
+            Dropout.backward(dy: dRes, mask: a.ffnMask, dx: dBranch, count: t * d, p: sh.hiddenP)
+            dFfnOut = UnsafePointer(dBranch)
+        }
+        Linear.backward(dy: dFfnOut, x: a.ffnAct, weight: w.out!, dx: acts.dFfn, dWeight: g.out, dBias: g.outBias,
+                        tokens: t, inFeatures: f, outFeatures: d)
+        // g = gelu(u)
+        GELU.backward(dy: acts.dFfn, x: a.ffnPre, dx: acts.dFfn, count: t * f)
+        // u = ln1·Wiᵀ + bi (adds to the residual's d(ln1))
+        Linear.backward(dy: acts.dFfn, x: a.ln1, weight: w.inter!, dx: dRes, accumulateInput: true,
+                        dWeight: g.inter, dBias: g.interBias, tokens: t, inFeatures: d, outFeatures: f)
+        // ln1 = LN1(r1) (in place: dRes becomes d(r1))
+        LayerNorm.backward(dy: dRes, x: a.attnResidual, gamma: w.ln1Gamma!, mean: a.ln1Mean, rstd: a.ln1Rstd,
+                           dx: dRes, dGamma: g.ln1Gamma, dBeta: g.ln1Beta, rows: t, dim: d)
+        // r1 = x + dropout(ctx·Woᵀ + bo)
+        var dAttnOut = UnsafePointer(dRes)
+        if dropHidden {
+            Dropout.backward(dy: dRes, mask: a.attnMask, dx: dBranch, count: t * d, p: sh.hiddenP)
+            dAttnOut = UnsafePointer(dBranch)
+        }
+        Linear.backward(dy: dAttnOut, x: a.ctx, weight: w.attnOut!, dx: acts.dCtx, dWeight: g.attnOut, dBias: g.attnOutBias,
+                        tokens: t, inFeatures: d, outFeatures: d)
+        // ctx = attention(q, k, v)
+        let dropProbs = sh.dropout != nil && sh.attentionP > 0
+        Attention.backward(dctx: acts.dCtx, q: a.q, k: a.k, v: a.v, probs: a.probs,
+                           mask: dropProbs ? UnsafePointer(a.probsMask) : nil, dropoutP: sh.attentionP,
+                           dq: acts.dq, dk: acts.dk, dv: acts.dv, scratchA: acts.scratchA, scratchB: acts.scratchB,
+                           lengths: acts.lengths, batch: sh.batch, seqLen: sh.seqLen, heads: sh.heads, headSize: d / sh.heads)
+        // q, k, v = x·Wᵀ + b: d(x) = d(r1) (residual) + dq·Wq + dk·Wk + dv·Wv
+        acts.dHidden.update(from: dRes, count: t * d)
+        Linear.backward(dy: acts.dq, x: x, weight: w.query!, dx: acts.dHidden, accumulateInput: true,
+                        dWeight: g.query, dBias: g.queryBias, tokens: t, inFeatures: d, outFeatures: d)
+        Linear.backward(dy: acts.dk, x: x, weight: w.key!, dx: acts.dHidden, accumulateInput: true,
+                        dWeight: g.key, dBias: g.keyBias, tokens: t, inFeatures: d, outFeatures: d)
+        Linear.backward(dy: acts.dv, x: x, weight: w.value!, dx: acts.dHidden, accumulateInput: true,
+                        dWeight: g.value, dBias: g.valueBias, tokens: t, inFeatures: d, outFeatures: d)
+    }
+}

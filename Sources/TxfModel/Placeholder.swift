@@ -1,1 +1,0 @@
-// TxfModel: placeholder until its first file lands.
