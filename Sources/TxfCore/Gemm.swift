@@ -23,7 +23,8 @@ public func gemm(
         transA ? CblasTrans : CblasNoTrans,
         transB ? CblasTrans : CblasNoTrans,
         blasint(m), blasint(n), blasint(k),
-        alpha, a, blasint(lda ?? storedA), b, blasint(ldb ?? storedB),
+        // max(1, ·): BLAS rejects a leading dimension of 0 even when k == 0 (C = beta·C).
+        alpha, a, blasint(lda ?? max(1, storedA)), b, blasint(ldb ?? max(1, storedB)),
         beta, c, blasint(ldc ?? n))
 }
 

@@ -1,0 +1,115 @@
+import Testing
+import TxfCore
+
+@Suite("BLAS kernel choice")
+struct BLASKernelChoiceTests {
+    let avx512 = CPUFeatures.parse(cpuinfo: SampleCPUInfo.zen5AVX512)
+    let avx2 = CPUFeatures.parse(cpuinfo: SampleCPUInfo.zenAVX2)
+    let unknown = CPUFeatures(flags: [])
+
+    @Test func requestParsing() {
+        #expect(BLASCoreTypeRequest(environmentValue: nil) == .auto)
+        #expect(BLASCoreTypeRequest(environmentValue: "") == .auto)
+        #expect(BLASCoreTypeRequest(environmentValue: " AUTO ") == .auto)
+        #expect(BLASCoreTypeRequest(environmentValue: "system") == .system)
+        #expect(BLASCoreTypeRequest(environmentValue: "Haswell") == .named("Haswell"))
+    }
+
+    @Test func kernelClasses() {
+        #expect(BLASKernelClass(coreType: "SkylakeX") == .avx512)
+        #expect(BLASKernelClass(coreType: "cooperlake") == .avx512)
+        #expect(BLASKernelClass(coreType: "Zen") == .avx2)
+        #expect(BLASKernelClass(coreType: "HASWELL") == .avx2)
+        #expect(BLASKernelClass(coreType: "Sandybridge") == .older)
+        #expect(BLASKernelClass(features: avx512) == .avx512)
+        #expect(BLASKernelClass(features: avx2) == .avx2)
+    }
+
+    /// The case: the machine presets Haswell on an AVX-512 CPU.
+    @Test func avx512WithHaswellPresetGetsSkylakeX() {
+        let d = decideBLASCoreType(features: avx512, request: .auto, current: "Haswell", loaded: "Haswell")
+        #expect(d.coreType == "SkylakeX")
+        #expect(d.source == .txf)
+        #expect(d.needsReexec(current: "Haswell"))
+        #expect(d.warning == nil)
+    }
+
+    @Test func avx512WithAVX512KernelsLoadedKeepsThem() {
+        let detected = decideBLASCoreType(features: avx512, request: .auto, current: nil, loaded: "Cooperlake")
+        #expect(detected.coreType == nil)
+        #expect(detected.source == .library)
+        #expect(!detected.needsReexec(current: nil))
+
+        let preset = decideBLASCoreType(features: avx512, request: .auto, current: "skylakex", loaded: "SkylakeX")
+        #expect(preset.source == .environment)
+        #expect(!preset.needsReexec(current: "skylakex"))  // case differs, same kernels
+    }
+
+    @Test func avx512WhereOpenBLASDetectsOnlyAVX2() {
+        let d = decideBLASCoreType(features: avx512, request: .auto, current: nil, loaded: "Zen")
+        #expect(d.coreType == "SkylakeX")
+        #expect(d.needsReexec(current: nil))
+    }
+
+    /// This development machine: AVX2, nothing preset, OpenBLAS detects Zen. Nothing to do.
+    @Test func avx2KeepsOpenBLASDetection() {
+        let d = decideBLASCoreType(features: avx2, request: .auto, current: nil, loaded: "Zen")
+        #expect(d.coreType == nil)
+        #expect(d.source == .library)
+        #expect(!d.needsReexec(current: nil))
+
+        let haswell = decideBLASCoreType(features: avx2, request: .auto, current: "Haswell", loaded: "Haswell")
+        #expect(haswell.coreType == "Haswell")
+        #expect(!haswell.needsReexec(current: "Haswell"))
+    }
+
+    /// SkylakeX kernels on an AVX2 CPU die of SIGILL (measured), so a preset is dropped.
+    @Test func avx2DropsAnAVX512Preset() {
+        let d = decideBLASCoreType(features: avx2, request: .auto, current: "SkylakeX", loaded: "SkylakeX")
+        #expect(d.coreType == nil)
+        #expect(d.source == .txf)
+        #expect(d.needsReexec(current: "SkylakeX"))
+    }
+
+    @Test func avx2UpgradesAnOlderPreset() {
+        let d = decideBLASCoreType(features: avx2, request: .auto, current: "Sandybridge", loaded: "Sandybridge")
+        #expect(d.coreType == "Haswell")
+        #expect(d.source == .txf)
+    }
+
+    @Test func userRequestIsHonouredWhereTheCPUCanRunIt() {
+        let d = decideBLASCoreType(features: avx512, request: .named("Haswell"), current: nil, loaded: "SkylakeX")
+        #expect(d.coreType == "Haswell")
+        #expect(d.source == .user)
+        #expect(d.needsReexec(current: nil))
+
+        let refused = decideBLASCoreType(features: avx2, request: .named("SkylakeX"), current: nil, loaded: "Zen")
+        #expect(refused.coreType == nil)
+        #expect(refused.warning?.contains("AVX-512") == true)
+        #expect(!refused.needsReexec(current: nil))
+    }
+
+    @Test func systemKeepsTheEnvironment() {
+        let d = decideBLASCoreType(features: avx512, request: .system, current: "Haswell", loaded: "Haswell")
+        #expect(d.coreType == "Haswell")
+        #expect(d.source == .environment)
+        #expect(!d.needsReexec(current: "Haswell"))
+    }
+
+    /// Without flags (no /proc/cpuinfo) nothing is forced, and a user request passes through.
+    @Test func unknownCPUForcesNothing() {
+        let d = decideBLASCoreType(features: unknown, request: .auto, current: "Haswell", loaded: "Haswell")
+        #expect(!d.needsReexec(current: "Haswell"))
+        let user = decideBLASCoreType(features: unknown, request: .named("SkylakeX"), current: nil, loaded: "Haswell")
+        #expect(user.coreType == "SkylakeX")
+    }
+
+    /// The running process: `selectKernels` was not called in the test runner, so the decision
+    /// is derived from the environment, and the start-up line names the loaded kernels.
+    @Test func startupLineNamesTheLoadedKernels() {
+        let line = BLASRuntime.startupLine()
+        #expect(line.hasPrefix("blas: OpenBLAS "))
+        #expect(line.contains("kernels \(blasCoreName()) ("))
+        #expect(line.contains("TXF_BLAS_CORETYPE"))
+    }
+}
