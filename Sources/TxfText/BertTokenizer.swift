@@ -25,8 +25,8 @@ public final class BertTokenizer: @unchecked Sendable {
     private var cache: [[UInt32]: [Int32]] = [:]
     private let cacheLock = NSLock()
     private let cacheLimit = 1 << 20
-    /// Special tokens as (scalars, id), matched in the raw text.
-    private let specials: [([Unicode.Scalar], Int32)]
+    /// Finds special tokens' literal text in the raw input.
+    private let specials: SpecialTokenSplit
 
     /// - Parameters:
     ///   - lowercase: uncased model (lowercase and strip accents), HF `do_lower_case`.
@@ -38,7 +38,7 @@ public final class BertTokenizer: @unchecked Sendable {
         self.vocabulary = vocabulary
         self.basic = BasicTokenizer(lowercase: lowercase, stripAccents: stripAccents, unicodeVersion: unicodeVersion)
         self.wordPiece = WordPiece(vocabulary: vocabulary)
-        specials = Vocabulary.specialTokens.map { (Array($0.unicodeScalars), vocabulary.id(for: $0)!) }
+        specials = SpecialTokenSplit(vocabulary: vocabulary)
     }
 
     /// Token ids of `text` with [CLS] first and [SEP] last.
@@ -85,33 +85,12 @@ public final class BertTokenizer: @unchecked Sendable {
 
     /// Splits `text` around special tokens and appends each stretch's word-piece ids.
     private func appendPieceIds(of text: String, to ids: inout [Int32]) {
-        let scalars = Array(text.unicodeScalars)
-        var chunkStart = 0
-        var i = 0
-        let n = scalars.count
-        while i < n {
-            if scalars[i] == "[", let (length, id) = special(at: i, in: scalars) {
-                appendChunk(scalars[chunkStart..<i], to: &ids)
-                ids.append(id)
-                i += length
-                chunkStart = i
-            } else {
-                i += 1
-            }
-        }
-        appendChunk(scalars[chunkStart..<n], to: &ids)
-    }
-
-    /// The special token whose text starts at `i`, as (scalar count, id).
-    private func special(at i: Int, in scalars: [Unicode.Scalar]) -> (Int, Int32)? {
-        for (token, id) in specials where i + token.count <= scalars.count {
-            if scalars[i..<(i + token.count)].elementsEqual(token) { return (token.count, id) }
-        }
-        return nil
+        specials.forEachPart(of: Array(text.unicodeScalars),
+                             chunk: { appendChunk($0, to: &ids) },
+                             special: { ids.append($0) })
     }
 
     private func appendChunk(_ chunk: ArraySlice<Unicode.Scalar>, to ids: inout [Int32]) {
-        if chunk.isEmpty { return }
         for word in basic.words(chunk) {
             let key = word.map(\.value)
             cacheLock.lock()
