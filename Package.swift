@@ -19,12 +19,12 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         .target(name: "TxfCore", dependencies: ["COpenBLAS"]),
-        .target(name: "TxfHDF5", dependencies: ["CHDF5"]),
+        .target(name: "TxfHDF5", dependencies: ["CHDF5", "TxfCore"]),
         .target(name: "TxfDist", dependencies: ["CMPI", "TxfCore"]),
         .target(name: "TxfText"),
         .target(name: "TxfData", dependencies: ["TxfCore", "TxfHDF5", "TxfText"]),
         .target(name: "TxfModel", dependencies: ["TxfCore"]),
-        .target(name: "TxfTrain", dependencies: ["TxfCore", "TxfHDF5", "TxfData", "TxfDist", "TxfModel"]),
+        .target(name: "TxfTrain", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel"]),
 
         .executableTarget(name: "txf", dependencies: [
             "TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfTrain",
@@ -39,10 +39,10 @@ let package = Package(
         .executableTarget(name: "txf-mpi-selftest", dependencies: ["TxfCore", "TxfDist"]),
 
         .testTarget(name: "TxfCoreTests", dependencies: ["TxfCore"]),
-        .testTarget(name: "TxfTextTests", dependencies: ["TxfText"]),
+        .testTarget(name: "TxfTextTests", dependencies: ["TxfText"], exclude: ["Fixtures"]),  // golden files, found via #filePath
         .testTarget(name: "TxfDataTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData"]),
         .testTarget(name: "TxfModelTests", dependencies: ["TxfCore", "TxfModel"]),
-        .testTarget(name: "TxfTrainTests", dependencies: ["TxfCore", "TxfHDF5", "TxfData", "TxfDist", "TxfModel", "TxfTrain"]),
+        .testTarget(name: "TxfTrainTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfTrain"]),
         .testTarget(name: "TxfDistTests", dependencies: ["TxfCore", "TxfDist"]),
     ],
     swiftLanguageModes: [.v6]
