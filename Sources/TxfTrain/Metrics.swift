@@ -37,7 +37,7 @@ public final class MetricsLog {
         switch event {
         case .train(let r):
             return object([("event", string("train")), ("step", "\(r.step)"), ("epoch", number(r.epoch)),
-                           ("loss", number(r.loss)), ("lr", number(Double(r.lr))), ("grad_norm", number(r.gradNorm)),
+                           ("loss", number(r.loss)), ("lr", number(Double(String(r.lr)) ?? Double(r.lr))), ("grad_norm", number(r.gradNorm)),
                            ("tokens_per_s", number(r.tokensPerSecond)), ("samples_per_s", number(r.samplesPerSecond)),
                            ("elapsed_s", number(r.elapsedSeconds))])
         case .eval(let r):

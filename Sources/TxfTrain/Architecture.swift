@@ -1,0 +1,73 @@
+import TxfCore
+import TxfModel
+
+/// Which model a run trains: the flags' architecture, checked against a checkpoint or base model
+/// when there is one.
+public enum Architecture {
+    /// From-scratch defaults for fields the flags leave out.
+    public static let defaultLayers = 2
+    public static let defaultHidden = 128
+    public static let defaultHeads = 2
+    public static let defaultMaxLength = 512
+
+    /// The model config for a run.
+    ///
+    /// With `base` (a resumed checkpoint or `--init` model), its architecture is kept and every
+    /// architecture flag given must equal it; a difference is refused naming the flag, the
+    /// Hugging Face field and `baseSource`. Without, the flags (or the defaults above; `ffn`
+    /// defaults to 4 · hidden) build a new model. The vocabulary size and label count must
+    /// match the data; dropout is the run's `--dropout`, a training setting.
+    /// - Parameters:
+    ///   - vocabSize: entries of the run's vocabulary.
+    ///   - numLabels: classes of the training data.
+    ///   - padTokenId: the data's [PAD] id (its word embedding starts at zero).
+    public static func resolve(_ config: TrainConfig, base: ModelConfig?, baseSource: String,
+                               vocabSize: Int, numLabels: Int, padTokenId: Int) throws -> ModelConfig {
+        var model: ModelConfig
+        if let base {
+            let checks: [(flag: String, field: String, given: Int?, stored: Int)] = [
+                ("layers", "num_hidden_layers", config.layers, base.numHiddenLayers),
+                ("hidden", "hidden_size", config.hidden, base.hiddenSize),
+                ("heads", "num_attention_heads", config.heads, base.numAttentionHeads),
+                ("ffn", "intermediate_size", config.ffn, base.intermediateSize),
+                ("max-length", "max_position_embeddings", config.maxLength, base.maxPositionEmbeddings),
+            ]
+            for check in checks {
+                if let given = check.given, given != check.stored {
+                    throw TxfError("\(baseSource) has \(check.field) = \(check.stored) but --\(check.flag) is \(given); drop the flag or start a new run")
+                }
+            }
+            if base.vocabSize != vocabSize {
+                throw TxfError("\(baseSource) has vocab_size = \(base.vocabSize) but the vocabulary has \(vocabSize) entries; use the vocab the model was trained with")
+            }
+            if base.numLabels != numLabels {
+                throw TxfError("\(baseSource) has num_labels = \(base.numLabels) but the training data has \(numLabels) classes")
+            }
+            model = base
+        } else {
+            let hidden = config.hidden ?? defaultHidden
+            model = ModelConfig(vocabSize: vocabSize, hiddenSize: hidden,
+                                numHiddenLayers: config.layers ?? defaultLayers,
+                                numAttentionHeads: config.heads ?? defaultHeads,
+                                intermediateSize: config.ffn ?? 4 * hidden,
+                                maxPositionEmbeddings: config.maxLength ?? defaultMaxLength,
+                                numLabels: numLabels)
+            model.padTokenId = padTokenId
+        }
+        model.hiddenDropoutProb = Float(config.dropout)
+        model.attentionProbsDropoutProb = Float(config.dropout)
+        try model.validate()
+        return model
+    }
+
+    /// `config` with its architecture fields set from `model` (the config a run prints and stores).
+    public static func resolvedConfig(_ config: TrainConfig, model: ModelConfig) -> TrainConfig {
+        var c = config
+        c.layers = model.numHiddenLayers
+        c.hidden = model.hiddenSize
+        c.heads = model.numAttentionHeads
+        c.ffn = model.intermediateSize
+        c.maxLength = model.maxPositionEmbeddings
+        return c
+    }
+}
