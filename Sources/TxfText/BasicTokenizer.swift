@@ -93,6 +93,9 @@ public struct BasicTokenizer: Sendable {
         var w = word
         if lowercase { w = Normalization.pythonLowercase(w) }
         if stripAccents { w = Normalization.stripAccents(w) }
+        // HF checks never_split again in _run_split_on_punc, after the case/accent changes
+        // (reachable when cased with stripAccents: "[CLŚ]" becomes "[CLS]").
+        if neverSplit.contains(w) { return [w] }
         var out: [[Unicode.Scalar]] = []
         var current: [Unicode.Scalar] = []
         for s in w {

@@ -2,16 +2,17 @@ import Foundation
 import Testing
 import TxfText
 
-/// Compares this tokenizer with Hugging Face's Python BertTokenizer, run once as a subprocess,
-/// on SST-2 sentences. Skips unless SST-2, the MiniLM vocab and python3 are present; passes
-/// vacuously with a note when transformers cannot be imported.
+/// Compares this tokenizer with Hugging Face's Python BertTokenizer, run once per test as a
+/// subprocess, on SST-2 sentences and on seeded random adversarial text. Each test skips unless
+/// its inputs (SST-2, the MiniLM vocab, python3) are present, and passes with a note when
+/// transformers cannot be imported.
 ///
-/// By default it takes every 17th training sentence plus all of dev (~4,800 lines, ~3 s);
+/// SST-2: every 17th training sentence plus all of dev (~4,800 lines, a few seconds);
 /// TXF_SST2_FULL_DIFF=1 compares all 68,221 (HF takes ~15 s for them).
-@Suite(.enabled(if: TestPaths.sst2 != nil && TestPaths.minilmVocab != nil && findExecutable("python3") != nil,
-                "needs SST-2 ($TXF_SST2_DIR or ../shared/datasets/sst2), the MiniLM vocab and python3"))
-struct DifferentialTests {
-    @Test func sst2SentencesGiveHuggingFaceIds() throws {
+@Suite struct DifferentialTests {
+    @Test(.enabled(if: TestPaths.sst2 != nil && TestPaths.minilmVocab != nil && findExecutable("python3") != nil,
+                   "needs SST-2 ($TXF_SST2_DIR or ../shared/datasets/sst2), the MiniLM vocab and python3"))
+    func sst2SentencesGiveHuggingFaceIds() throws {
         let dir = TestPaths.sst2!
         let full = ProcessInfo.processInfo.environment["TXF_SST2_FULL_DIFF"] == "1"
         let train = try sentences(dir.appendingPathComponent("train.tsv"))
@@ -45,6 +46,40 @@ struct DifferentialTests {
             }
         }
         print("DifferentialTests: \(sample.count) SST-2 sentences, \(mismatches) mismatches")
+        #expect(mismatches == 0)
+    }
+
+    /// Seeded random adversarial texts (see Fixtures/hf_fuzz.py), uncased and cased.
+    @Test(.enabled(if: TestPaths.minilmVocab != nil && findExecutable("python3") != nil,
+                   "needs the MiniLM vocab and python3"))
+    func randomAdversarialTextsGiveHuggingFaceIds() throws {
+        struct Fuzz: Decodable {
+            struct Case: Decodable { let text: String; let uncased: [Int32]; let cased: [Int32] }
+            let python_unicode: String
+            let cases: [Case]
+        }
+        let script = TestPaths.fixtures.appendingPathComponent("hf_fuzz.py").path
+        let vocabPath = TestPaths.minilmVocab!
+        let (status, stdout) = try runProcess(findExecutable("python3")!, [script, vocabPath, "2024", "3000"])
+        if status == 3 {
+            print("DifferentialTests: transformers is not importable; skipped the comparison")
+            return
+        }
+        try #require(status == 0, "hf_fuzz.py failed with status \(status)")
+        let fuzz = try JSONDecoder().decode(Fuzz.self, from: stdout)
+        let version = try #require(UnicodeVersion(fuzz.python_unicode))
+        let vocabulary = try Vocabulary(contentsOf: vocabPath)
+        let uncased = BertTokenizer(vocabulary: vocabulary, lowercase: true, unicodeVersion: version)
+        let cased = BertTokenizer(vocabulary: vocabulary, lowercase: false, unicodeVersion: version)
+        var mismatches = 0
+        for c in fuzz.cases {
+            for (tokenizer, expected) in [(uncased, c.uncased), (cased, c.cased)] where tokenizer.encode(c.text) != expected {
+                mismatches += 1
+                if mismatches <= 5 { Issue.record("\(c.text.debugDescription): txf \(tokenizer.encode(c.text)) vs HF \(expected)") }
+            }
+        }
+        print("DifferentialTests: \(fuzz.cases.count) random texts × 2 casings, \(mismatches) mismatches")
+        #expect(fuzz.cases.count == 3000)
         #expect(mismatches == 0)
     }
 

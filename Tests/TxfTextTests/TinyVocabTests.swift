@@ -82,6 +82,10 @@ private func tiny(lowercase: Bool = true) throws -> BertTokenizer {
         // "[cls]" is ordinary text ([, cls -> [UNK], ]), and "[" is not in this vocab either.
         #expect(try tiny().encode("a[SEP]a [MASK]") == [2, 14, 3, 14, 4, 3])
         #expect(try tiny().encode("[cls]") == [2, 1, 1, 1, 3])
+        // HF re-checks never_split after stripping accents: cased + strip turns "[CLŚ]" into [CLS]
+        // (checked against BertTokenizerLegacy(do_lower_case=False, strip_accents=True)).
+        let casedStrip = BertTokenizer(vocabulary: try Vocabulary(tokens: tinyTokens), lowercase: false, stripAccents: true)
+        #expect(casedStrip.encode("a [CL\u{15A}] a") == [2, 14, 2, 14, 3])
     }
 
     @Test func truncationKeepsFirstPiecesAndBothSpecials() throws {
