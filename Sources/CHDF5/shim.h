@@ -19,4 +19,7 @@ static inline unsigned txf_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline unsigned txf_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline unsigned txf_h5f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline hsize_t txf_h5s_unlimited(void) { return H5S_UNLIMITED; }
+// The default (per-thread) error stack, and the size that marks a variable-length string type.
+static inline hid_t txf_h5e_default(void) { return H5E_DEFAULT; }
+static inline size_t txf_h5t_variable(void) { return H5T_VARIABLE; }
 #endif

@@ -1,7 +1,78 @@
 import ArgumentParser
+import Foundation
 import TxfCore
+import TxfData
+import TxfHDF5
+import TxfText
 
 struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "(not built yet)")
-    func run() throws { throw TxfError("txf inspect is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show what a prepared dataset holds: attributes, lengths, labels, first rows.",
+        discussion: """
+        Decodes rows with the vocab stored inside the dataset, so nothing else is needed; \
+        --vocab decodes with another vocab.txt instead (it must have the same SHA-256).
+
+        Example: txf inspect data/train.h5 --rows 3
+        """)
+
+    @Argument(help: "A dataset written by `txf prepare`.")
+    var dataset: String
+
+    @Option(help: "How many of the first rows to decode.")
+    var rows: Int = 5
+
+    @Option(help: "Decode with this vocab.txt instead of the copy stored in the dataset.")
+    var vocab: String?
+
+    func validate() throws {
+        if rows < 0 { throw ValidationError("--rows must be 0 or more") }
+    }
+
+    func run() throws {
+        let data = try TokenDataset(path: dataset)
+        let file = try H5File.open(dataset)
+        print("\(dataset): txf \(DatasetSchema.kind), schema version \(DatasetSchema.version)")
+        print("Attributes:")
+        let names = file.attributeNames()
+        let width = names.map(\.count).max() ?? 0
+        for name in names {
+            let padded = name.padding(toLength: width, withPad: " ", startingAt: 0)
+            print("  \(padded)  \(try file.attribute(name))")
+        }
+        try file.close()
+
+        let stats = data.statistics()
+        print("Rows: \(data.rowCount), tokens: \(data.tokenCount), fingerprint \(data.fingerprint.prefix(16))")
+        print("Row length (tokens, incl. [CLS]/[SEP]): min \(stats.minLength)  p50 \(stats.p50)  p90 \(stats.p90)  p99 \(stats.p99)  max \(stats.maxLength)  mean \(String(format: "%.1f", stats.meanLength))")
+        if data.labelNames.isEmpty {
+            print("Labels: none (unlabelled dataset)")
+        } else {
+            print("Labels:")
+            for (id, name) in data.labelNames.enumerated() {
+                let count = stats.labelCounts[id]
+                let share = 100 * Double(count) / Double(max(data.rowCount, 1))
+                print("  \(id) \(name): \(count) (\(String(format: "%.1f", share))%)")
+            }
+        }
+
+        let shown = min(rows, data.rowCount)
+        guard shown > 0 else { return }
+        let vocabulary: Vocabulary
+        if let vocab {
+            do { vocabulary = try Vocabulary(contentsOf: vocab) } catch let error as TextError { throw TxfError(error.message) }
+            try data.checkVocab(sha256: vocabulary.sha256, source: vocab)
+        } else {
+            vocabulary = try data.vocabulary()
+        }
+        let tokenizer = BertTokenizer(vocabulary: vocabulary, lowercase: data.info.lowercase)
+        print("First \(shown) row\(shown == 1 ? "" : "s"):")
+        let batch = try data.readRows(Array(0..<shown))
+        for b in 0..<shown {
+            let ids = Array(batch.tokens(ofSample: b))
+            let label = batch.labels[b] >= 0 ? data.labelNames[Int(batch.labels[b])] : "-"
+            print("  [\(b)] label \(label), \(ids.count) tokens: \(tokenizer.decode(ids))")
+            print("       ids: \(ids.map(String.init).joined(separator: " "))")
+        }
+    }
 }

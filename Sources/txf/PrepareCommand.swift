@@ -1,7 +1,108 @@
 import ArgumentParser
+import Foundation
 import TxfCore
+import TxfData
+
+extension InputFormat: ExpressibleByArgument {}
+
+/// Whether the tokenizer lowercases (uncased models such as MiniLM) or not.
+enum Casing: String, EnumerableFlag {
+    case uncased, cased
+
+    static func help(for value: Casing) -> ArgumentHelp? {
+        switch value {
+        case .uncased: return "Lowercase and strip accents before WordPiece (default; uncased models such as MiniLM)."
+        case .cased: return "Keep case and accents (cased models)."
+        }
+    }
+}
 
 struct Prepare: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prepare", abstract: "(not built yet)")
-    func run() throws { throw TxfError("txf prepare is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "prepare",
+        abstract: "Tokenize a TSV, CSV or JSONL file into an HDF5 dataset for txf-train.",
+        discussion: """
+        Reads the text file once, streaming, and writes /tokens (every row's ids, [CLS] ... [SEP], \
+        back to back), /offsets, /labels and the vocab itself into OUTPUT, with attributes naming \
+        the tokenizer, the vocab's and the input's SHA-256, and the label names. The output appears \
+        only when complete; on an error no file is left and the message names file:line.
+
+        Formats: tsv (GLUE style: header row, tabs, no quoting), csv (RFC 4180, header row), \
+        jsonl (one JSON object per line). The default comes from the input's extension.
+
+        Labels are class ids: decimal integers 0, 1, ... With --label-names a,b the class count is \
+        the number of names and labels must be below it; with --num-labels K likewise; otherwise \
+        there are (largest label + 1) classes named "0", "1", ... --no-labels stores -1 for every row.
+
+        Example: txf prepare --input sst2/train.tsv --vocab minilm/vocab.txt --output data/train.h5
+        """)
+
+    @Option(help: "Text file to tokenize (.tsv, .csv or .jsonl).")
+    var input: String
+
+    @Option(help: "The tokenizer's vocab.txt (one token per line).")
+    var vocab: String
+
+    @Option(help: "Dataset file to write, e.g. data/train.h5.")
+    var output: String
+
+    @Option(help: "Tokens per row including [CLS] and [SEP]; longer rows are truncated.")
+    var maxLength: Int = 128
+
+    @Option(help: "Input format: tsv, csv or jsonl (default: from the input's extension).")
+    var format: InputFormat?
+
+    @Option(help: "Column (or JSON field) holding the text.")
+    var textColumn: String = "sentence"
+
+    @Option(help: "Column (or JSON field) holding the label.")
+    var labelColumn: String = "label"
+
+    @Flag(help: "The input has no labels; every row gets label -1.")
+    var noLabels = false
+
+    @Option(help: "Comma-separated class names in id order, e.g. negative,positive.")
+    var labelNames: String?
+
+    @Option(help: "Number of classes K (labels must be 0..<K); names are \"0\"...\"K-1\".")
+    var numLabels: Int?
+
+    @Flag(help: "Skip bad rows (wrong column count, invalid UTF-8, bad label), count them and go on.")
+    var skipBadRows = false
+
+    @Flag(help: "Casing of the tokenizer.")
+    var casing: Casing = .uncased
+
+    func validate() throws {
+        if maxLength < 2 { throw ValidationError("--max-length must be at least 2 (room for [CLS] and [SEP])") }
+        if labelNames != nil && numLabels != nil { throw ValidationError("give --label-names or --num-labels, not both") }
+        if let numLabels, numLabels < 1 { throw ValidationError("--num-labels must be at least 1") }
+        if noLabels && (labelNames != nil || numLabels != nil) {
+            throw ValidationError("--no-labels cannot be combined with --label-names or --num-labels")
+        }
+    }
+
+    func run() throws {
+        let names = labelNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+        let options = PrepareOptions(
+            input: input, vocab: vocab, output: output, format: format,
+            columns: ColumnSelection(text: textColumn, label: noLabels ? nil : labelColumn),
+            maxLength: maxLength, lowercase: casing == .uncased,
+            labels: LabelRule(names: names, classCount: numLabels), skipBadRows: skipBadRows)
+        let summary = try prepareDataset(options)
+        let info = summary.info
+        if info.skippedRows > 0 {
+            var message = "Skipped \(info.skippedRows) bad row\(info.skippedRows == 1 ? "" : "s"):\n"
+            for example in summary.skippedExamples { message += "  \(example)\n" }
+            if info.skippedRows > summary.skippedExamples.count { message += "  ...\n" }
+            FileHandle.standardError.write(Data(message.utf8))
+        }
+        print("Wrote \(output): \(info.rowCount) rows, \(info.tokenCount) tokens (mean \(String(format: "%.1f", Double(info.tokenCount) / Double(info.rowCount))) per row)")
+        print("  truncated to \(info.maxLength) tokens: \(info.truncatedRows) rows; skipped: \(info.skippedRows) rows")
+        if !info.labelNames.isEmpty {
+            let balance = zip(info.labelNames, summary.labelCounts).map { "\($0)=\($1)" }.joined(separator: " ")
+            print("  labels: \(balance)")
+        }
+        print("  \(info.lowercase ? "uncased" : "cased"), vocab \(info.vocabSize) tokens (sha256 \(info.vocabSHA256.prefix(12))…), \(String(format: "%.2f", summary.seconds)) s")
+    }
 }

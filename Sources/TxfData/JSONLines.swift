@@ -1,0 +1,50 @@
+import Foundation
+
+/// One JSON object per line: `{"sentence": "a fine film", "label": 1}`.
+///
+/// The text field must be a JSON string; the label may be a string or an integer (it is
+/// turned into text here and parsed by the label rule like a TSV label). Other fields are
+/// ignored.
+enum JSONLines {
+    static func record(from line: [UInt8], line number: Int, columns: ColumnSelection) throws -> TextRecord {
+        guard String(validating: line, as: UTF8.self) != nil else {
+            throw RowError(line: number, "line is not valid UTF-8")
+        }
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(line), options: [])
+        } catch {
+            throw RowError(line: number, "not a valid JSON object")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw RowError(line: number, "expected a JSON object")
+        }
+        guard let textValue = object[columns.text] else {
+            throw RowError(line: number, "no \"\(columns.text)\" field")
+        }
+        guard let text = textValue as? String else {
+            throw RowError(line: number, "field \"\(columns.text)\" is not a string")
+        }
+        var label: String?
+        if let labelName = columns.label {
+            guard let value = object[labelName] else {
+                throw RowError(line: number, "no \"\(labelName)\" field")
+            }
+            label = try labelText(value, line: number, field: labelName)
+        }
+        return TextRecord(line: number, text: text, label: label)
+    }
+
+    /// A JSON label as text: strings as they are, integral numbers in decimal.
+    private static func labelText(_ value: Any, line: Int, field: String) throws -> String {
+        if let text = value as? String { return text }
+        // JSON true/false also arrive as NSNumber (and `is Bool` holds for every NSNumber on
+        // Linux); booleans are the ones whose Objective-C type is "c".
+        if let number = value as? NSNumber, String(cString: number.objCType) != "c" {
+            let double = number.doubleValue
+            if double.rounded() == double, abs(double) < 1e15 { return String(Int64(double)) }
+            return "\(double)"
+        }
+        throw RowError(line: line, "field \"\(field)\" is neither a string nor a number")
+    }
+}

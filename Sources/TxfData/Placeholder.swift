@@ -1,1 +1,0 @@
-// TxfData: placeholder until its first file lands.

@@ -1,0 +1,218 @@
+import Foundation
+import TxfCore
+import TxfHDF5
+import TxfText
+
+/// A prepared dataset opened for training: validates the schema, keeps `/offsets` and
+/// `/labels` in memory (12 bytes per row), and reads the tokens of only the rows asked for.
+///
+/// `/tokens` stays open so its chunk cache serves repeated reads; a read selects the requested
+/// rows' token ranges (neighbouring rows merged into one run) and never touches the rest, so a
+/// dataset larger than memory works. Not thread-safe: one reader per thread (it reuses scratch
+/// buffers between reads).
+public final class TokenDataset {
+    public let path: String
+    public let info: DatasetInfo
+    /// Row i's tokens are `[offsets[i], offsets[i+1])` in `/tokens`.
+    public let offsets: [Int64]   // [rowCount + 1]
+    /// Class id per row (-1 when unlabelled).
+    public let labels: [Int32]    // [rowCount]
+
+    private let file: H5File
+    private let tokens: H5Dataset
+    private var uniqueRows: [Int] = []     // [≤ batch] requested rows, sorted, distinct
+    private var startInScratch: [Int] = [] // [≤ batch] where each unique row's tokens start in scratch
+    private var runs: [Range<Int>] = []    // token ranges to read, ascending
+    private var scratch: [Int32] = []      // [tokens of the unique rows] in file order
+
+    /// Opens and validates `path`.
+    ///
+    /// - Parameter chunkCacheBytes: chunk cache for `/tokens`. Random rows hit random chunks;
+    ///   32 MiB holds 512 decompressed 64 KiB chunks (all of SST-2's tokens).
+    public init(path: String, chunkCacheBytes: Int = 32 << 20) throws {
+        self.path = path
+        file = try H5File.open(path)
+        info = try DatasetInfo.read(from: file)
+        let n = info.rowCount
+        let offsetSet = try file.openDataset(DatasetSchema.offsets)
+        defer { offsetSet.close() }
+        try offsetSet.checkRank(1)
+        let labelSet = try file.openDataset(DatasetSchema.labels)
+        defer { labelSet.close() }
+        try labelSet.checkRank(1)
+        tokens = try file.openDataset(DatasetSchema.tokens, chunkCacheBytes: chunkCacheBytes)
+        try tokens.checkRank(1)
+        try tokens.checkElementType(Int32.self)
+        guard offsetSet.count == n + 1, labelSet.count == n, tokens.count == info.tokenCount else {
+            throw TxfError("\(path) is damaged: row_count \(n), token_count \(info.tokenCount) but /offsets has \(offsetSet.count), /labels \(labelSet.count), /tokens \(tokens.count) values; regenerate it with `txf prepare`")
+        }
+        offsets = try offsetSet.read(as: Int64.self)
+        labels = try labelSet.read(as: Int32.self)
+        guard offsets.first == 0, offsets.last == Int64(info.tokenCount),
+              zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+            throw TxfError("\(path) is damaged: /offsets is not an ascending list from 0 to \(info.tokenCount); regenerate it with `txf prepare`")
+        }
+        // Labelled: every label is a class id 0..<K. Unlabelled (no names): every label is -1.
+        let classes = Int32(info.labelNames.count)
+        if let bad = labels.firstIndex(where: { classes == 0 ? $0 != -1 : ($0 < 0 || $0 >= classes) }) {
+            throw TxfError("\(path) is damaged: row \(bad) has label \(labels[bad]) but the dataset has \(classes) classes")
+        }
+    }
+
+    public var rowCount: Int { info.rowCount }
+    public var tokenCount: Int { info.tokenCount }
+    public var labelNames: [String] { info.labelNames }
+    public var padId: Int32 { info.padId }
+
+    /// Tokens in row `row`, [CLS] and [SEP] included.
+    public func length(ofRow row: Int) -> Int { Int(offsets[row + 1] - offsets[row]) }
+
+    /// Tokens per row.
+    public var lengths: [Int32] {  // [rowCount]
+        (0..<rowCount).map { Int32(offsets[$0 + 1] - offsets[$0]) }
+    }
+
+    /// A hash that ranks compare before training: equal exactly when they hold the same data
+    /// (same source bytes, vocab, casing, max length, labels, rows and tokens).
+    public var fingerprint: String {
+        let description = [
+            DatasetSchema.kind, "v\(DatasetSchema.version)", "rows=\(rowCount)", "tokens=\(tokenCount)",
+            "max_length=\(info.maxLength)", "lowercase=\(info.lowercase)", "vocab=\(info.vocabSHA256)",
+            "source=\(info.sourceSHA256)", "skipped=\(info.skippedRows)", "labels=\(info.labelNames.joined(separator: "\u{1F}"))",
+        ].joined(separator: "\n")
+        return SHA256.hex(of: Array(description.utf8))
+    }
+
+    /// Throws unless the dataset was tokenized with the vocab whose file hash is `sha256`.
+    ///
+    /// - Parameter source: how to name that vocab in the message ("the model's vocab.txt").
+    public func checkVocab(sha256: String, source: String) throws {
+        guard sha256 == info.vocabSHA256 else {
+            throw TxfError("vocab does not match the dataset: \(path) was tokenized with a vocab of sha256 \(info.vocabSHA256.prefix(12))…, \(source) has \(sha256.prefix(12))…; run `txf prepare` again with that vocab")
+        }
+    }
+
+    /// Throws unless `vocabulary` (and the lowercase flag) match the dataset's tokenizer.
+    public func checkTokenizer(_ vocabulary: Vocabulary, lowercase: Bool, source: String) throws {
+        try checkVocab(sha256: vocabulary.sha256, source: source)
+        guard lowercase == info.lowercase else {
+            throw TxfError("\(path) was tokenized \(info.lowercase ? "uncased" : "cased"), \(source) is \(lowercase ? "uncased" : "cased"); run `txf prepare` again with \(lowercase ? "--uncased" : "--cased")")
+        }
+    }
+
+    /// The vocab.txt bytes stored in the file.
+    public func vocabularyBytes() throws -> [UInt8] {
+        try file.readDataset(DatasetSchema.vocab, as: UInt8.self)
+    }
+
+    /// The tokenizer's vocabulary, rebuilt from the stored vocab.txt (checked against its hash).
+    public func vocabulary() throws -> Vocabulary {
+        let bytes = try vocabularyBytes()
+        guard SHA256.hex(of: bytes) == info.vocabSHA256 else {
+            throw TxfError("\(path) is damaged: stored /vocab does not match vocab_sha256; regenerate it with `txf prepare`")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw TxfError("\(path): stored /vocab is not UTF-8")
+        }
+        // Lines as vocab.txt is read: split at \n, \r\n or \r; no token after a final newline.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        do { return try Vocabulary(tokens: lines) } catch let error as TextError { throw TxfError("\(path): \(error.message)") }
+    }
+
+    /// The token ids of one row.
+    public func tokens(ofRow row: Int) throws -> [Int32] {
+        try readRows([row]).tokens(ofSample: 0).map { $0 }
+    }
+
+    /// Reads rows `rows` (any order, repeats allowed) into a new batch.
+    public func readRows(_ rows: [Int], seqLen: Int? = nil) throws -> TokenBatch {
+        var batch = TokenBatch()
+        try readRows(rows, into: &batch, seqLen: seqLen)
+        return batch
+    }
+
+    /// Reads rows `rows` (any order, repeats allowed) into `batch`, padded with the pad id.
+    ///
+    /// - Parameters:
+    ///   - rows: dataset rows; sample b of the batch is row `rows[b]`.
+    ///   - batch: overwritten; its arrays keep their capacity between calls.
+    ///   - seqLen: fixed padded length (must be ≥ the longest requested row); nil: the longest.
+    public func readRows(_ rows: [Int], into batch: inout TokenBatch, seqLen: Int? = nil) throws {
+        var longest = 0
+        for row in rows {
+            guard row >= 0 && row < rowCount else { throw TxfError("\(path): row \(row) is outside 0..<\(rowCount)") }
+            longest = max(longest, length(ofRow: row))
+        }
+        if let seqLen, seqLen < longest {
+            throw TxfError("\(path): requested length \(seqLen) is shorter than row length \(longest)")
+        }
+        let width = seqLen ?? longest
+        try readUniqueRows(rows)
+
+        batch.rows.removeAll(keepingCapacity: true)
+        batch.rows.append(contentsOf: rows)
+        batch.seqLen = width
+        batch.lengths.removeAll(keepingCapacity: true)
+        batch.labels.removeAll(keepingCapacity: true)
+        batch.tokens.removeAll(keepingCapacity: true)
+        batch.tokens.append(contentsOf: repeatElement(info.padId, count: rows.count * width))
+        scratch.withUnsafeBufferPointer { source in
+            batch.tokens.withUnsafeMutableBufferPointer { target in
+                for (b, row) in rows.enumerated() {
+                    let count = length(ofRow: row)
+                    let slot = binarySearch(uniqueRows, row)
+                    (target.baseAddress! + b * width).update(from: source.baseAddress! + startInScratch[slot], count: count)
+                }
+            }
+        }
+        for row in rows {
+            batch.lengths.append(Int32(length(ofRow: row)))
+            batch.labels.append(labels[row])
+        }
+    }
+
+    /// Reads the tokens of the distinct rows of `rows` into `scratch`, in file order.
+    private func readUniqueRows(_ rows: [Int]) throws {
+        uniqueRows.removeAll(keepingCapacity: true)
+        uniqueRows.append(contentsOf: rows)
+        uniqueRows.sort()
+        var write = 0
+        for i in uniqueRows.indices where i == 0 || uniqueRows[i] != uniqueRows[i - 1] {
+            uniqueRows[write] = uniqueRows[i]
+            write += 1
+        }
+        uniqueRows.removeSubrange(write...)
+        startInScratch.removeAll(keepingCapacity: true)
+        runs.removeAll(keepingCapacity: true)
+        var total = 0
+        for row in uniqueRows {
+            startInScratch.append(total)
+            total += length(ofRow: row)
+            let start = Int(offsets[row]), end = Int(offsets[row + 1])
+            // Neighbouring rows are neighbouring token ranges: one run.
+            if let last = runs.last, last.upperBound == start {
+                runs[runs.count - 1] = last.lowerBound..<end
+            } else {
+                runs.append(start..<end)
+            }
+        }
+        if scratch.count < total { scratch.append(contentsOf: repeatElement(0, count: total - scratch.count)) }
+        try scratch.withUnsafeMutableBufferPointer { try tokens.readRows(runs: runs, into: $0) }
+    }
+
+    private func binarySearch(_ sorted: [Int], _ value: Int) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sorted[mid] < value { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// Closes the file now (also done at deinit).
+    public func close() {
+        tokens.close()
+        try? file.close()
+    }
+}

@@ -1,0 +1,84 @@
+import TxfCore
+import TxfHDF5
+
+/// Writes a tokenized dataset (`DatasetSchema`) row by row with bounded memory.
+///
+/// Rows collect in small buffers that are appended to extendible `/tokens`, `/offsets` and
+/// `/labels` datasets whenever they fill, so memory does not grow with the input. `finish`
+/// writes the vocab and the attributes, closes and fsyncs; the caller renames the file.
+public final class TokenDatasetWriter {
+    public let path: String
+    /// Rows and tokens appended so far.
+    public private(set) var rowCount = 0
+    public private(set) var tokenCount = 0
+
+    private let file: H5File
+    private let tokens: H5Dataset
+    private let offsets: H5Dataset
+    private let labels: H5Dataset
+    private var tokenBuffer: [Int32] = []     // [pending tokens]
+    private var offsetBuffer: [Int64] = []    // [pending rows] end offset of each row
+    private var labelBuffer: [Int32] = []     // [pending rows]
+    private let tokenFlush = 1 << 20
+    private let rowFlush = 1 << 16
+
+    /// Creates (truncating) `path` with empty extendible datasets and offsets = [0].
+    public init(path: String) throws {
+        self.path = path
+        file = try H5File.create(path)
+        tokens = try file.createExtendibleDataset(DatasetSchema.tokens, of: Int32.self,
+                                                  storage: .compressed(chunk: [DatasetSchema.tokenChunk]))
+        offsets = try file.createExtendibleDataset(DatasetSchema.offsets, of: Int64.self,
+                                                   storage: .compressed(chunk: [DatasetSchema.rowChunk]))
+        labels = try file.createExtendibleDataset(DatasetSchema.labels, of: Int32.self,
+                                                  storage: .compressed(chunk: [DatasetSchema.rowChunk]))
+        tokenBuffer.reserveCapacity(tokenFlush + 4096)
+        offsetBuffer.reserveCapacity(rowFlush + 1)
+        labelBuffer.reserveCapacity(rowFlush)
+        offsetBuffer.append(0)
+    }
+
+    /// Appends one row's ids ([CLS] … [SEP]) and its label.
+    public func append(_ ids: [Int32], label: Int32) throws {
+        tokenBuffer.append(contentsOf: ids)
+        tokenCount += ids.count
+        rowCount += 1
+        offsetBuffer.append(Int64(tokenCount))
+        labelBuffer.append(label)
+        if tokenBuffer.count >= tokenFlush || labelBuffer.count >= rowFlush { try flush() }
+    }
+
+    /// Writes the pending rows to the file.
+    public func flush() throws {
+        try tokenBuffer.withUnsafeBufferPointer { try tokens.append($0) }
+        try offsetBuffer.withUnsafeBufferPointer { try offsets.append($0) }
+        try labelBuffer.withUnsafeBufferPointer { try labels.append($0) }
+        tokenBuffer.removeAll(keepingCapacity: true)
+        offsetBuffer.removeAll(keepingCapacity: true)
+        labelBuffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, stores `vocabBytes` as `/vocab` and `info` as root attributes, closes, fsyncs.
+    /// `info.rowCount` and `info.tokenCount` are overwritten with what was appended.
+    public func finish(info: DatasetInfo, vocabBytes: [UInt8]) throws {
+        try flush()
+        var info = info
+        info.rowCount = rowCount
+        info.tokenCount = tokenCount
+        try file.writeDataset(DatasetSchema.vocab, vocabBytes,
+                              storage: .compressed(chunk: [max(1, min(vocabBytes.count, 1 << 18))])).close()
+        try info.write(to: file)
+        tokens.close()
+        offsets.close()
+        labels.close()
+        try file.closeAndSync()
+    }
+
+    /// Closes everything without finishing (after an error; the caller deletes the file).
+    public func abandon() {
+        tokens.close()
+        offsets.close()
+        labels.close()
+        try? file.close()
+    }
+}
