@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Measures sgemm throughput through `gemm(...)` on the shapes a BERT/MiniLM step runs.
 ///
 /// A shape is timed by warming up, then taking samples of one or more back-to-back calls
@@ -58,6 +64,10 @@ public enum SgemmBenchmark {
         public var gflops: Double
         /// `gflops` / threads.
         public var gflopsPerThread: Double
+        /// 1e-9 · flops per second of process CPU time (all threads, spinning included), from
+        /// the median sample. On a machine other jobs share, wall-clock figures fall with the
+        /// load while this one mostly does not, so it is the fairer way to compare kernels.
+        public var gflopsPerCPUSecond: Double
         /// Samples taken, and calls per sample.
         public var samples: Int
         public var callsPerSample: Int
@@ -150,17 +160,30 @@ public enum SgemmBenchmark {
         let sampleSeconds = single * Double(callsPerSample)
         let sampleCount = min(200, max(3, Int(secondsPerShape / max(sampleSeconds, 1e-9))))
 
-        var samples: [Double] = []
+        var samples: [Double] = [], cpuSamples: [Double] = []
         samples.reserveCapacity(sampleCount)
+        cpuSamples.reserveCapacity(sampleCount)
         for _ in 0..<sampleCount {
+            let cpuStart = processCPUSeconds()
             samples.append(time(repeating: callsPerSample, call) / Double(callsPerSample))
+            cpuSamples.append((processCPUSeconds() - cpuStart) / Double(callsPerSample))
         }
         samples.sort()
+        cpuSamples.sort()
         let median = samples[samples.count / 2]
+        let cpuMedian = cpuSamples[cpuSamples.count / 2]
         let gflops = shape.flops / median * 1e-9
         return Result(shape: shape, seconds: median, gflops: gflops,
                       gflopsPerThread: gflops / Double(max(1, threads)),
+                      gflopsPerCPUSecond: cpuMedian > 0 ? shape.flops / cpuMedian * 1e-9 : 0,
                       samples: sampleCount, callsPerSample: callsPerSample)
+    }
+
+    /// CPU time this process has used, all threads together.
+    private static func processCPUSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
     }
 
     /// Seconds `body` takes, run `count` times back to back (monotonic clock).

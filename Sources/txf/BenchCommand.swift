@@ -13,7 +13,7 @@ struct Bench: ParsableCommand {
         abstract: "Measure this machine: sgemm throughput of the BLAS kernels txf runs with.",
         discussion: """
             Kernels: txf picks the fastest OpenBLAS kernels the CPU can run (SkylakeX where it has \
-            AVX-512, otherwise OpenBLAS's own AVX2 choice); set TXF_BLAS_CORETYPE=Haswell (or \
+            AVX-512, Haswell where it has AVX2); set TXF_BLAS_CORETYPE=Haswell (or \
             another OpenBLAS core name, or `system` to keep OPENBLAS_CORETYPE) to override. \
             Threads: cores on the node / ranks on the node unless --threads or TXF_BLAS_THREADS \
             says otherwise. Under mpirun with 1 rank, pass --bind-to none to use every core.
@@ -75,7 +75,7 @@ struct BenchOutput: Codable {
     var sgemm: SgemmBenchmark.Report?
 }
 
-/// The sgemm section as a table: shape, GFLOP/s, GFLOP/s per thread, role.
+/// The sgemm section as a table: shape, GFLOP/s, GFLOP/s per thread, GFLOP per CPU-second, role.
 func sgemmTable(_ report: SgemmBenchmark.Report) -> String {
     func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
         let fill = String(repeating: " ", count: max(0, width - text.count))
@@ -84,12 +84,15 @@ func sgemmTable(_ report: SgemmBenchmark.Report) -> String {
     func number(_ value: Double) -> String { String(format: "%.1f", value) }
     let perThread = report.threads == 1 ? "GFLOP/s/thread" : "GFLOP/s/thread (\(report.threads))"
     var lines = ["", "sgemm, row-major M×K×N, \(report.kernels) kernels, \(report.threads) thread\(report.threads == 1 ? "" : "s")",
-                 pad("shape", 20) + pad("GFLOP/s", 10, right: true) + pad(perThread, perThread.count + 2, right: true) + "  role"]
+                 pad("shape", 20) + pad("GFLOP/s", 10, right: true) + pad(perThread, perThread.count + 2, right: true)
+                 + pad("GFLOP/cpu-s", 13, right: true) + "  role"]
     for r in report.results {
         lines.append(pad(r.shape.label, 20) + pad(number(r.gflops), 10, right: true)
-                     + pad(number(r.gflopsPerThread), perThread.count + 2, right: true) + "  " + r.shape.role)
+                     + pad(number(r.gflopsPerThread), perThread.count + 2, right: true)
+                     + pad(number(r.gflopsPerCPUSecond), 13, right: true) + "  " + r.shape.role)
     }
     lines.append(pad("peak", 20) + pad(number(report.peakGflops), 10, right: true)
                  + pad(number(report.peakGflopsPerThread), perThread.count + 2, right: true))
+    lines.append("(GFLOP/cpu-s: per second of CPU time this process used; steadier than wall-clock figures on a shared machine)")
     return lines.joined(separator: "\n")
 }

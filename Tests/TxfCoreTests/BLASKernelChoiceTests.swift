@@ -51,16 +51,28 @@ struct BLASKernelChoiceTests {
         #expect(d.needsReexec(current: nil))
     }
 
-    /// This development machine: AVX2, nothing preset, OpenBLAS detects Zen. Nothing to do.
-    @Test func avx2KeepsOpenBLASDetection() {
+    /// This development machine: AVX2, nothing preset, OpenBLAS detects Zen; Haswell's
+    /// kernels are faster on small shapes (measured), so txf asks for them.
+    @Test func avx2PrefersHaswellOverZen() {
         let d = decideBLASCoreType(features: avx2, request: .auto, current: nil, loaded: "Zen")
-        #expect(d.coreType == nil)
-        #expect(d.source == .library)
-        #expect(!d.needsReexec(current: nil))
+        #expect(d.coreType == "Haswell")
+        #expect(d.source == .txf)
+        #expect(d.reason == "AVX2 CPU, instead of Zen")
+        #expect(d.needsReexec(current: nil))
 
         let haswell = decideBLASCoreType(features: avx2, request: .auto, current: "Haswell", loaded: "Haswell")
         #expect(haswell.coreType == "Haswell")
+        #expect(haswell.source == .environment)
         #expect(!haswell.needsReexec(current: "Haswell"))
+    }
+
+    /// A CPU older than AVX2 keeps whatever OpenBLAS detected.
+    @Test func olderCPUKeepsDetection() {
+        let sse = CPUFeatures(flags: ["sse", "sse2", "avx"])
+        let d = decideBLASCoreType(features: sse, request: .auto, current: nil, loaded: "Sandybridge")
+        #expect(d.coreType == nil)
+        #expect(d.source == .library)
+        #expect(!d.needsReexec(current: nil))
     }
 
     /// SkylakeX kernels on an AVX2 CPU die of SIGILL (measured), so a preset is dropped.
@@ -84,9 +96,8 @@ struct BLASKernelChoiceTests {
         #expect(d.needsReexec(current: nil))
 
         let refused = decideBLASCoreType(features: avx2, request: .named("SkylakeX"), current: nil, loaded: "Zen")
-        #expect(refused.coreType == nil)
+        #expect(refused.coreType == "Haswell")  // the automatic choice, with a warning
         #expect(refused.warning?.contains("AVX-512") == true)
-        #expect(!refused.needsReexec(current: nil))
     }
 
     @Test func systemKeepsTheEnvironment() {

@@ -53,9 +53,20 @@ struct BLASReexecTests {
     @Test(.enabled(if: txfPath != nil && CPUFeatures.current().hasAVX2, "needs txf and an AVX2 CPU"))
     func automaticChoiceReplacesASlowPreset() throws {
         let blas = try Self.benchBLAS(["TXF_BLAS_CORETYPE": nil, "OPENBLAS_CORETYPE": "Prescott", "TXF_BLAS_THREADS": "1"])
-        #expect(blas["kernelClass"] as? String == BLASKernelClass(features: CPUFeatures.current()).label)
+        let cpu = BLASKernelClass(features: CPUFeatures.current())
+        #expect(cpu.prefers(loaded: try #require(blas["kernels"] as? String)))
+        #expect(blas["kernelClass"] as? String == cpu.label)
         #expect(blas["kernelSource"] as? String == "txf")
         #expect(blas["reexecuted"] as? Bool == true)
+    }
+
+    /// Nothing set: the process ends up on the kernels txf prefers for this CPU, whether
+    /// OpenBLAS detected them or txf re-exec'd for them.
+    @Test(.enabled(if: txfPath != nil, "txf not built next to the tests"))
+    func defaultRunsThePreferredKernels() throws {
+        let blas = try Self.benchBLAS(["TXF_BLAS_CORETYPE": nil, "OPENBLAS_CORETYPE": nil, "TXF_BLAS_THREADS": "1"])
+        let cpu = BLASKernelClass(features: CPUFeatures.current())
+        #expect(cpu.prefers(loaded: try #require(blas["kernels"] as? String)))
     }
 
     /// `system` leaves the environment's choice alone: no re-exec.
