@@ -60,7 +60,7 @@ extension Trainer {
             let loss = local[0] / Double(g)
             let norm = GradientClipping.globalNorm(model.gradients.pointer, count: model.gradients.count)
             guard loss.isFinite, norm.isFinite else {
-                throw CollectiveError("training diverged at step \(step + 1): loss is \(loss), gradient norm \(norm); lower --lr (now \(config.lr)) or check the data")
+                throw CollectiveError("training diverged at step \(step + 1): loss is \(Trainer.show(loss)), gradient norm \(Trainer.show(norm)); lower --lr (now \(config.lr)) or check the data")
             }
             let lr = schedule.rate(step: step)
             optimizer.update(params: model.parameters.pointer, gradients: model.gradients.pointer,
@@ -123,6 +123,13 @@ extension Trainer {
                              m: m.pointer, v: v.pointer, meta: checkpointMeta())
         emit(.checkpoint(CheckpointRecord(step: step, path: path)))
         directory.rotate(keep: config.keep)
+    }
+}
+
+extension Trainer {
+    /// A number for a message: "NaN" / "inf" rather than C's "-nan".
+    static func show(_ x: Double) -> String {
+        x.isNaN ? "NaN" : x.isInfinite ? (x < 0 ? "-inf" : "inf") : "\(x)"
     }
 }
 

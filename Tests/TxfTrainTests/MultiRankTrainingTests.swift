@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import TxfCore
+import TxfHDF5
+import TxfModel
+@testable import TxfTrain
+
+/// Real runs of `txf-train` under mpirun on the tiny fixture task: the same optimizer steps
+/// whatever the split across ranks and micro-steps, bitwise resumption after SIGKILL, and one
+/// clear line for bad input.
+@Suite(.serialized, .enabled(if: TrainJob.mpirunAvailable, "mpirun not on PATH; install openmpi-bin"))
+struct MultiRankTrainingTests {
+    let fixture = TrainFixture.paths
+
+    func flags(out: String, steps: Int = 20) -> [String] {
+        ["--train", fixture.train, "--out", out] + TrainFixture.modelFlags
+            + ["--global-batch", "32", "--max-steps", "\(steps)", "--lr", "3e-3", "--warmup-steps", "2",
+               "--dropout", "0.1", "--seed", "5", "--log-every", "1"]
+    }
+
+    func expectSuccess(_ job: TrainJob, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(job.status == 0 && !job.timedOut, "txf-train failed (\(job.status)): \(job.stderr)", sourceLocation: sourceLocation)
+    }
+
+    // 20 steps of 32 samples over a 256-row set (2.5 epochs, so epoch changes are crossed),
+    // dropout on. The samples, masks and mathematics of each step are the same in all three
+    // splits; only the order of float sums differs (gradients summed over 1, 2 or 4 ranks and
+    // 1 or 4 micro-steps), which Adam's normalisation can amplify a little. Relative 1e-5.
+    @Test func sameLossesWhateverTheSplit() throws {
+        var runs: [[Double]] = []
+        for (ranks, micro) in [(1, 8), (4, 8), (2, 4)] {
+            let out = TrainFixture.runDirectory("split-\(ranks)x\(micro)")
+            let job = try TrainJob.run(ranks: ranks, flags(out: out) + ["--micro-batch", "\(micro)"])
+            expectSuccess(job)
+            let losses = trainLosses(out + "/metrics.jsonl")
+            #expect(losses.map(\.step) == Array(1...20), "\(ranks) ranks × micro \(micro)")
+            runs.append(losses.compactMap { Double($0.loss) })
+        }
+        #expect(runs[0].count == 20)
+        // The model learns the task: the mean loss of the last 5 steps is below the first 5.
+        #expect(runs[0].suffix(5).reduce(0, +) < runs[0].prefix(5).reduce(0, +))
+        assertClose(runs[1], runs[0], relativeTolerance: 1e-5, "4 ranks × micro-batch 8 vs 1 rank × 8 × 4 accumulation")
+        assertClose(runs[2], runs[0], relativeTolerance: 1e-5, "2 ranks × micro-batch 4 × 4 accumulation vs 1 rank")
+    }
+
+    /// Parameters of a checkpoint, in its own table's layout.
+    func parameters(_ path: String) throws -> [Float] {
+        let file = try CheckpointFile(path: path)
+        let table = ParameterTable.bertClassifier(file.meta.model)
+        let p = FloatBuffer(count: table.totalCount), m = FloatBuffer(count: table.trainableCount), v = FloatBuffer(count: table.trainableCount)
+        try file.load(table: table, parameters: p.pointer, m: m.pointer, v: v.pointer)
+        return p.toArray() + m.toArray() + v.toArray()
+    }
+
+    // Kill rank 0 with SIGKILL after step 13 (checkpoints at 5 and 10, keep 2), resume with
+    // --resume auto from step 10: steps 11-20 are taken again and must reproduce the
+    // uninterrupted run bit for bit — losses as written, evaluations, final parameters and moments.
+    @Test func killedAndResumedRunMatchesUninterruptedRun() throws {
+        let extra = ["--eval", fixture.dev, "--save-every", "5", "--eval-every", "5", "--keep", "2"]
+        let straight = TrainFixture.runDirectory("straight")
+        expectSuccess(try TrainJob.run(ranks: 2, flags(out: straight) + extra))
+
+        let resumed = TrainFixture.runDirectory("resumed")
+        let killed = try TrainJob.run(ranks: 2, flags(out: resumed) + extra, environment: ["TXF_TEST_KILL_AFTER_STEP": "13"])
+        #expect(killed.status != 0)
+        #expect(trainLosses(resumed + "/metrics.jsonl").last?.step == 13)
+        #expect(!FileManager.default.fileExists(atPath: resumed + "/final.h5"))
+        let again = try TrainJob.run(ranks: 2, flags(out: resumed) + extra + ["--resume", "auto"])
+        expectSuccess(again)
+        #expect(again.stdout.contains("resuming from \(resumed)/step-00000010.h5 at step 10/20"))
+
+        let a = trainLosses(straight + "/metrics.jsonl"), b = trainLosses(resumed + "/metrics.jsonl")
+        #expect(a.map(\.step) == Array(1...20) && b.map(\.step) == Array(1...20))
+        #expect(a.map(\.loss) == b.map(\.loss))
+        func evals(_ dir: String) -> [String] {
+            ((try? String(contentsOfFile: dir + "/metrics.jsonl", encoding: .utf8)) ?? "")
+                .split(separator: "\n").filter { $0.contains(#""event":"eval""#) }.map(String.init)
+        }
+        #expect(evals(straight).count == 4 && evals(straight) == evals(resumed))
+        #expect(try parameters(straight + "/final.h5") == parameters(resumed + "/final.h5"))
+        // --keep 2: the two newest step checkpoints remain.
+        #expect(RunDirectory(path: resumed).stepCheckpoints().map(\.step) == [10, 15])
+    }
+
+    struct BadInput: CustomTestStringConvertible, Sendable {
+        let name: String
+        let arguments: @Sendable (TrainFixture.Paths, String) throws -> [String]
+        let message: String
+        var testDescription: String { name }
+    }
+
+    static let badInputs: [BadInput] = [
+        BadInput(name: "missing dataset", arguments: { f, out in ["--train", f.directory + "/nope.h5", "--out", out] },
+                 message: "nope.h5: no such file"),
+        BadInput(name: "HDF5 file of another schema", arguments: { f, out in
+            let path = f.directory + "/not-a-dataset.h5"
+            let file = try H5File.create(path)
+            try file.writeDataset("tokens", [Int32(1), 2, 3]).close()
+            try file.close()
+            return ["--train", path, "--out", out]
+        }, message: "is not a txf dataset"),
+        BadInput(name: "vocab that does not match the data", arguments: { f, out in
+            ["--train", f.train, "--vocab", f.otherVocab, "--out", out]
+        }, message: "vocab does not match the dataset"),
+        BadInput(name: "NaN loss", arguments: { f, out in ["--train", f.train, "--lr", "1e30", "--out", out] },
+                 message: "training diverged at step"),
+    ]
+
+    // Every rank ends, quickly, with exactly one line on stderr from txf-train, and the run
+    // directory holds no checkpoint or temporary file.
+    @Test(arguments: badInputs)
+    func badInputEndsEveryRankWithOneMessage(_ bad: BadInput) throws {
+        let out = TrainFixture.runDirectory("bad")
+        let arguments = try bad.arguments(fixture, out) + TrainFixture.modelFlags + ["--global-batch", "16", "--max-steps", "5"]
+        let job = try TrainJob.run(ranks: 2, arguments, timeout: 60)
+        #expect(job.status != 0 && !job.timedOut)
+        #expect(job.seconds < 30)
+        #expect(job.stderrCount("txf-train: ") == 1, "stderr: \(job.stderr)")
+        #expect(job.stderrCount(bad.message) == 1, "stderr: \(job.stderr)")
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []
+        #expect(left.allSatisfy { !$0.hasSuffix(".h5") && !$0.contains(".tmp") }, "left behind: \(left)")
+    }
+}
