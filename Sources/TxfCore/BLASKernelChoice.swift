@@ -117,7 +117,7 @@ public struct BLASKernelDecision: Equatable, Sendable {
 
 /// Decides OPENBLAS_CORETYPE for this process.
 ///
-/// - `.auto`: a preset the CPU cannot execute is dropped (OpenBLAS then detects). Otherwise,
+/// - `.auto`: a preset the CPU cannot execute is replaced (see below). Otherwise,
 ///   unless OpenBLAS already runs the preferred kernels of the CPU's widest class, ask for
 ///   them: any AVX-512 family (SkylakeX, Cooperlake, SapphireRapids share the sgemm
 ///   kernels) else SkylakeX on AVX-512 CPUs; Haswell on AVX2 CPUs. Haswell rather than Zen,
@@ -143,9 +143,7 @@ public func decideBLASCoreType(
 
     switch request {
     case .system:
-        return BLASKernelDecision(
-            coreType: current, source: environmentSource,
-            reason: current == nil ? "OpenBLAS detection, TXF_BLAS_CORETYPE=system" : "TXF_BLAS_CORETYPE=system")
+        return BLASKernelDecision(coreType: current, source: environmentSource, reason: "TXF_BLAS_CORETYPE=system")
     case .named(let name):
         let needs = BLASKernelClass(coreType: name)
         if !known || needs <= cpu {
@@ -157,10 +155,11 @@ public func decideBLASCoreType(
     }
 
     if let preset = current, known, BLASKernelClass(coreType: preset) > cpu {
-        // Running these kernels would end in SIGILL; let OpenBLAS detect instead.
+        // Running these kernels would end in SIGILL: take the preferred ones of the CPU's
+        // class, or OpenBLAS's detection on a CPU older than AVX2.
         return BLASKernelDecision(
-            coreType: nil, source: .txf,
-            reason: "dropped OPENBLAS_CORETYPE=\(preset): this \(cpu.label) CPU cannot run it",
+            coreType: cpu.preferredCoreType, source: .txf,
+            reason: "\(cpu.label) CPU, replacing OPENBLAS_CORETYPE=\(preset) that it cannot run",
             warning: warning)
     }
     if known, let wanted = cpu.preferredCoreType, !cpu.prefers(loaded: loaded) {

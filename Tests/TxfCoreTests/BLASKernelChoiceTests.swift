@@ -75,12 +75,18 @@ struct BLASKernelChoiceTests {
         #expect(!d.needsReexec(current: nil))
     }
 
-    /// SkylakeX kernels on an AVX2 CPU die of SIGILL (measured), so a preset is dropped.
-    @Test func avx2DropsAnAVX512Preset() {
+    /// SkylakeX kernels on an AVX2 CPU die of SIGILL (measured), so a preset is replaced;
+    /// on a pre-AVX2 CPU it is dropped and OpenBLAS detects.
+    @Test func unrunnablePresetIsReplaced() {
         let d = decideBLASCoreType(features: avx2, request: .auto, current: "SkylakeX", loaded: "SkylakeX")
-        #expect(d.coreType == nil)
+        #expect(d.coreType == "Haswell")
         #expect(d.source == .txf)
         #expect(d.needsReexec(current: "SkylakeX"))
+
+        let sse = CPUFeatures(flags: ["sse", "sse2"])
+        let old = decideBLASCoreType(features: sse, request: .auto, current: "Haswell", loaded: "Haswell")
+        #expect(old.coreType == nil)
+        #expect(old.needsReexec(current: "Haswell"))
     }
 
     @Test func avx2UpgradesAnOlderPreset() {
