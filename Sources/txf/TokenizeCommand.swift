@@ -10,7 +10,7 @@ struct Tokenize: ParsableCommand {
         discussion: """
             Reads UTF-8 text from standard input, one example per line (lines end at \\n), and \
             prints one line per input line: the token ids separated by spaces, starting with \
-            [CLS] and ending with [SEP]. An empty input line prints just "[CLS] [SEP]"'s ids. \
+            [CLS] and ending with [SEP] (an empty line gives just those two). \
             The ids are those of Hugging Face's BertTokenizer for the same vocab.txt.
 
             Example:

@@ -60,7 +60,7 @@ import TxfText
         }
         let script = TestPaths.fixtures.appendingPathComponent("hf_fuzz.py").path
         let vocabPath = TestPaths.minilmVocab!
-        let (status, stdout) = try runProcess(findExecutable("python3")!, [script, vocabPath, "2024", "3000"])
+        let (status, stdout) = try runProcess(findExecutable("python3")!, [script, vocabPath, "2024", "2000"])
         if status == 3 {
             print("DifferentialTests: transformers is not importable; skipped the comparison")
             return
@@ -79,7 +79,7 @@ import TxfText
             }
         }
         print("DifferentialTests: \(fuzz.cases.count) random texts × 2 casings, \(mismatches) mismatches")
-        #expect(fuzz.cases.count == 3000)
+        #expect(fuzz.cases.count == 2000)
         #expect(mismatches == 0)
     }
 
