@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "TxfCoreTests", dependencies: ["TxfCore"]),
         .testTarget(name: "TxfTextTests", dependencies: ["TxfText"], exclude: ["Fixtures"]),  // golden files, found via #filePath
         .testTarget(name: "TxfDataTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData"]),
-        .testTarget(name: "TxfModelTests", dependencies: ["TxfCore", "TxfModel"]),
+        .testTarget(name: "TxfModelTests", dependencies: ["TxfCore", "TxfModel"], exclude: ["Fixtures"]),  // reference.json + its generator, found via #filePath
         .testTarget(name: "TxfTrainTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfTrain"]),
         .testTarget(name: "TxfDistTests", dependencies: ["TxfCore", "TxfDist"]),
     ],
