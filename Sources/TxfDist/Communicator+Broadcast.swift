@@ -42,10 +42,10 @@ extension Communicator {
     }
 }
 
-/// The communicator for this process: MPI when started by `mpirun` (or when `TXF_MPI=1`),
-/// otherwise a `SingleProcessCommunicator` that never loads MPI's runtime.
+/// The communicator for this process: MPI when started by `mpirun` (or when `TXF_MPI=1`, or
+/// MPI is already initialised), otherwise a `SingleProcessCommunicator` that never starts MPI.
 public func defaultCommunicator() -> any Communicator {
-    if MPIRuntime.launchedByMPIRun || ProcessInfo.processInfo.environment["TXF_MPI"] == "1" {
+    if MPIRuntime.wantsMPI(environment: ProcessInfo.processInfo.environment, initialized: MPIRuntime.isInitialized) {
         return MPICommunicator.world
     }
     return SingleProcessCommunicator()

@@ -7,6 +7,10 @@ import Foundation
 /// MPI is initialised on first use of `world` and finalized at exit. Every MPI call is checked;
 /// a failure prints `txf: rank R: MPI_<call> failed: <reason>` and aborts the job, so a broken
 /// collective never hangs the other ranks.
+///
+/// Test processes should not touch `world`: use `SingleProcessCommunicator`, or spawn
+/// `txf-mpi-selftest` / the program under `launch/txf-mpirun`. Open MPI's singleton start-up
+/// forks an `orted` and was seen to stall a test process that also spawns child processes.
 public final class MPICommunicator: Communicator, FailsTogether, @unchecked Sendable {
     /// The process's only instance; creating it is collective (every rank must touch it).
     public static let world = MPICommunicator()

@@ -50,9 +50,17 @@ enum MPIRuntime {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Whether this process was started by mpirun / a PMIx launcher (versus a plain run).
-    static var launchedByMPIRun: Bool {
-        let environment = ProcessInfo.processInfo.environment
+    /// Whether MPI_Init has run in this process (by us or by another library).
+    static var isInitialized: Bool {
+        var initialized: Int32 = 0
+        MPI_Initialized(&initialized)
+        return initialized != 0
+    }
+
+    /// Whether `defaultCommunicator()` should use MPI: when this process was started by mpirun
+    /// (its variables are set), when asked to with TXF_MPI=1, or when MPI is already running.
+    static func wantsMPI(environment: [String: String], initialized: Bool) -> Bool {
+        if initialized || environment["TXF_MPI"] == "1" { return true }
         return ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"].contains { environment[$0] != nil }
     }
 }
