@@ -21,6 +21,8 @@ final class LineSource {
     private var position = 0
     private var atEnd = false
     private let blockSize = 1 << 20
+    /// fread's landing area: [blockSize] bytes, allocated once.
+    private let block: UnsafeMutablePointer<UInt8>
 
     init(path: String) throws {
         var isDirectory: ObjCBool = false
@@ -30,12 +32,16 @@ final class LineSource {
         guard let file = fopen(path, "rb") else { throw TxfError("\(path): cannot open for reading") }
         self.path = path
         self.file = file
+        block = .allocate(capacity: blockSize)
         buffer.reserveCapacity(blockSize * 2)
         try fill()
         if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
     }
 
-    deinit { fclose(file) }
+    deinit {
+        fclose(file)
+        block.deallocate()
+    }
 
     /// The next line without its terminator, or nil at the end of the file.
     func nextLine() throws -> [UInt8]? {
@@ -78,16 +84,11 @@ final class LineSource {
             buffer.removeSubrange(0..<position)
             position = 0
         }
-        let oldCount = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: blockSize))
-        let got = buffer.withUnsafeMutableBytes { raw in
-            fread(raw.baseAddress! + oldCount, 1, blockSize, file)
-        }
-        buffer.removeSubrange((oldCount + got)...)
+        let got = fread(block, 1, blockSize, file)
         if got > 0 {
-            buffer.withUnsafeBytes { raw in
-                hasher.update(UnsafeRawBufferPointer(rebasing: raw[oldCount...]))
-            }
+            let bytes = UnsafeBufferPointer(start: block, count: got)
+            hasher.update(UnsafeRawBufferPointer(bytes))
+            buffer.append(contentsOf: bytes)
             bytesRead += got
         }
         if got < blockSize {

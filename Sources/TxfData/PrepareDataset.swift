@@ -75,6 +75,13 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
         throw TxfError("\(options.output) is a directory; --output takes a file name like data/train.h5")
     }
     let directory = outputURL.deletingLastPathComponent().path
+    // The outermost directory this run creates, removed again if the run fails.
+    var createdRoot: String?
+    var probe = outputURL.deletingLastPathComponent()
+    while !FileManager.default.fileExists(atPath: probe.path) && probe.path != "/" {
+        createdRoot = probe.path
+        probe = probe.deletingLastPathComponent()
+    }
     do {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     } catch {
@@ -87,6 +94,7 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
         if !finished {
             writer.abandon()
             try? FileManager.default.removeItem(atPath: temporary)
+            if let createdRoot { try? FileManager.default.removeItem(atPath: createdRoot) }
         }
     }
 

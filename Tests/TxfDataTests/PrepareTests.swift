@@ -91,12 +91,19 @@ struct PrepareTests {
         }
         #expect(dir.listing() == ["bad.tsv", "vocab.txt"])
         #expect(throws: TxfError("\(path):2: label 'pos' is not an integer")) {
-            try prepare(dir, "bad.tsv", "sentence\tlabel\na\tpos\n")
+            try prepare(dir, "bad.tsv", "sentence\tlabel\na\tpos\n", output: "new/dirs/out.h5")
         }
         #expect(throws: TxfError("\(path):3: label 2 is not in 0..<2 (--label-names gives 2)")) {
             try prepare(dir, "bad.tsv", "sentence\tlabel\na\t1\nfilm\t2\n") { $0.labels = LabelRule(names: ["neg", "pos"]) }
         }
         #expect(dir.listing() == ["bad.tsv", "vocab.txt"])
+    }
+
+    @Test("missing output directories are created")
+    func createsDirectories() throws {
+        let dir = TemporaryDirectory()
+        try prepare(dir, "t.tsv", "sentence\tlabel\na\t1\n", output: "data/sst2/train.h5")
+        #expect(try TokenDataset(path: dir.file("data/sst2/train.h5")).rowCount == 1)
     }
 
     @Test("a failed run leaves an existing output untouched")
