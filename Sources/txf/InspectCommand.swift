@@ -31,6 +31,12 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         let data = try TokenDataset(path: dataset)
+        // A --vocab that does not match fails before anything is printed.
+        var given: Vocabulary?
+        if let vocab {
+            do { given = try Vocabulary(contentsOf: vocab) } catch let error as TextError { throw TxfError(error.message) }
+            try data.checkVocab(sha256: given!.sha256, source: vocab)
+        }
         let file = try H5File.open(dataset)
         print("\(dataset): txf \(DatasetSchema.kind), schema version \(DatasetSchema.version)")
         print("Attributes:")
@@ -52,19 +58,14 @@ struct Inspect: ParsableCommand {
             for (id, name) in data.labelNames.enumerated() {
                 let count = stats.labelCounts[id]
                 let share = 100 * Double(count) / Double(max(data.rowCount, 1))
-                print("  \(id) \(name): \(count) (\(String(format: "%.1f", share))%)")
+                let title = name == String(id) ? "\(id)" : "\(id) \(name)"
+                print("  \(title): \(count) (\(String(format: "%.1f", share))%)")
             }
         }
 
         let shown = min(rows, data.rowCount)
         guard shown > 0 else { return }
-        let vocabulary: Vocabulary
-        if let vocab {
-            do { vocabulary = try Vocabulary(contentsOf: vocab) } catch let error as TextError { throw TxfError(error.message) }
-            try data.checkVocab(sha256: vocabulary.sha256, source: vocab)
-        } else {
-            vocabulary = try data.vocabulary()
-        }
+        let vocabulary = try given ?? data.vocabulary()
         let tokenizer = BertTokenizer(vocabulary: vocabulary, lowercase: data.info.lowercase)
         print("First \(shown) row\(shown == 1 ? "" : "s"):")
         let batch = try data.readRows(Array(0..<shown))
