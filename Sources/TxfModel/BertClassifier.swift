@@ -1,3 +1,4 @@
+import Foundation
 import TxfCore
 
 /// A BERT-style encoder classifier with hand-written forward and backward.
@@ -122,6 +123,17 @@ public final class BertClassifier {
     /// Per-sample losses of the last forward with labels, [batch].
     public var sampleLosses: UnsafeBufferPointer<Float> {
         .init(start: acts.losses, count: lastHasLabels ? (last?.batch ?? 0) : 0)
+    }
+
+    /// Softmax of row `row`'s logits of the last forward, [numLabels] (for prediction output).
+    public func classProbabilities(row: Int) -> [Float] {
+        let z = acts.logits + row * config.numLabels
+        var m = -Float.infinity
+        for c in 0 ..< config.numLabels { m = max(m, z[c]) }
+        var p = (0 ..< config.numLabels).map { c in Float(exp(Double(z[c] - m))) }
+        let sum = p.reduce(0, +)
+        for c in p.indices { p[c] /= sum }
+        return p
     }
 
     /// Arg-max class of row `row` of the last forward.

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TxfCore
 @testable import TxfModel
@@ -106,5 +107,23 @@ import TxfCore
         assertClose(std, 0.02, relativeTolerance: 0.03, absoluteTolerance: 0, "std of word embeddings")
         a.initializeWeights(seed: 43)
         #expect(Array(a.parameter("pooler.dense.weight")) != Array(b.parameter("pooler.dense.weight")))
+    }
+}
+
+@Suite struct ModelOutputTests {
+    @Test func probabilitiesAndPredictionsFollowTheLogits() {
+        let model = tinyModel()
+        model.forward(tinyBatch(), mode: .eval)
+        #expect(model.sampleLosses.count == 4)
+        for row in 0 ..< 4 {
+            let p = model.classProbabilities(row: row)
+            assertClose(Double(p.reduce(0, +)), 1, relativeTolerance: 0, absoluteTolerance: 1e-6, "Σp")
+            #expect(p.indices.max { p[$0] < p[$1] } == model.predictedClass(row: row))
+            // loss_b = −log p_b[label_b]
+            assertClose(Double(model.sampleLosses[row]), -log(Double(p[Int(tinyLabels[row])])),
+                        relativeTolerance: 1e-5, absoluteTolerance: 1e-6, "loss[\(row)]")
+        }
+        model.forward(MicroBatch(rows: [tinyRows[0]], labels: nil), mode: .eval)
+        #expect(model.logits.count == 3 && model.sampleLosses.isEmpty)
     }
 }

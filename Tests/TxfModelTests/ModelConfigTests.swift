@@ -82,3 +82,16 @@ import TxfCore
         #expect(t["a.weight"]?.range == 6 ..< 12)
     }
 }
+
+@Suite struct FLOPsTests {
+    @Test func countsMatmulAttentionAndHead() {
+        let c = ModelConfig(vocabSize: 30522, hiddenSize: 384, numHiddenLayers: 6, numAttentionHeads: 12, intermediateSize: 1536)
+        // MiniLM: 6 · (4·384² + 2·384·1536) = 10,616,832 multiply weights per token.
+        #expect(c.matmulParametersPerToken == 10_616_832)
+        // One sequence of 2 tokens: 6·P·2 + 12·6·384·4 + 6·(384² + 2·384).
+        let matmul: Double = 6 * 10_616_832 * 2
+        let attention: Double = 12 * 6 * 384 * 4
+        let head: Double = 6 * (384 * 384 + 2 * 384)
+        #expect(c.trainingFLOPs(lengths: [2]) == matmul + attention + head)
+    }
+}
