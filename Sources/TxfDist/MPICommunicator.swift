@@ -21,9 +21,11 @@ public final class MPICommunicator: Communicator, FailsTogether, @unchecked Send
 
     /// Largest Float count per MPI call in `allReduceSum` / `startAllReduceSum`.
     ///
-    /// One 90 MB all-reduce runs slower per byte than 1–10 MB pieces (INTEROP.md), so large
-    /// buffers go as several calls. Set it before training starts, identically on every rank.
-    public var allReducePieceElements: Int = 1 << 20
+    /// One 90 MB all-reduce runs slower per byte than 1–10 MB pieces (INTEROP.md; here, on a
+    /// loaded 2-core machine, 88 MB over 2 ranks took 384 ms in one call and 132 ms in 8 MB
+    /// pieces: `txf-mpi-selftest bench 88`), so large buffers go as several calls of 8 MB.
+    /// Set it before training starts, identically on every rank.
+    public var allReducePieceElements: Int = 1 << 21
 
     /// Serialises `abort` so the message is printed once even if two threads fail together.
     private let abortLock = NSLock()

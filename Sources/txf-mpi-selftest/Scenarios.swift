@@ -27,7 +27,7 @@ struct Scenarios {
                 throw TxfError("sums: element \(i) is \(buffer[i]), expected \(triangle * Float(i % 10)) (piece \(piece))")
             }
             let total = buffer.reduce(0.0) { $0 + Double($1) }
-            print("sums rank \(rank): piece=\(piece) total=\(Int(total))")
+            print("sums rank \(rank): piece=\(piece == savedPiece ? "default" : String(piece)) total=\(Int(total))")
         }
         var doubles = [Double(rank), 1, 0.25 * Double(rank)]
         comm.allReduceSum(&doubles)
@@ -145,6 +145,18 @@ struct Scenarios {
         print("throw-on-rank rank \(rank): waiting in all-reduce")
         _ = comm.allReduceSum(1.0)
         throw TxfError("throw-on-rank: rank \(rank) finished an all-reduce without rank \(victim)")
+    }
+
+    /// Rank `victim` crashes (a Swift trap); the others wait in a barrier until mpirun,
+    /// seeing a rank die by a signal, ends the job.
+    func crashOnRank(_ victim: Int) {
+        comm.barrier()
+        if rank == victim {
+            usleep(200_000)
+            fatalError("scenario crash on rank \(victim)")
+        }
+        print("crash-on-rank rank \(rank): waiting in barrier")
+        comm.barrier()
     }
 
     /// Median all-reduce times for one buffer of `megabytes`: one call, pieces of several

@@ -17,6 +17,7 @@ let usage = """
       agree-mismatch      the last rank differs: every rank catches, then fails together
       abort-on-rank R     rank R aborts while the others wait in a barrier
       throw-on-rank R     rank R throws inside runOrAbort while the others wait
+      crash-on-rank R     rank R traps (fatalError) while the others wait
       bench [MB]          all-reduce timings for a buffer of MB megabytes (default 32)
     """
 
@@ -45,6 +46,7 @@ comm.runOrAbort {
     case "agree-mismatch": try scenarios.agreeMismatch()
     case "abort-on-rank": try scenarios.abortOnRank(rankArgument(argument))
     case "throw-on-rank": try scenarios.throwOnRank(rankArgument(argument))
+    case "crash-on-rank": scenarios.crashOnRank(try rankArgument(argument))
     case "bench": scenarios.bench(megabytes: argument.flatMap { Int($0) } ?? 32)
     default: throw TxfError("unknown scenario '\(scenario)'\n\(usage)")
     }

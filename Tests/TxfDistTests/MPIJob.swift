@@ -105,6 +105,7 @@ struct MPIJob {
             !["OMPI_", "PMIX_", "OPAL_", "ORTE_", "PMI_"].contains { key.hasPrefix($0) }
         }
         environment["OPENBLAS_NUM_THREADS"] = "1"
+        environment["SWIFT_BACKTRACE"] = "enable=no"  // a crashing rank exits at once
         return environment
     }
 

@@ -14,7 +14,7 @@ struct MultiRankTests {
         let broadcastBytes = (0..<100_003).map { UInt8((7 * $0 + root) % 251) }
         let fnv = String(fnv1a64(broadcastBytes), radix: 16)
         return (0..<w).flatMap { r in [
-            "sums rank \(r): piece=1048576 total=\(triangle * 4500)",
+            "sums rank \(r): piece=default total=\(triangle * 4500)",
             "sums rank \(r): piece=300 total=\(triangle * 4500)",
             "doubles rank \(r): \(Double(pairs)) \(Double(w)) \(0.25 * Double(pairs)) single=\(Double(pairs) + 0.5 * Double(w))",
             "int64 rank \(r): \((Int64(1) << 40) * Int64(triangle)) \(-pairs)",
@@ -73,6 +73,15 @@ struct MultiRankTests {
         #expect(job.seconds < 15, "took \(job.seconds) s")
         #expect(job.stderrCount("txf: rank 2: scenario failure on rank 2") == 1, "stderr:\n\(job.stderr)")
         #expect(job.stderrCount("txf:") == 1, "stderr:\n\(job.stderr)")
+    }
+
+    @Test("a rank that crashes ends the others within seconds")
+    func crashOnOneRank() throws {
+        let job = try MPIJob.run(ranks: 4, ["crash-on-rank", "3"], timeout: 30)
+        #expect(job.status != 0)
+        #expect(!job.timedOut)
+        #expect(job.seconds < 15, "took \(job.seconds) s")
+        #expect(job.stderr.contains("scenario crash on rank 3"), "stderr:\n\(job.stderr)")
     }
 
     @Test("an unknown scenario is one clear error and a non-zero exit")
