@@ -30,9 +30,9 @@ public enum BLASRuntime {
     /// once. execv keeps the PID, the environment (Open MPI's OMPI_* variables included) and
     /// the open descriptors, so it is safe under mpirun as long as MPI_Init has not run yet.
     /// If execv fails the process goes on with the kernels it has, and `startupLine()` says so.
+    /// Calling it again is a no-op (the first decision stands).
     ///
     /// - Parameter arguments: the argv to re-exec with (the process's own by default).
-    /// Calling it again is a no-op (the first decision stands).
     public static func selectKernels(arguments: [String] = CommandLine.arguments) {
         if state.read({ $0.decision != nil }) { return }
         let current = environment(openBLASCoreTypeVariable)
