@@ -9,9 +9,13 @@ import Foundation
 /// 2. each stretch between them: `BasicTokenizer` then `WordPiece`;
 /// 3. keep the first `maxLength - 2` ids, wrap in [CLS] ... [SEP].
 ///
-/// Known differences of HF's Rust-backed BertTokenizerFast (transformers 5's `BertTokenizer`):
-/// it lowercases capital sigma always to σ (Python's `lower()` gives ς at a word's end) and
-/// does not apply NFC first; otherwise, on the texts tested, the ids agree.
+/// Where HF's Rust-backed BertTokenizerFast (transformers 5's `BertTokenizer`) differs from this
+/// reference, seen in Tests/TxfTextTests/Fixtures/golden.json: it lowercases Σ always to σ
+/// (Python's `lower()` gives ς at a word's end); it keeps scalars that Python's older Unicode
+/// tables call unassigned (as [UNK]) where Python drops them; it does not see special-token
+/// text that appears only after cleaning ("[CL\u{200B}S]" is [CLS] here, "[", "cl", "##s", "]"
+/// there); and it applies no NFC (visible only when cased). transformers 4's Python tokenizer
+/// lowercased the text character by character before splitting, so it too gives σ, never ς.
 ///
 /// Raw words (after cleaning and whitespace splitting) are cached with their ids, so repeated
 /// words cost one dictionary lookup. The cache is guarded by a lock: one tokenizer may be shared
@@ -20,6 +24,8 @@ public final class BertTokenizer: @unchecked Sendable {
     public let vocabulary: Vocabulary
     public let basic: BasicTokenizer
     public let wordPiece: WordPiece
+    /// Whether text is lowercased (uncased model); recorded with prepared datasets.
+    public var lowercase: Bool { basic.lowercase }
 
     /// Raw word scalars -> its ids; bounded by `cacheLimit` entries.
     private var cache: [[UInt32]: [Int32]] = [:]

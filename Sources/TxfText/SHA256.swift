@@ -128,8 +128,8 @@ public struct SHA256: Sendable {
                     }
                     for t in 16..<64 {
                         let a = w[t - 15], b = w[t - 2]
-                        let s0 = a.rotr(7) ^ a.rotr(18) ^ (a >> 3)
-                        let s1 = b.rotr(17) ^ b.rotr(19) ^ (b >> 10)
+                        let s0 = a.rotr(7) ^ a.rotr(18) ^ (a &>> 3)
+                        let s1 = b.rotr(17) ^ b.rotr(19) ^ (b &>> 10)
                         w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
                     }
                     var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
@@ -138,7 +138,7 @@ public struct SHA256: Sendable {
                         let ch = (e & f) ^ (~e & g)
                         let t1 = h &+ s1 &+ ch &+ k[t] &+ w[t]
                         let s0 = a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)
-                        let maj = (a & b) ^ (a & c) ^ (b & c)
+                        let maj = (a & b) ^ (c & (a ^ b))
                         let t2 = s0 &+ maj
                         h = g; g = f; f = e; e = d &+ t1
                         d = c; c = b; b = a; a = t1 &+ t2
@@ -164,5 +164,6 @@ public struct SHA256: Sendable {
 }
 
 extension UInt32 {
-    @inline(__always) fileprivate func rotr(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
+    /// Rotate right; masking shifts, so no overshift checks survive in the rounds.
+    @inline(__always) fileprivate func rotr(_ n: UInt32) -> UInt32 { (self &>> n) | (self &<< (32 &- n)) }
 }
