@@ -174,3 +174,32 @@ struct PrepareTests {
         #expect(result.status == 0, "\(result.output)")
     }
 }
+
+/// SST-2 dev and the MiniLM vocab, when this machine has them ($TXF_SST2_DIR or
+/// ../shared/datasets/sst2 from the repo root; $TXF_MINILM_DIR or ~/.cache/txf/minilm).
+func sst2DevAndMiniLMVocab() -> (dev: String, vocab: String)? {
+    let env = ProcessInfo.processInfo.environment
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let sst2 = env["TXF_SST2_DIR"] ?? repo.appendingPathComponent("../shared/datasets/sst2").standardized.path
+    let minilm = env["TXF_MINILM_DIR"] ?? "\(NSHomeDirectory())/.cache/txf/minilm"
+    let dev = "\(sst2)/dev.tsv", vocab = "\(minilm)/vocab.txt"
+    guard FileManager.default.fileExists(atPath: dev), FileManager.default.fileExists(atPath: vocab) else { return nil }
+    return (dev, vocab)
+}
+
+@Test("SST-2 dev prepares with the MiniLM vocab: 872 rows, GLUE's label balance, rows equal to the tokenizer")
+func sst2Dev() throws {
+    guard let (dev, vocab) = sst2DevAndMiniLMVocab() else {
+        print("skipping: SST-2 dev.tsv or the MiniLM vocab.txt is not on this machine")
+        return
+    }
+    let dir = TemporaryDirectory()
+    let summary = try prepareDataset(PrepareOptions(input: dev, vocab: vocab, output: dir.file("dev.h5")))
+    #expect(summary.info.rowCount == 872)
+    #expect(summary.labelCounts == [428, 444])
+    let data = try TokenDataset(path: dir.file("dev.h5"))
+    let tokenizer = BertTokenizer(vocabulary: try Vocabulary(contentsOf: vocab), lowercase: true)
+    // Row 0 of dev.tsv; ids as Hugging Face's BertTokenizer gives them for this vocab.
+    #expect(try data.tokens(ofRow: 0) == [101, 2009, 1005, 1055, 1037, 11951, 1998, 2411, 12473, 4990, 1012, 102])
+    #expect(try data.tokens(ofRow: 0) == tokenizer.encode("it 's a charming and often affecting journey . ", maxLength: 128))
+}
