@@ -5,13 +5,21 @@ import Foundation
 ///
 ///     step 120/2000 | epoch 0.57 | loss 0.6531 | lr 9.00e-04 | grad 1.234 | 5,400 tok/s | 180 samples/s | ETA 3m12s
 public final class ProgressPrinter {
-    /// Whether lines are redrawn in place (`isatty(1)` by default).
+    /// Whether lines are redrawn in place.
     public let isTerminal: Bool
     /// Whether a live bar is on screen without its newline yet.
     private var barShown = false
 
-    public init(isTerminal: Bool = isatty(1) != 0) {
+    public init(isTerminal: Bool = ProgressPrinter.standardOutputIsTerminal()) {
         self.isTerminal = isTerminal
+    }
+
+    /// Whether standard output reaches a terminal. Under mpirun a rank's stdout is a pseudo-
+    /// terminal even when mpirun's own output goes to a file, so a launcher that knows better
+    /// says so in `TXF_STDOUT_IS_TERMINAL` (1 or 0); otherwise `isatty(1)`.
+    public static func standardOutputIsTerminal() -> Bool {
+        if let told = ProcessInfo.processInfo.environment["TXF_STDOUT_IS_TERMINAL"] { return told == "1" }
+        return isatty(1) != 0
     }
 
     /// Prints the event: train records as the progress line (or bar), others as their own lines.

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import TxfCore
+import TxfDist
+import TxfModel
+@testable import TxfTrain
+
+/// The trainer in this process, on one rank (`SingleProcessCommunicator`): setup rules,
+/// accumulation, events, evaluation counts and resuming.
+@Suite struct TrainerTests {
+    let fixture = TrainFixture.paths
+
+    func config(out: String, steps: Int = 6) -> TrainConfig {
+        var c = TrainConfig()
+        c.train = fixture.train; c.eval = fixture.dev; c.out = out
+        c.layers = 1; c.hidden = 16; c.heads = 2; c.ffn = 32; c.maxLength = 16
+        c.globalBatch = 16; c.maxSteps = steps; c.lr = 3e-3; c.logEvery = 1; c.seed = 11
+        return c
+    }
+
+    func train(_ c: TrainConfig) throws -> (Trainer, [TrainingEvent]) {
+        let trainer = try Trainer(config: c, communicator: SingleProcessCommunicator())
+        var events: [TrainingEvent] = []
+        try trainer.run { events.append($0) }
+        return (trainer, events)
+    }
+
+    func losses(_ events: [TrainingEvent]) -> [Double] {
+        events.compactMap { if case .train(let r) = $0 { r.loss } else { nil } }
+    }
+
+    // One rank, micro-batch 16 vs 4 micro-steps of 4: the same samples, masks and sums of
+    // sample losses / G, so the same losses up to the order of float sums (relative 1e-5).
+    @Test func accumulationGivesTheSameSteps() throws {
+        let (_, whole) = try train(config(out: TrainFixture.runDirectory("whole")))
+        var split = config(out: TrainFixture.runDirectory("split"))
+        split.microBatch = 4
+        let (trainer, parts) = try train(split)
+        #expect(trainer.layout.accumulation == 4)
+        #expect(losses(whole).count == 6)
+        assertClose(losses(parts), losses(whole), relativeTolerance: 1e-5)
+    }
+
+    @Test func eventsMetricsAndFinalCheckpoint() throws {
+        var c = config(out: TrainFixture.runDirectory("events"))
+        c.saveEvery = 2; c.evalEvery = 3; c.keep = 1
+        let (trainer, events) = try train(c)
+        #expect(trainer.step == 6)
+        let kinds = events.map { e -> String in
+            switch e { case .train: "t"; case .eval: "e"; case .checkpoint(let r): (r.path as NSString).lastPathComponent }
+        }
+        // best.h5 follows each evaluation that improves on the last; it may not after step 6.
+        #expect(Array(kinds.prefix(6)) == ["t", "t", "step-00000002.h5", "t", "e", "best.h5"])
+        #expect(kinds.filter { $0 == "e" }.count == 2 && kinds.last == "final.h5")
+        for case .eval(let r) in events { #expect(r.count == 50 && r.accuracy >= 0 && r.accuracy <= 1) }
+        // metrics.jsonl holds the same events, one line each.
+        let lines = try String(contentsOfFile: c.out! + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == events.count)
+        #expect(RunDirectory(path: c.out!).stepCheckpoints().map(\.step) == [4])  // --keep 1
+        let final = try CheckpointFile(path: c.out! + "/final.h5")
+        #expect(final.meta.step == 6 && final.meta.config == trainer.config && final.meta.worldSize == 1)
+        #expect(final.meta.vocab.count == 5 + TrainFixture.filler.count + 16)
+    }
+
+    @Test func setupRefusesWhatCannotWork() throws {
+        let out = TrainFixture.runDirectory("refuse")
+        _ = try train(config(out: out, steps: 2))
+        func refusal(_ change: (inout TrainConfig) -> Void) -> String? {
+            var c = config(out: out, steps: 2)
+            change(&c)
+            do { _ = try Trainer(config: c, communicator: SingleProcessCommunicator()); return nil } catch {
+                return String(describing: error)
+            }
+        }
+        #expect(refusal { _ in }?.contains("already holds checkpoints; pass --resume auto") == true)
+        #expect(refusal { $0.resume = "auto"; $0.hidden = 32 }?.contains("has hidden_size = 16 but --hidden is 32") == true)
+        #expect(refusal { $0.resume = "auto"; $0.seed = 12 }?.contains("seed") == true)
+        #expect(refusal { $0.out = out + "-b"; $0.maxLength = 8 }?.contains("at most 8") == true)
+        #expect(refusal { $0.out = out + "-c"; $0.globalBatch = 512 }?.contains("fewer than one global batch") == true)
+        #expect(refusal { $0.out = out + "-d"; $0.vocab = self.fixture.otherVocab }?.contains("vocab does not match") == true)
+        // A finished run resumed with auto takes no further step.
+        var again = config(out: out, steps: 2)
+        again.resume = "auto"
+        let (trainer, events) = try train(again)
+        #expect(trainer.resumedFrom == out + "/final.h5" && trainer.step == 2)
+        #expect(losses(events).isEmpty)
+    }
+
+    @Test func architectureComesFromFlagsOrTheBase() throws {
+        var c = TrainConfig()
+        c.hidden = 64
+        let scratch = try Architecture.resolve(c, base: nil, baseSource: "", vocabSize: 100, numLabels: 3, padTokenId: 0)
+        #expect(scratch.hiddenSize == 64 && scratch.intermediateSize == 256 && scratch.numHiddenLayers == 2)
+        #expect(scratch.maxPositionEmbeddings == 512 && scratch.numLabels == 3 && scratch.hiddenDropoutProb == 0.1)
+        c.layers = 3
+        #expect(message { _ = try Architecture.resolve(c, base: scratch, baseSource: "base.h5", vocabSize: 100, numLabels: 3, padTokenId: 0) }
+                == "base.h5 has num_hidden_layers = 2 but --layers is 3; drop the flag or start a new run")
+        c.layers = nil
+        #expect(message { _ = try Architecture.resolve(c, base: scratch, baseSource: "base.h5", vocabSize: 99, numLabels: 3, padTokenId: 0) }?
+                    .contains("vocab_size = 100") == true)
+    }
+
+    @Test func evaluationBlocksTileTheSetExactlyOnce() {
+        for n in [0, 1, 5, 872, 1001] {
+            for w in 1 ... 5 {
+                let blocks = (0 ..< w).map { Evaluation.rows(count: n, rank: $0, worldSize: w) }
+                #expect(blocks.flatMap { Array($0) } == Array(0 ..< n))
+                #expect(blocks.allSatisfy { $0.count >= n / w && $0.count <= n / w + 1 })
+            }
+        }
+    }
+
+    @Test func togetherTurnsAFailureIntoOneCollectiveError() {
+        let one = SingleProcessCommunicator()
+        #expect(throws: CollectiveError("x.h5: no such file")) { try one.together { throw TxfError("x.h5: no such file") } }
+        #expect((try? one.together { 7 }) == 7)
+    }
+}
