@@ -63,12 +63,27 @@ extension Communicator {
         do {
             return try body()
         } catch {
-            let message = userMessage(for: error)
-            if SharedFailures.contains(message), let group = self as? FailsTogether {
-                group.failTogether(message)
-            }
-            abort(message)
+            endJob(for: error)
         }
+    }
+
+    /// Ends every rank of the job for `error`, printing its message once.
+    ///
+    /// For an error every rank threw together (from `agree`), rank 0 prints `txf: message`
+    /// and the job ends; for any other error this rank prints `txf: rank R: message` and
+    /// aborts the job (`abort(_:)`). Call it from a top-level `catch` on every rank.
+    public func endJob(for error: any Error) -> Never {
+        let message = userMessage(for: error)
+        if SharedFailures.contains(message), let group = self as? FailsTogether {
+            group.failTogether(message)
+        }
+        abort(message)
+    }
+
+    /// Whether every rank threw `error` together (a failed `agree`), so that each rank may
+    /// handle it alike without a collective, and rank 0 alone should print it.
+    public func isSharedFailure(_ error: any Error) -> Bool {
+        SharedFailures.contains(userMessage(for: error))
     }
 }
 

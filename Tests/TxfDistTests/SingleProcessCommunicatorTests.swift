@@ -58,6 +58,17 @@ func checkOneRankCollectives(_ comm: any Communicator) throws {
         try checkOneRankCollectives(SingleProcessCommunicator())
     }
 
+    @Test func failedAgreementsAreMarkedShared() throws {
+        // Two "ranks" as one process sees them: the message a failed agree throws is shared.
+        let message = Agreement.mismatchMessage(
+            what: "shared-test", hashes: [1, 2], lengths: [1, 1], values: [[65], [66]], isText: true)
+        let error = TxfError(message)
+        #expect(!SingleProcessCommunicator().isSharedFailure(error))
+        SharedFailures.record(message)
+        #expect(SingleProcessCommunicator().isSharedFailure(error))
+        #expect(!SingleProcessCommunicator().isSharedFailure(TxfError("one rank's own failure")))
+    }
+
     @Test func defaultCommunicatorUsesMPIOnlyUnderMPIRun() {
         #expect(!MPIRuntime.wantsMPI(environment: ["PATH": "/usr/bin"], initialized: false))
         #expect(MPIRuntime.wantsMPI(environment: ["OMPI_COMM_WORLD_SIZE": "4"], initialized: false))
