@@ -10,10 +10,14 @@ struct TrainCommand: ParsableCommand {
         commandName: "txf-train",
         abstract: "Train a BERT-style classifier, data-parallel over MPI ranks.",
         discussion: """
-            Run it under mpirun (or launch/txf-mpirun); without mpirun it trains on one rank.
-              mpirun -n 4 txf-train --config launch/configs/sst2-scratch.json --train data/train.h5 --eval data/dev.h5 --out runs/sst2
-              mpirun -n 4 txf-train --config ... --resume auto      # continue after a crash or kill
-            Rank 0 prints progress and writes checkpoints and metrics.jsonl into --out.
+            Run it under mpirun (or launch/txf-mpirun); without mpirun it trains on one rank. \
+            Rank 0 prints progress and writes checkpoints and metrics.jsonl into --out; \
+            after a crash or kill, the same command with --resume auto continues the run.
+
+            Example:
+              launch/txf-mpirun -n 4 txf-train \\
+                --config launch/configs/sst2-scratch.json \\
+                --train data/train.h5 --eval data/dev.h5 --out runs/sst2
             """)
 
     @OptionGroup(title: "Files") var files: FileOptions

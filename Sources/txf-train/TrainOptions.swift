@@ -53,7 +53,7 @@ struct OptimizationOptions: ParsableArguments {
     @Option(help: "Peak learning rate (default 5e-5).") var lr: Double?
     @Option(help: "Warmup steps (default 0).") var warmupSteps: Int?
     @Option(help: "Warmup as a fraction of all steps.") var warmupRatio: Double?
-    @Option(help: "Decay after warmup: \(ScheduleKind.allCases.map(\.rawValue).joined(separator: ", ")) (default linear).") var schedule: ScheduleKind?
+    @Option(help: "Decay after warmup (default linear).") var schedule: ScheduleKind?
     @Option(help: "AdamW weight decay, not on biases and LayerNorm (default 0.01).") var weightDecay: Double?
     @Option(help: "Clip the global gradient norm to this; 0 = off (default 1).") var maxGradNorm: Double?
     @Option(help: "Dropout probability (default 0.1).") var dropout: Double?
