@@ -71,7 +71,10 @@ public struct BLASThreadPlan: Equatable, Sendable, Codable {
         let count = threads == 1 ? "1 thread" : "\(threads) threads"
         let ranks = ranksOnNode == 1 ? "1 rank" : "\(ranksOnNode) ranks"
         var detail = "\(nodeCores) cores, \(ranks) on this node"
-        if allowedCores < nodeCores { detail += ", \(allowedCores) in this rank's affinity mask" }
+        // Only worth saying when the mask, not the rule, set the count (mpirun -n 1 binds).
+        if allowedCores < nodeCores / ranksOnNode {
+            detail += ", bound to \(allowedCores) (mpirun --bind-to none to use more)"
+        }
         switch source {
         case .rule: break
         case .flag: detail += ", set by flag"

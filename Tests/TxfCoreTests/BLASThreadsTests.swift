@@ -46,7 +46,9 @@ struct BLASThreadsTests {
         let shared = BLASThreadPlan(threads: 1, nodeCores: 2, allowedCores: 2, ranksOnNode: 2, source: .rule)
         #expect(shared.summary == "1 thread per rank (2 cores, 2 ranks on this node)")
         let bound = BLASThreadPlan(threads: 1, nodeCores: 2, allowedCores: 1, ranksOnNode: 1, source: .rule)
-        #expect(bound.summary == "1 thread per rank (2 cores, 1 rank on this node, 1 in this rank's affinity mask)")
+        #expect(bound.summary == "1 thread per rank (2 cores, 1 rank on this node, bound to 1 (mpirun --bind-to none to use more))")
+        let pair = BLASThreadPlan(threads: 1, nodeCores: 2, allowedCores: 1, ranksOnNode: 2, source: .rule)
+        #expect(pair.summary == "1 thread per rank (2 cores, 2 ranks on this node)")
         let env = BLASThreadPlan(threads: 4, nodeCores: 16, allowedCores: 16, ranksOnNode: 4, source: .environment)
         #expect(env.summary == "4 threads per rank (16 cores, 4 ranks on this node, set by TXF_BLAS_THREADS)")
     }
