@@ -69,8 +69,9 @@ struct TrainCommand: ParsableCommand {
             if isRoot { writeError("txf-train: \(error.message)") }
             Foundation.exit(1)
         } catch let error as TxfError {
-            // One rank's own failure (a read error mid-run): end every rank now.
-            defaultCommunicator().abort(error.message)
+            // A failed agreement (every rank, printed once) or one rank's own failure (a read
+            // error mid-run, printed by that rank): either way every rank ends now.
+            defaultCommunicator().endJob(for: error)
         } catch {
             if isRoot { exit(withError: error) }
             Foundation.exit(exitCode(for: error).rawValue)

@@ -86,6 +86,23 @@ import TxfModel
         #expect(losses(events).isEmpty)
     }
 
+    // --init starts a new run from a model file's weights and architecture (a checkpoint here):
+    // step 0, fresh moments, but the first forward sees the saved parameters.
+    @Test func initStartsFromAModelFile() throws {
+        let first = TrainFixture.runDirectory("init-source")
+        let (source, _) = try train(config(out: first, steps: 3))
+        var c = config(out: TrainFixture.runDirectory("init-target"), steps: 1)
+        c.initFrom = first + "/final.h5"
+        c.layers = nil; c.hidden = nil; c.heads = nil; c.ffn = nil; c.maxLength = nil
+        let trainer = try Trainer(config: c, communicator: SingleProcessCommunicator())
+        #expect(trainer.step == 0 && trainer.model.config.hiddenSize == 16 && trainer.config.hidden == 16)
+        #expect(trainer.model.parameters.toArray() == source.model.parameters.toArray())
+        c.hidden = 32
+        c.out = TrainFixture.runDirectory("init-refused")
+        #expect(message { _ = try Trainer(config: c, communicator: SingleProcessCommunicator()) }?
+                    .contains("final.h5 has hidden_size = 16 but --hidden is 32") == true)
+    }
+
     @Test func architectureComesFromFlagsOrTheBase() throws {
         var c = TrainConfig()
         c.hidden = 64
