@@ -1,4 +1,5 @@
 import ArgumentParser
+import TxfCore
 
 @main
 struct Txf: ParsableCommand {
@@ -7,4 +8,16 @@ struct Txf: ParsableCommand {
         abstract: "The txf toolbox: tokenize, build vocabularies, prepare and inspect datasets, benchmark.",
         discussion: "Training itself is the MPI job `txf-train` (run it under mpirun).",
         subcommands: [Tokenize.self, Vocab.self, Prepare.self, Inspect.self, Bench.self])
+
+    /// Chooses the BLAS kernels first: OpenBLAS reads OPENBLAS_CORETYPE before `main`, so a
+    /// better choice than the environment's means one re-exec before anything else runs.
+    static func main() {
+        BLASRuntime.selectKernels()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
