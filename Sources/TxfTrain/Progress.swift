@@ -3,7 +3,7 @@ import Foundation
 /// Rank 0's human-readable progress: one line per log interval, or a live bar redrawn in place
 /// when standard output is a terminal.
 ///
-///     step 120/2000 | epoch 0.57 | loss 0.6531 | lr 9.00e-04 | grad 1.234 | 5,400 tok/s | 180 samples/s | ETA 3m12s
+///     step 120/2000 | epoch 0.57 | loss 0.6531 | lr 9.00e-04 | grad 1.234 | 5,400 tok/s | 180 samples/s | 21.5 GFLOP/s | ETA 3m12s
 public final class ProgressPrinter {
     /// Whether lines are redrawn in place.
     public let isTerminal: Bool
@@ -63,6 +63,7 @@ public final class ProgressPrinter {
             + " | loss \(String(format: "%.4f", r.loss)) | lr \(String(format: "%.2e", Double(r.lr)))"
             + " | grad \(String(format: "%.3f", r.gradNorm))"
             + " | \(grouped(r.tokensPerSecond)) tok/s | \(grouped(r.samplesPerSecond)) samples/s"
+            + " | \(String(format: "%.1f", r.gflopsPerSecond)) GFLOP/s"
             + " | ETA \(duration(r.etaSeconds))"
     }
 

@@ -46,7 +46,7 @@ extension Trainer {
                                  lengths: lengths, groupByLength: config.groupByLength)
             }
             model.zeroGradients()
-            var local = [0.0, 0.0]  // [Σ sample losses, real tokens] of this rank
+            var local = [0.0, 0.0, 0.0]  // [Σ sample losses, real tokens, model FLOPs] of this rank
             for micro in 0 ..< layout.accumulation {
                 let (rows, positions) = plan!.rows(step: cursor.stepInEpoch, rank: rank, microStep: micro, layout: layout)
                 try train.readRows(Array(rows), into: &batch)
@@ -54,6 +54,7 @@ extension Trainer {
                                           mode: .train(seed: config.seed, step: UInt64(step)))
                 model.backward(lossScale: lossScale)
                 local[1] += Double(batch.realTokenCount)
+                local[2] += model.config.trainingFLOPs(lengths: batch.lengths.lazy.map(Int.init))
             }
             communicator.allReduceSum(model.gradients.buffer)
             communicator.allReduceSum(&local)
@@ -67,7 +68,7 @@ extension Trainer {
                              m: m.pointer, v: v.pointer, segments: segments, step: step, learningRate: lr,
                              gradientScale: GradientClipping.scale(norm: norm, maxNorm: config.maxGradNorm))
             step += 1
-            interval.add(loss: loss, tokens: local[1], samples: g)
+            interval.add(loss: loss, tokens: local[1], flops: local[2], samples: g)
 
             if step % config.logEvery == 0 || step == totalSteps {
                 let now = monotonicSeconds()
@@ -77,6 +78,7 @@ extension Trainer {
                     step: step, totalSteps: totalSteps, epoch: Double(step) / Double(stepsPerEpoch),
                     loss: interval.lossSum / Double(interval.steps), lr: lr, gradNorm: norm,
                     tokensPerSecond: interval.tokens / seconds, samplesPerSecond: Double(interval.samples) / seconds,
+                    gflopsPerSecond: interval.flops / seconds * 1e-9,
                     elapsedSeconds: now - started, etaSeconds: perStep * Double(totalSteps - step))))
                 interval = Interval(start: now)
             }
@@ -139,14 +141,16 @@ struct Interval {
     var steps = 0
     var lossSum = 0.0
     var tokens = 0.0
+    var flops = 0.0
     var samples = 0
 
     init(start: Double) { self.start = start }
 
-    mutating func add(loss: Double, tokens: Double, samples: Int) {
+    mutating func add(loss: Double, tokens: Double, flops: Double, samples: Int) {
         steps += 1
         lossSum += loss
         self.tokens += tokens
+        self.flops += flops
         self.samples += samples
     }
 }

@@ -33,13 +33,17 @@ public struct TrainRecord: Sendable, Equatable {
     public var tokensPerSecond: Double
     /// Samples per second over the interval, all ranks together.
     public var samplesPerSecond: Double
+    /// Model FLOPs per second (6 · matmul parameters · real tokens plus attention; padding not
+    /// counted), all ranks together, in 10⁹: divided by the machine's sgemm peak it is the MFU.
+    public var gflopsPerSecond: Double
     /// Seconds since this process started training (a resumed run counts from its resume).
     public var elapsedSeconds: Double
     /// Estimated seconds to the last step at the interval's pace.
     public var etaSeconds: Double
 
     public init(step: Int, totalSteps: Int, epoch: Double, loss: Double, lr: Float, gradNorm: Double,
-                tokensPerSecond: Double, samplesPerSecond: Double, elapsedSeconds: Double, etaSeconds: Double) {
+                tokensPerSecond: Double, samplesPerSecond: Double, gflopsPerSecond: Double = 0,
+                elapsedSeconds: Double, etaSeconds: Double) {
         self.step = step
         self.totalSteps = totalSteps
         self.epoch = epoch
@@ -48,6 +52,7 @@ public struct TrainRecord: Sendable, Equatable {
         self.gradNorm = gradNorm
         self.tokensPerSecond = tokensPerSecond
         self.samplesPerSecond = samplesPerSecond
+        self.gflopsPerSecond = gflopsPerSecond
         self.elapsedSeconds = elapsedSeconds
         self.etaSeconds = etaSeconds
     }

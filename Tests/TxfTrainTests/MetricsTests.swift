@@ -6,8 +6,8 @@ import Testing
     @Test func linesHaveTheDocumentedKeysInOrder() {
         let train = TrainingEvent.train(TrainRecord(step: 10, totalSteps: 100, epoch: 0.5, loss: 0.6931471805599453,
                                                     lr: 0.001, gradNorm: 1.25, tokensPerSecond: 5400, samplesPerSecond: 180.5,
-                                                    elapsedSeconds: 3.25, etaSeconds: 30))
-        #expect(MetricsLog.jsonLine(train) == #"{"event":"train","step":10,"epoch":0.5,"loss":0.6931471805599453,"lr":0.001,"grad_norm":1.25,"tokens_per_s":5400,"samples_per_s":180.5,"elapsed_s":3.25}"#)
+                                                    gflopsPerSecond: 21.5, elapsedSeconds: 3.25, etaSeconds: 30))
+        #expect(MetricsLog.jsonLine(train) == #"{"event":"train","step":10,"epoch":0.5,"loss":0.6931471805599453,"lr":0.001,"grad_norm":1.25,"tokens_per_s":5400,"samples_per_s":180.5,"gflops_per_s":21.5,"elapsed_s":3.25}"#)
         let eval = TrainingEvent.eval(EvalRecord(step: 100, loss: .nan, accuracy: 0.75, count: 872))
         #expect(MetricsLog.jsonLine(eval) == #"{"event":"eval","step":100,"loss":null,"accuracy":0.75,"count":872}"#)
         let ckpt = TrainingEvent.checkpoint(CheckpointRecord(step: 100, path: "runs/a \"b\"/step-100.h5"))
@@ -45,9 +45,9 @@ import Testing
 
     @Test func progressLine() {
         let r = TrainRecord(step: 120, totalSteps: 2000, epoch: 0.5678, loss: 0.65312, lr: 9e-4, gradNorm: 1.2345,
-                            tokensPerSecond: 5400.4, samplesPerSecond: 180, elapsedSeconds: 10, etaSeconds: 192)
+                            tokensPerSecond: 5400.4, samplesPerSecond: 180, gflopsPerSecond: 21.46, elapsedSeconds: 10, etaSeconds: 192)
         #expect(ProgressPrinter.line(r) ==
-                "step  120/2000 | epoch 0.57 | loss 0.6531 | lr 9.00e-04 | grad 1.234 | 5,400 tok/s | 180 samples/s | ETA 3m12s")
+                "step  120/2000 | epoch 0.57 | loss 0.6531 | lr 9.00e-04 | grad 1.234 | 5,400 tok/s | 180 samples/s | 21.5 GFLOP/s | ETA 3m12s")
         #expect(ProgressPrinter.bar(step: 5, total: 20) == "[#####...............]")
         #expect(ProgressPrinter.duration(7325) == "2h02m")
         #expect(ProgressPrinter.grouped(1234567) == "1,234,567")

@@ -80,6 +80,15 @@ struct MultiRankTrainingTests {
         #expect(try parameters(straight + "/final.h5") == parameters(resumed + "/final.h5"))
         // --keep 2: the two newest step checkpoints remain.
         #expect(RunDirectory(path: resumed).stepCheckpoints().map(\.step) == [10, 15])
+
+        // Another world size continues the same sample order from a checkpoint path: one rank
+        // takes steps 16-20 as the two did, up to the order of float sums.
+        let elsewhere = TrainFixture.runDirectory("one-rank")
+        let oneRank = try TrainJob.run(ranks: 1, flags(out: elsewhere) + extra + ["--resume", straight + "/step-00000015.h5"])
+        expectSuccess(oneRank)
+        let c = trainLosses(elsewhere + "/metrics.jsonl")
+        #expect(c.map(\.step) == Array(16...20))
+        assertClose(c.compactMap { Double($0.loss) }, a.suffix(5).compactMap { Double($0.loss) }, relativeTolerance: 1e-5)
     }
 
     struct BadInput: CustomTestStringConvertible, Sendable {

@@ -1,0 +1,288 @@
+import Foundation
+import TxfCore
+import TxfData
+import TxfDist
+import TxfModel
+
+/// Times the training step of `txf bench --training`: the same work as one optimizer step of
+/// `Trainer` (zero gradients; forward + backward per micro-step with dropout on; one all-reduce
+/// of the gradient buffer; global-norm clipping and AdamW), on a real or synthetic length
+/// distribution, with every figure needed to judge it against the machine (MFU against the
+/// sgemm peak measured in the same run on the model's own shapes).
+///
+/// The micro-batches of every timed step are built before timing starts (reading data is not
+/// the step's work, and is done by the trainer from an open dataset), so the allocation count
+/// covers the model, the optimizer and the all-reduce only.
+public enum TrainingBenchmark {
+    /// What to measure.
+    public struct Options: Sendable {
+        /// The architecture (MiniLM's by default).
+        public var model: ModelConfig = TrainingBenchmark.miniLM
+        /// A txf model file or checkpoint to load weights (and the architecture) from; random
+        /// weights when nil.
+        public var modelPath: String?
+        /// A prepared dataset whose lengths (and tokens, labels) the steps use; synthetic
+        /// SST-2-like rows when nil.
+        public var dataPath: String?
+        /// Samples per optimizer step, all ranks together.
+        public var globalBatch = 32
+        /// Samples per rank per micro-step (default G / W: no accumulation).
+        public var microBatch: Int?
+        /// Steps timed, after `warmupSteps` untimed ones.
+        public var steps = 20
+        public var warmupSteps = 3
+        /// Seed of weights, synthetic rows, the data order and dropout.
+        public var seed: UInt64 = 1
+        /// Group rows of similar length into global batches (the trainer's default).
+        public var groupByLength = true
+        /// Longest synthetic row (SST-2's longest is 66 with [CLS] and [SEP]).
+        public var syntheticMaxLength = 66
+        /// Seconds of sgemm timing per shape for the peak.
+        public var sgemmSecondsPerShape = 0.2
+        /// Heap allocations made by this process so far, or nil when the executable cannot
+        /// count them (see `txf bench`).
+        public var allocationCounter: (@Sendable () -> Int)?
+
+        public init() {}
+    }
+
+    /// MiniLM-L6-H384 (all-MiniLM-L6-v2) shapes with a two-class head.
+    public static let miniLM = ModelConfig(vocabSize: 30522, hiddenSize: 384, numHiddenLayers: 6, numAttentionHeads: 12,
+                                           intermediateSize: 1536, numLabels: 2)
+
+    /// SST-2 train's row count, for the synthetic length distribution.
+    public static let syntheticRows = 67_349
+
+    /// Synthetic row lengths like SST-2 train tokenized with BERT's vocab: 3 + ⌊Exp(mean 10.9)⌋,
+    /// capped at `maxLength` — mean ≈ 13.4, median 10, p90 ≈ 28, p99 ≈ 50 (SST-2: 13.4, 10, 28, 46).
+    public static func syntheticLengths(count: Int, maxLength: Int, seed: UInt64) -> [Int] {
+        let key = RandomKey(seed: seed).with(0x6C656E73)  // "lens"
+        return (0 ..< count).map { i in
+            let u = Double(key.uniform(UInt64(i)))
+            return min(maxLength, 3 + Int(-10.9 * log(1 - u)))
+        }
+    }
+
+    /// Everything measured, per rank averaged over the timed steps (seconds per step).
+    public struct Report: Codable, Sendable {
+        public var model: String
+        public var worldSize: Int
+        public var blasThreadsPerRank: Int
+        public var globalBatch: Int
+        public var microBatch: Int
+        public var accumulation: Int
+        public var steps: Int
+        public var lengths: String
+        public var samplesPerSecond: Double
+        /// Real (unpadded) tokens per second, all ranks.
+        public var tokensPerSecond: Double
+        /// Share of the computed token rows that are padding.
+        public var paddingShare: Double
+        public var stepSeconds: Double
+        public var forwardSeconds: Double
+        public var backwardSeconds: Double
+        public var allReduceSeconds: Double
+        public var optimizerSeconds: Double
+        public var allReduceShare: Double
+        /// Model FLOPs of one optimizer step (`ModelConfig.trainingFLOPs`, real tokens only).
+        public var modelGflopPerStep: Double
+        public var achievedGflops: Double
+        /// Best sgemm GFLOP/s on the model's shapes, summed over ranks (measured together).
+        public var sgemmPeakGflops: Double
+        public var mfu: Double
+        /// Model GFLOP per second of CPU time used by this process (steadier on a shared machine).
+        public var gflopPerCPUSecond: Double
+        public var peakRSSMB: Double
+        /// Heap allocations per timed step on rank 0, or nil when not counted.
+        public var allocationsPerStep: Double?
+        public var sgemm: SgemmBenchmark.Report
+
+        enum CodingKeys: String, CodingKey {
+            case model, worldSize = "world_size", blasThreadsPerRank = "blas_threads_per_rank"
+            case globalBatch = "global_batch", microBatch = "micro_batch", accumulation, steps, lengths
+            case samplesPerSecond = "samples_per_s", tokensPerSecond = "tokens_per_s", paddingShare = "padding_share"
+            case stepSeconds = "step_s", forwardSeconds = "forward_s", backwardSeconds = "backward_s"
+            case allReduceSeconds = "allreduce_s", optimizerSeconds = "optimizer_s", allReduceShare = "allreduce_share"
+            case modelGflopPerStep = "model_gflop_per_step", achievedGflops = "achieved_gflops"
+            case sgemmPeakGflops = "sgemm_peak_gflops", mfu, gflopPerCPUSecond = "gflop_per_cpu_s"
+            case peakRSSMB = "peak_rss_mb", allocationsPerStep = "allocations_per_step", sgemm = "sgemm_model_shapes"
+        }
+    }
+
+    /// Runs the benchmark on every rank of `communicator` (collectives in the same order on all).
+    public static func run(_ options: Options, communicator: any Communicator) throws -> Report {
+        let world = communicator.worldSize, rank = communicator.rank
+        let g = options.globalBatch
+        let micro = options.microBatch ?? max(1, g / world)
+        let layout = try BatchLayout(globalBatch: g, worldSize: world, microBatch: micro)
+
+        // Rows: lengths (and tokens) of every row of the data or of the synthetic set.
+        var config = options.model
+        if let path = options.modelPath { config = try ModelFile.readConfig(path) }
+        let dataset = try options.dataPath.map { try TokenDataset(path: $0) }
+        let lengths = dataset.map { $0.lengths.map(Int.init) }
+            ?? syntheticLengths(count: syntheticRows, maxLength: options.syntheticMaxLength, seed: options.seed)
+        if let dataset, options.modelPath == nil {
+            config.vocabSize = dataset.info.vocabSize
+            config.numLabels = max(2, dataset.labelNames.count)
+        }
+        let total = options.warmupSteps + options.steps
+        let steps = try plannedSteps(lengths: lengths, dataset: dataset, layout: layout, rank: rank, count: total,
+                                     config: config, options: options)
+        let longest = steps.flatMap { $0.micro.map(\.seqLen) }.max() ?? 1
+
+        let model = try BertClassifier(config: config, maxBatch: micro, maxSeqLen: longest)
+        if let path = options.modelPath {
+            try ModelFile.loadParameters(path, table: model.table, into: model.parameters.pointer)
+        } else {
+            model.initializeWeights(seed: options.seed)
+        }
+        let optimizer = AdamW(weightDecay: 0.01)
+        let segments = ParameterSegment.coalesced(model.table.entries.filter(\.trainable).map {
+            ParameterSegment(paramOffset: $0.offset, gradientOffset: $0.offset, count: $0.count, decays: $0.decays)
+        })
+        let m = FloatBuffer(count: model.table.trainableCount), v = FloatBuffer(count: model.table.trainableCount)
+
+        // The sgemm peak on this model's shapes, all ranks at once (as they train).
+        let tokensPerMicro = steps.dropFirst(options.warmupSteps).flatMap(\.micro).map { $0.batchSize * $0.seqLen }
+        let typicalTokens = max(1, tokensPerMicro.reduce(0, +) / max(1, tokensPerMicro.count))
+        communicator.barrier()
+        let sgemm = SgemmBenchmark.run(shapes: modelShapes(config, tokens: typicalTokens),
+                                       secondsPerShape: options.sgemmSecondsPerShape)
+        var peaks = [sgemm.peakGflops]
+        communicator.allReduceSum(&peaks)
+
+        // Steps: warm-up, then timed.
+        var phase = [0.0, 0.0, 0.0, 0.0]  // forward, backward, all-reduce, optimizer
+        var allocationsBefore = 0, cpuBefore = 0.0, wallBefore = 0.0
+        for (i, step) in steps.enumerated() {
+            if i == options.warmupSteps {
+                communicator.barrier()
+                phase = [0, 0, 0, 0]
+                allocationsBefore = options.allocationCounter?() ?? 0
+                cpuBefore = processCPUSeconds()
+                wallBefore = monotonicSeconds()
+            }
+            var t0 = monotonicSeconds()
+            model.zeroGradients()
+            var t1 = monotonicSeconds()
+            phase[3] += t1 - t0
+            for batch in step.micro {
+                t0 = monotonicSeconds()
+                model.forward(batch, mode: .train(seed: options.seed, step: UInt64(i)))
+                t1 = monotonicSeconds()
+                model.backward(lossScale: 1 / Float(g))
+                let t2 = monotonicSeconds()
+                phase[0] += t1 - t0
+                phase[1] += t2 - t1
+            }
+            t0 = monotonicSeconds()
+            communicator.allReduceSum(model.gradients.buffer)
+            t1 = monotonicSeconds()
+            let norm = GradientClipping.globalNorm(model.gradients.pointer, count: model.gradients.count)
+            optimizer.update(params: model.parameters.pointer, gradients: model.gradients.pointer, m: m.pointer,
+                             v: v.pointer, segments: segments, step: i, learningRate: 2e-5,
+                             gradientScale: GradientClipping.scale(norm: norm, maxNorm: 1))
+            let t2 = monotonicSeconds()
+            phase[2] += t1 - t0
+            phase[3] += t2 - t1
+        }
+        let wall = monotonicSeconds() - wallBefore
+        let cpu = processCPUSeconds() - cpuBefore
+        let allocations = options.allocationCounter.map { Double($0() - allocationsBefore) / Double(options.steps) }
+
+        // Averages over ranks; throughput from rank 0's wall clock (the all-reduce keeps ranks in step).
+        var sums = phase + [cpu]
+        communicator.allReduceSum(&sums)
+        let n = Double(options.steps), w = Double(world)
+        let perStep = wall / n
+        let timed = steps.dropFirst(options.warmupSteps)
+        let flops = timed.map { config.trainingFLOPs(lengths: $0.globalLengths) }.reduce(0, +) / n
+        let realTokens = timed.map { Double($0.globalLengths.reduce(0, +)) }.reduce(0, +) / n
+        var padded = [Double(timed.flatMap(\.micro).map { $0.batchSize * $0.seqLen }.reduce(0, +)) / n]
+        communicator.allReduceSum(&padded)
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let achieved = flops / perStep * 1e-9
+        return Report(
+            model: "\(config.numHiddenLayers) layers, hidden \(config.hiddenSize), \(config.numAttentionHeads) heads, ffn \(config.intermediateSize), vocab \(config.vocabSize)"
+                + (options.modelPath.map { " (\($0))" } ?? " (random weights)"),
+            worldSize: world, blasThreadsPerRank: blasThreads(), globalBatch: g, microBatch: micro,
+            accumulation: layout.accumulation, steps: options.steps,
+            lengths: options.dataPath.map { "\($0) (\(lengths.count) rows)" }
+                ?? "synthetic SST-2-like (mean \(String(format: "%.1f", Double(lengths.reduce(0, +)) / Double(lengths.count))), max \(lengths.max() ?? 0))",
+            samplesPerSecond: Double(g) / perStep, tokensPerSecond: realTokens / perStep,
+            paddingShare: 1 - realTokens / max(1, padded[0]),
+            stepSeconds: perStep, forwardSeconds: sums[0] / w / n, backwardSeconds: sums[1] / w / n,
+            allReduceSeconds: sums[2] / w / n, optimizerSeconds: sums[3] / w / n,
+            allReduceShare: sums[2] / w / n / perStep,
+            modelGflopPerStep: flops * 1e-9, achievedGflops: achieved, sgemmPeakGflops: peaks[0],
+            mfu: achieved / peaks[0], gflopPerCPUSecond: flops * n * 1e-9 / max(sums[4], 1e-9),
+            peakRSSMB: Double(usage.ru_maxrss) / 1024, allocationsPerStep: allocations, sgemm: sgemm)
+    }
+
+    /// One optimizer step's inputs on this rank, and the lengths of the whole global batch.
+    struct PlannedStep {
+        var micro: [MicroBatch]
+        var globalLengths: [Int]
+    }
+
+    /// The first `count` steps of the trainer's sample order (epoch plans from the seed, grouped
+    /// by length when asked), as this rank's micro-batches.
+    static func plannedSteps(lengths: [Int], dataset: TokenDataset?, layout: BatchLayout, rank: Int, count: Int,
+                             config: ModelConfig, options: Options) throws -> [PlannedStep] {
+        let g = layout.globalBatch
+        guard lengths.count >= g else { throw TxfError("the data has \(lengths.count) rows, fewer than one global batch of \(g)") }
+        let tokenKey = RandomKey(seed: options.seed).with(0x746F6B73)  // "toks"
+        var plan = EpochPlan(rowCount: lengths.count, seed: options.seed, epoch: 0, globalBatch: g,
+                             lengths: lengths, groupByLength: options.groupByLength)
+        var out: [PlannedStep] = []
+        var batch = TokenBatch()
+        for step in 0 ..< count {
+            if step / plan.steps != plan.epoch {
+                plan = EpochPlan(rowCount: lengths.count, seed: options.seed, epoch: step / plan.steps, globalBatch: g,
+                                 lengths: lengths, groupByLength: options.groupByLength)
+            }
+            let inEpoch = step % plan.steps
+            var micro: [MicroBatch] = []
+            for a in 0 ..< layout.accumulation {
+                let (rows, positions) = plan.rows(step: inEpoch, rank: rank, microStep: a, layout: layout)
+                if let dataset {
+                    try dataset.readRows(Array(rows), into: &batch)
+                    micro.append(MicroBatch(batch, sampleIndices: Array(positions)))
+                } else {
+                    // Random ids (never the pad id 0) and labels: speed does not depend on them.
+                    let ids = rows.map { row in
+                        (0 ..< lengths[row]).map { t in Int32(1 + tokenKey.below(config.vocabSize - 1, UInt64(row * 1024 + t))) }
+                    }
+                    let labels = rows.map { Int32(tokenKey.below(config.numLabels, UInt64($0) | (1 << 40))) }
+                    micro.append(MicroBatch(rows: ids, labels: labels, sampleIndices: Array(positions)))
+                }
+            }
+            out.append(PlannedStep(micro: micro, globalLengths: plan.rows(step: inEpoch).map { lengths[$0] }))
+        }
+        return out
+    }
+
+    /// The sgemm shapes of one micro-step of `tokens` token rows: projections forward (NT),
+    /// input gradients (NN) and weight gradients (TN) at hidden and FFN widths.
+    public static func modelShapes(_ config: ModelConfig, tokens t: Int) -> [SgemmBenchmark.Shape] {
+        let d = config.hiddenSize, f = config.intermediateSize
+        return [
+            .init(m: t, k: d, n: d, transB: true, role: "Q/K/V/output projection x·Wᵀ"),
+            .init(m: t, k: d, n: f, transB: true, role: "FFN up x·Wᵀ"),
+            .init(m: t, k: f, n: d, transB: true, role: "FFN down x·Wᵀ"),
+            .init(m: t, k: d, n: d, role: "input gradient dY·W, hidden"),
+            .init(m: t, k: d, n: f, role: "input gradient dY·W, FFN down"),
+            .init(m: d, k: t, n: d, transA: true, role: "weight gradient dYᵀ·X, hidden"),
+            .init(m: f, k: t, n: d, transA: true, role: "weight gradient dYᵀ·X, FFN up"),
+        ]
+    }
+
+    /// CPU time this process has used, all threads together.
+    static func processCPUSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+    }
+}

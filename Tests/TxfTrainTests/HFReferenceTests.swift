@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+import TxfCore
+import TxfModel
+import TxfText
+@testable import TxfTrain
+
+/// Exported directories checked from outside txf by Tests/TxfTrainTests/Fixtures/hf_reference.py:
+/// with numpy + safetensors, a float64 NumPy BERT (make_reference.py's transcription of Hugging
+/// Face's BertForSequenceClassification) on the exported weights; with torch + transformers,
+/// `from_pretrained` itself. Each part skips when its Python packages are missing.
+enum HFPython {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/hf_reference.py").path
+
+    static let python3: String? = {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let path = "\(dir)/python3"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }()
+
+    static func has(_ modules: String) -> Bool {
+        guard let python3 else { return false }
+        return (try? run(python3, ["-c", "import \(modules)"]).status) == 0
+    }
+
+    static let numpyAvailable = has("numpy, safetensors")
+    static let torchAvailable = has("torch, transformers")
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: Data) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, data)
+    }
+
+    /// Runs the script in `mode` on `directory` with `input` (JSON-encoded into a file) and
+    /// returns its JSON output.
+    static func reference(_ mode: String, _ directory: String, input: Any) throws -> [String: Any] {
+        let inputPath = HFFixture.temporary("input.json")
+        try JSONSerialization.data(withJSONObject: input).write(to: URL(fileURLWithPath: inputPath))
+        defer { unlink(inputPath) }
+        let (status, stdout) = try run(python3!, [script, mode, directory, inputPath])
+        try #require(status == 0, "hf_reference.py \(mode) exited with \(status)")
+        let lastLine = String(decoding: stdout, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        return try #require(try JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any])
+    }
+
+    /// txf's own logits (eval mode) of `model` for `rows` ([CLS] ... [SEP] ids), [rows][labels].
+    static func txfLogits(_ model: StoredModel, rows: [[Int32]]) throws -> [[Float]] {
+        let longest = rows.map(\.count).max()!
+        let net = try BertClassifier(config: model.config, maxBatch: rows.count, maxSeqLen: longest)
+        net.parameters.pointer.update(from: model.parameters.pointer, count: model.table.totalCount)
+        _ = net.forward(MicroBatch(rows: rows, labels: nil, padID: Int32(model.config.padTokenId)), mode: .eval)
+        let l = model.config.numLabels
+        return (0 ..< rows.count).map { Array(net.logits[$0 * l ..< ($0 + 1) * l]) }
+    }
+
+    static func doubles(_ value: Any?) -> [[Double]] {
+        (value as? [[Any]] ?? []).map { $0.map { ($0 as? NSNumber)?.doubleValue ?? .nan } }
+    }
+}
+
+@Suite struct HFReferenceTests {
+    /// A tiny exported model with a trained-looking (non-zero) head and varied rows, incl. padding.
+    func exportedTinyModel() throws -> (model: StoredModel, directory: String) {
+        let (source, _) = try HFFixture.directory(withClassifier: true)
+        let file = HFFixture.temporary("tiny.h5"), directory = HFFixture.temporary("tiny-export")
+        _ = try HFImport.run(HFImportOptions(modelDirectory: source, output: file, labelNames: ["negative", "positive"]))
+        _ = try HFExport.run(modelPath: file, outputDirectory: directory)
+        return (try StoredModel(path: file), directory)
+    }
+
+    /// Tolerance: txf computes in Float, the reference in float64; logits of order 1 after two
+    /// blocks differ by rounding only, ~1e-6. The contract is 1e-4 absolute.
+    @Test(.enabled(if: HFPython.numpyAvailable, "needs python3 with numpy and safetensors"))
+    func exportMatchesAFloat64NumPyBert() throws {
+        let (model, directory) = try exportedTinyModel()
+        let rows: [[Int32]] = [[2, 5, 20, 7, 3], [2, 3], [2, 30, 31, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 3], [2, 36, 0, 3]]
+        let out = try HFPython.reference("numpy", directory, input: rows.map { $0.map(Int.init) })
+
+        // Names, shapes and dtypes as transformers expects them.
+        let tensors = try #require(out["tensors"] as? [String: [Any]])
+        let expected = Dictionary(uniqueKeysWithValues: model.table.entries.map { (HFExport.hfName($0.name), $0.shape) })
+        #expect(Set(tensors.keys) == Set(expected.keys))
+        for (name, shape) in expected {
+            #expect(tensors[name]?[0] as? String == "float32" && tensors[name]?[1] as? [Int] == shape, "\(name)")
+        }
+        #expect(tensors.keys.contains("bert.encoder.layer.1.attention.self.query.weight") && tensors.keys.contains("classifier.bias"))
+        #expect(out["metadata"] as? [String: String] == ["format": "pt"])
+        let config = try #require(out["config"] as? [String: Any])
+        #expect(config["architectures"] as? [String] == ["BertForSequenceClassification"] && config["model_type"] as? String == "bert")
+        #expect(config["id2label"] as? [String: String] == ["0": "negative", "1": "positive"])
+        #expect(config["label2id"] as? [String: Int] == ["negative": 0, "positive": 1])
+        let tokenizer = try #require(out["tokenizer_config"] as? [String: Any])
+        #expect(tokenizer["tokenizer_class"] as? String == "BertTokenizer" && tokenizer["do_lower_case"] as? Bool == true)
+        #expect(tokenizer["model_max_length"] as? Int == 16)
+        #expect((out["special_tokens_map"] as? [String: String])?["cls_token"] == "[CLS]")
+
+        let reference = HFPython.doubles(out["logits"])
+        let ours = try HFPython.txfLogits(model, rows: rows)
+        #expect(reference.count == rows.count)
+        for (r, (a, e)) in zip(ours, reference).enumerated() {
+            assertClose(a, e, relativeTolerance: 0, absoluteTolerance: 1e-4, "row \(r) logits")
+        }
+        // The logits are not trivially equal: rows differ from each other.
+        #expect(Set(ours.map { $0[0] }).count == rows.count)
+    }
+
+    /// transformers loads the export with no missing, unexpected or mismatched keys, tokenizes
+    /// like txf and gives txf's logits to 1e-4 (tiny model; MiniLM too when cached).
+    @Test(.enabled(if: HFPython.torchAvailable, "needs python3 with torch and transformers"))
+    func exportLoadsInTransformersWithTheSameLogits() throws {
+        var cases: [(StoredModel, String)] = [try exportedTinyModel()]
+        var scratch: [String] = []
+        defer { for p in scratch { try? FileManager.default.removeItem(atPath: p) } }
+        if let minilm = HFFixture.minilm {
+            let file = HFFixture.temporary("minilm.h5"), directory = HFFixture.temporary("minilm-export")
+            scratch = [file, directory]
+            _ = try HFImport.run(HFImportOptions(modelDirectory: minilm, output: file, seed: 4))
+            // A fresh head gives logits of ~0.03, where any error looks small: scale it so the
+            // logits are of order 1 and a 1e-4 agreement means something.
+            let model = try StoredModel(path: file)
+            for i in model.tensor("classifier.weight").indices { model.tensor("classifier.weight")[i] *= 100 }
+            _ = try HFExport.export(model, to: directory)
+            cases.append((model, directory))
+        }
+        let texts = ["a gorgeous, witty film", "The plot is dull and flat.", "fun", "Ünïcödé café — naïve résumé!"]
+        for (model, directory) in cases {
+            let out = try HFPython.reference("torch", directory, input: texts)
+            #expect(out["missing"] as? [String] == [] && out["unexpected"] as? [String] == [] && out["mismatched"] as? [String] == [],
+                    "\(directory): \(out["missing"] ?? ""), \(out["unexpected"] ?? ""), \(out["mismatched"] ?? "")")
+            let vocabulary = try Vocabulary(contentsOf: directory + "/vocab.txt")
+            let tokenizer = BertTokenizer(vocabulary: vocabulary, lowercase: model.lowercase)
+            let rows = texts.map { tokenizer.encode($0) }
+            #expect((out["input_ids"] as? [[Int]]) == rows.map { $0.map(Int.init) }, "\(directory): token ids")
+            let reference = HFPython.doubles(out["logits"])
+            let ours = try HFPython.txfLogits(model, rows: rows)
+            for (r, (a, e)) in zip(ours, reference).enumerated() {
+                assertClose(a, e, relativeTolerance: 0, absoluteTolerance: 1e-4, "\(directory) row \(r) logits")
+            }
+            #expect(reference.count == texts.count)
+        }
+    }
+}
