@@ -17,7 +17,9 @@ extension Trainer {
     ///
     /// `report` receives every event on rank 0 (other ranks report nothing); rank 0 also appends
     /// them to `metrics.jsonl`.
+    /// A run resumed from its own `final.h5` has nothing left to do and writes nothing.
     public func run(report: (TrainingEvent) -> Void) throws {
+        if step >= totalSteps { return }
         let rank = communicator.rank
         try withoutActuallyEscaping(report) { report in
             try loop { event in

@@ -207,6 +207,7 @@ public final class Trainer {
         lines.append("data: \(train.rowCount) training rows, \(stepsPerEpoch) steps per epoch; \(communicator.worldSize) rank\(communicator.worldSize == 1 ? "" : "s") × micro-batch \(layout.microBatch) × \(layout.accumulation) accumulation = global batch \(layout.globalBatch)")
         if let eval { lines.append("eval: \(eval.rowCount) rows from \(eval.path)") }
         lines.append(resumedFrom.map { "resuming from \($0) at step \(step)/\(totalSteps)" } ?? "starting at step 0/\(totalSteps)")
+        if step >= totalSteps { lines.append("training is already complete; nothing to do") }
         return lines.joined(separator: "\n")
     }
 }

@@ -78,12 +78,14 @@ import TxfModel
         #expect(refusal { $0.out = out + "-b"; $0.maxLength = 8 }?.contains("at most 8") == true)
         #expect(refusal { $0.out = out + "-c"; $0.globalBatch = 512 }?.contains("fewer than one global batch") == true)
         #expect(refusal { $0.out = out + "-d"; $0.vocab = self.fixture.otherVocab }?.contains("vocab does not match") == true)
-        // A finished run resumed with auto takes no further step.
+        // A finished run resumed with auto takes no further step and logs nothing more.
+        let metrics = try String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8)
         var again = config(out: out, steps: 2)
         again.resume = "auto"
         let (trainer, events) = try train(again)
         #expect(trainer.resumedFrom == out + "/final.h5" && trainer.step == 2)
-        #expect(losses(events).isEmpty)
+        #expect(events.isEmpty && trainer.summary.contains("already complete"))
+        #expect(try String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8) == metrics)
     }
 
     // --init starts a new run from a model file's weights and architecture (a checkpoint here):
