@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "TxfTextTests", dependencies: ["TxfText"], exclude: ["Fixtures"]),  // golden files, found via #filePath
         .testTarget(name: "TxfDataTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData"]),
         .testTarget(name: "TxfModelTests", dependencies: ["TxfCore", "TxfModel"], exclude: ["Fixtures"]),  // reference.json + its generator, found via #filePath
-        .testTarget(name: "TxfTrainTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfTrain"]),
+        .testTarget(name: "TxfTrainTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfTrain"], exclude: ["Fixtures"]),  // hf_reference.py, found via #filePath
         .testTarget(name: "TxfDistTests", dependencies: ["TxfCore", "TxfDist"]),
     ],
     swiftLanguageModes: [.v6]

@@ -134,7 +134,8 @@ public final class SafeTensorsFile {
         }
         var metadata: [String: String] = [:]
         var entries: [SafeTensorsEntry] = []
-        for (name, value) in header {
+        // Sorted names and then data order make the reported tensor the same on every run.
+        for (name, value) in header.sorted(by: { $0.key < $1.key }) {
             if name == "__metadata__" {
                 guard let map = value as? [String: Any] else {
                     throw TxfError("\(path): safetensors __metadata__ is not an object")
@@ -145,9 +146,13 @@ public final class SafeTensorsFile {
                 }
                 continue
             }
-            entries.append(try parseEntry(name, value, path: path, dataSize: dataSize))
+            entries.append(try parseEntry(name, value, path: path))
         }
         entries.sort { ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound, $0.name) < ($1.dataOffsets.lowerBound, $1.dataOffsets.upperBound, $1.name) }
+        // The first tensor past the end of the data (in data order) is where a truncated file ends.
+        if let beyond = entries.first(where: { $0.dataOffsets.upperBound > dataSize }) {
+            throw TxfError("\(path) is truncated or its header lies: tensor \"\(beyond.name)\" needs data bytes \(beyond.dataOffsets.lowerBound)..<\(beyond.dataOffsets.upperBound) but the file holds only \(dataSize) bytes of data")
+        }
         for (previous, next) in zip(entries, entries.dropFirst())
         where next.dataOffsets.lowerBound < previous.dataOffsets.upperBound {
             throw TxfError("\(path): the header lies: tensors \"\(previous.name)\" (bytes \(previous.dataOffsets)) and \"\(next.name)\" (bytes \(next.dataOffsets)) overlap")
@@ -155,7 +160,7 @@ public final class SafeTensorsFile {
         return (entries, metadata)
     }
 
-    static func parseEntry(_ name: String, _ value: Any, path: String, dataSize: Int) throws -> SafeTensorsEntry {
+    static func parseEntry(_ name: String, _ value: Any, path: String) throws -> SafeTensorsEntry {
         func bad(_ what: String) -> TxfError { TxfError("\(path): tensor \"\(name)\": \(what)") }
         guard let fields = value as? [String: Any] else { throw bad("header entry is not an object") }
         guard let dtypeText = fields["dtype"] as? String else { throw bad("no dtype") }
@@ -177,9 +182,6 @@ public final class SafeTensorsFile {
         let stored = offsets[1] - offsets[0]
         guard !overflow, stored == expected else {
             throw TxfError("\(path): the header lies: tensor \"\(name)\" of shape \(shape) and dtype \(dtype.rawValue) needs \(overflow ? "too many" : String(expected)) bytes but its data_offsets \(offsets) hold \(stored)")
-        }
-        guard offsets[1] <= dataSize else {
-            throw TxfError("\(path) is truncated or its header lies: tensor \"\(name)\" needs data bytes \(offsets[0])..<\(offsets[1]) but the file holds only \(dataSize) bytes of data")
         }
         return SafeTensorsEntry(name: name, dtype: dtype, shape: shape, dataOffsets: offsets[0] ..< offsets[1])
     }
