@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import TxfCore
+import TxfDist
+import TxfModel
+import TxfTrain
 
 /// `txf bench`: measurements of this machine, one section per concern.
 ///
@@ -10,17 +13,30 @@ import TxfCore
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure this machine: sgemm throughput of the BLAS kernels txf runs with.",
+        abstract: "Measure this machine: sgemm throughput, and the training step (MFU, tokens/s, memory).",
         discussion: """
             Kernels: txf picks the fastest OpenBLAS kernels the CPU can run (SkylakeX where it has \
             AVX-512, Haswell where it has AVX2); set TXF_BLAS_CORETYPE=Haswell (or \
             another OpenBLAS core name, or `system` to keep OPENBLAS_CORETYPE) to override. \
             Threads: cores on the node / ranks on the node unless --threads or TXF_BLAS_THREADS \
             says otherwise. Under mpirun with 1 rank, pass --bind-to none to use every core.
+
+            --training times full fine-tuning steps (MiniLM shapes and random weights unless \
+            --model names a txf model file; SST-2-like synthetic lengths unless --data names a \
+            prepared dataset) split into forward, backward, all-reduce and optimizer, and reports \
+            MFU against the sgemm peak measured in the same run on the model's own shapes. Run it \
+            under mpirun to include the all-reduce, e.g. \
+            `mpirun -n 2 txf bench --training --data data/train.h5`.
             """)
 
     @Flag(help: "Time sgemm on BERT/MiniLM shapes (the default when no section is named).")
     var sgemm = false
+
+    @Flag(help: "Time the full fine-tuning step (a default section).")
+    var training = false
+
+    @OptionGroup(title: "Training step")
+    var step: TrainingStepOptions
 
     @Option(help: "BLAS threads (default: cores on the node / ranks on the node).")
     var threads: Int?
@@ -38,25 +54,33 @@ struct Bench: ParsableCommand {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if !(secondsPerShape > 0) { throw ValidationError("--seconds-per-shape must be positive") }
+        try step.validate()
         for text in shapeTexts where SgemmBenchmark.Shape(parsing: text) == nil {
             throw ValidationError("--shape '\(text)' is not MxKxN with an optional NN/NT/TN/TT suffix")
         }
     }
 
     /// No section flag given: run every section (add each new section's flag here).
-    private var noneNamed: Bool { !sgemm }
+    private var noneNamed: Bool { !sgemm && !training }
     private var runsSgemm: Bool { sgemm || noneNamed }
+    private var runsTraining: Bool { training || noneNamed }
 
     func run() throws {
         // A no-op when main already chose the kernels; keeps `txf bench` right on its own.
         BLASRuntime.selectKernels()
-        try BLASRuntime.configureThreads(override: threads)
+        let communicator = defaultCommunicator()
+        try BLASRuntime.configureThreads(ranksOnNode: communicator.localRankCount, override: threads)
 
         var output = BenchOutput(blas: BLASRuntime.summary())
         if runsSgemm {
             let shapes = shapeTexts.isEmpty ? SgemmBenchmark.bertShapes : shapeTexts.compactMap { SgemmBenchmark.Shape(parsing: $0) }
             output.sgemm = SgemmBenchmark.run(shapes: shapes, secondsPerShape: secondsPerShape)
         }
+        if runsTraining {
+            let options = step.options
+            output.training = communicator.runOrAbort { try TrainingBenchmark.run(options, communicator: communicator) }
+        }
+        guard communicator.rank == 0 else { return }
 
         if json {
             let encoder = JSONEncoder()
@@ -65,14 +89,29 @@ struct Bench: ParsableCommand {
         } else {
             print(BLASRuntime.startupLine())
             if let report = output.sgemm { print(sgemmTable(report)) }
+            if let report = output.training { print(trainingTable(report)) }
         }
     }
 }
 
-/// The JSON object `txf bench --json` prints: one key per section that ran.
-struct BenchOutput: Codable {
+/// The JSON object `txf bench --json` prints: one key per section that ran; the training
+/// section's headline figures (`samples_per_s`, `tokens_per_s`, `mfu`, `sgemm_peak_gflops`,
+/// `allreduce_share`, `allocations_per_step`, `peak_rss_mb`, …) also sit at the top level.
+struct BenchOutput: Encodable {
     var blas: BLASRuntime.Summary
     var sgemm: SgemmBenchmark.Report?
+    var training: TrainingBenchmark.Report?
+
+    enum CodingKeys: String, CodingKey { case blas, sgemm, training }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(blas, forKey: .blas)
+        try c.encodeIfPresent(sgemm, forKey: .sgemm)
+        // The training report's keys go straight into this object (JSONEncoder merges a
+        // second keyed container into the same one).
+        try training?.encode(to: encoder)
+    }
 }
 
 /// The sgemm section as a table: shape, GFLOP/s, GFLOP/s per thread, GFLOP per CPU-second, role.
