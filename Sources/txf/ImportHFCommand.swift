@@ -16,8 +16,8 @@ struct ImportHF: ParsableCommand {
         `txf predict` and `txf export-hf` need nothing else. A missing or misshapen tensor is an \
         error naming it.
 
-        The tokenizer's casing comes from tokenizer_config.json's do_lower_case when present, \
-        else --uncased (the default) or --cased.
+        The tokenizer's casing is --uncased or --cased when given, else tokenizer_config.json's \
+        do_lower_case when the directory has one, else uncased (MiniLM, bert-base-uncased).
 
         Example: txf import-hf --model-dir ~/.cache/txf/minilm --output base.h5 --num-labels 2
         """)

@@ -186,6 +186,24 @@ func hfErrorMessage(_ body: () throws -> Void) -> String? {
         #expect(one == again && one != two && one.count == 3 * 8)
     }
 
+    /// Casing: an explicit choice, else tokenizer_config.json's do_lower_case, else uncased;
+    /// it is stored in the model file and written back as do_lower_case.
+    @Test func casingComesFromTheOptionOrTokenizerConfig() throws {
+        let (source, _) = try HFFixture.directory()
+        func imported(_ lowercase: Bool?) throws -> (stored: String?, exported: Bool?) {
+            let file = HFFixture.temporary("casing.h5"), out = HFFixture.temporary("casing")
+            _ = try HFImport.run(HFImportOptions(modelDirectory: source, output: file, lowercase: lowercase))
+            _ = try HFExport.run(modelPath: file, outputDirectory: out)
+            let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/tokenizer_config.json"))) as? [String: Any]
+            return (try StoredModel(path: file).tokenizer["lowercase"], config?["do_lower_case"] as? Bool)
+        }
+        #expect(try imported(nil) == ("1", true))
+        #expect(try imported(false) == ("0", false))
+        try #"{"do_lower_case": false, "tokenizer_class": "BertTokenizer"}"#.write(toFile: source + "/tokenizer_config.json", atomically: true, encoding: .utf8)
+        #expect(try imported(nil) == ("0", false))
+        #expect(try imported(true) == ("1", true))
+    }
+
     @Test func brokenSourcesAreClearErrorsNamingTheTensor() throws {
         func importMessage(_ dir: String, numLabels: Int? = nil) -> String {
             hfErrorMessage { _ = try HFImport.run(HFImportOptions(modelDirectory: dir, output: HFFixture.temporary("x.h5"), numLabels: numLabels)) } ?? "(no error)"
