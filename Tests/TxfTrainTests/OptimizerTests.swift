@@ -70,6 +70,28 @@ import TxfCore
         #expect(a[0].toArray() == b[0].toArray())
     }
 
+    // The 8-wide loop and the scalar tail do the same operations: one segment of 19 (two
+    // vectors and a tail) equals 19 one-element segments (all tail), bit for bit.
+    @Test func vectorAndScalarPathsAgreeBitwise() {
+        let n = 19
+        let key = RandomKey(seed: 21)
+        func buffers() -> [FloatBuffer] {
+            let b = (0..<4).map { _ in FloatBuffer(count: n) }
+            for i in 0..<n { b[0][i] = key.normal(UInt64(i)); b[1][i] = key.with(1).normal(UInt64(i)) }
+            return b
+        }
+        let a = buffers(), b = buffers()
+        let whole = [ParameterSegment(paramOffset: 0, gradientOffset: 0, count: n, decays: true)]
+        let single = (0..<n).map { ParameterSegment(paramOffset: $0, gradientOffset: $0, count: 1, decays: true) }
+        for step in 0..<3 {
+            AdamW(weightDecay: 0.1).update(params: a[0].pointer, gradients: a[1].pointer, m: a[2].pointer, v: a[3].pointer,
+                                           segments: whole, step: step, learningRate: 0.01, gradientScale: 0.7)
+            AdamW(weightDecay: 0.1).update(params: b[0].pointer, gradients: b[1].pointer, m: b[2].pointer, v: b[3].pointer,
+                                           segments: single, step: step, learningRate: 0.01, gradientScale: 0.7)
+        }
+        #expect(a[0].toArray() == b[0].toArray() && a[3].toArray() == b[3].toArray())
+    }
+
     @Test func segmentsCoalesceOnlyWhenContiguousWithTheSameRule() {
         let s = [ParameterSegment(paramOffset: 0, gradientOffset: 0, count: 4, decays: true),
                  ParameterSegment(paramOffset: 4, gradientOffset: 4, count: 2, decays: true),
