@@ -14,7 +14,8 @@ extension BertClassifier {
         precondition(s >= 1 && s <= maxSeqLen, "sequence length \(s) exceeds the model's maxSeqLen \(maxSeqLen)")
         loadInputs(batch)
         var stream: DropoutStream? = nil
-        if case let .train(seed, step) = mode, config.hiddenDropoutProb > 0 || config.attentionProbsDropoutProb > 0 {
+        if case let .train(seed, step) = mode,
+           config.hiddenDropoutProb > 0 || config.attentionProbsDropoutProb > 0 || (loraConfig?.dropout ?? 0) > 0 {
             stream = DropoutStream(seed: seed, step: step, hiddenP: config.hiddenDropoutProb,
                                    attentionP: config.attentionProbsDropoutProb)
         }

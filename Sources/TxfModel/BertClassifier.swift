@@ -32,10 +32,16 @@ public final class BertClassifier {
     /// Shape of the last forward (nil before the first); backward differentiates that pass.
     var last: PassShape?
     var lastHasLabels = false
+    /// LoRA adapters and their activations (nil without LoRA).
+    let lora: LoRAAdapters?
+
+    /// The LoRA configuration, or nil for a plain model.
+    public var loraConfig: LoRAConfig? { lora?.config }
 
     /// Builds the model with zeroed parameters (call `initializeWeights(seed:)` or load them).
-    /// `trainable(name)` picks the tensors that get gradients (default: all).
-    public init(config: ModelConfig, maxBatch: Int, maxSeqLen: Int,
+    /// `trainable(name)` picks the tensors that get gradients (default: all). With `lora`, the
+    /// model carries adapters on its targets and trains only what `LoRAConfig.isTrainable` says.
+    public init(config: ModelConfig, maxBatch: Int, maxSeqLen: Int, lora loraConfig: LoRAConfig? = nil,
                 trainable: (String) -> Bool = { _ in true }) throws {
         try config.validate()
         guard maxBatch > 0 else { throw TxfError("model: maxBatch must be positive, got \(maxBatch)") }
@@ -45,11 +51,18 @@ public final class BertClassifier {
         self.config = config
         self.maxBatch = maxBatch
         self.maxSeqLen = maxSeqLen
-        table = ParameterTable.bertClassifier(config, trainable: trainable)
+        try loraConfig?.validate()
+        table = ParameterTable.bertClassifier(config, lora: loraConfig, trainable: trainable)
         parameters = FloatBuffer(count: table.totalCount)
         gradients = FloatBuffer(count: table.trainableCount)
         embeddingsTrainable = table.entries.contains { $0.name.hasPrefix("embeddings.") && $0.trainable }
         acts = Activations(config: config, maxBatch: maxBatch, maxSeqLen: maxSeqLen)
+        let table = table, parameters = parameters, gradients = gradients
+        lora = loraConfig.map { c in
+            LoRAAdapters(config: c, model: config, maxTokens: maxBatch * maxSeqLen,
+                         param: { parameters.pointer + table.info($0).offset },
+                         grad: { let e = table.info($0); return e.trainable ? gradients.pointer + e.offset : nil })
+        }
         for l in 0 ..< config.numHiddenLayers {
             blockParams.append(BlockTensors(layer: l) { self.paramPointer($0) })
             blockGrads.append(BlockTensors(layer: l) { self.gradPointer($0) })
@@ -79,18 +92,18 @@ public final class BertClassifier {
     public func zeroGradients() { gradients.zero() }
 
     /// Bytes of activation and mask buffers held.
-    public var activationBytes: Int { acts.memoryBytes }
+    public var activationBytes: Int { acts.memoryBytes + (lora?.memoryBytes ?? 0) }
 
     // MARK: - Initialisation
 
     /// Hugging Face's BERT initialisation: weights and embeddings ~ N(0, initializer_range²),
     /// the pad token's word embedding 0, biases 0, LayerNorm γ = 1, β = 0. Each tensor draws
     /// from `RandomKey(seed)` keyed by a hash of its name, so the values do not depend on the
-    /// buffer layout or on which tensors are frozen.
+    /// buffer layout or on which tensors are frozen. LoRA adapters start as `initializeAdapters`.
     public func initializeWeights(seed: UInt64) {
         let root = RandomKey(seed: seed).with(0x696E6974)  // "init"
         let std = config.initializerRange
-        for e in table.entries {
+        for e in table.entries where !LoRAConfig.isAdapter(e.name) {
             let p = parameters.pointer + e.offset
             if e.name.hasSuffix(".bias") {
                 p.update(repeating: 0, count: e.count)
@@ -104,6 +117,7 @@ public final class BertClassifier {
                 }
             }
         }
+        initializeAdapters(seed: seed)
     }
 
     /// FNV-1a of the name's UTF-8 bytes: a stable per-tensor key.

@@ -63,8 +63,11 @@ extension BertClassifier {
         let w = blockParams[layer], a = acts.blocks[layer]
         let t = sh.tokens, d = sh.dim, f = sh.ffn
         Linear.forward(x: x, weight: w.query!, bias: w.queryBias!, y: a.q, tokens: t, inFeatures: d, outFeatures: d)
+        loraForward(layer, .query, x: x, y: a.q, sh)
         Linear.forward(x: x, weight: w.key!, bias: w.keyBias!, y: a.k, tokens: t, inFeatures: d, outFeatures: d)
+        loraForward(layer, .key, x: x, y: a.k, sh)
         Linear.forward(x: x, weight: w.value!, bias: w.valueBias!, y: a.v, tokens: t, inFeatures: d, outFeatures: d)
+        loraForward(layer, .value, x: x, y: a.v, sh)
         var probsKeys: UnsafePointer<RandomKey>? = nil
         if let stream = sh.dropout, sh.attentionP > 0 {
             prepareKeys(stream, site: DropoutSite.attentionProbs(layer), batch: sh.batch)
@@ -75,13 +78,16 @@ extension BertClassifier {
                           lengths: acts.lengths, batch: sh.batch, seqLen: sh.seqLen, heads: sh.heads,
                           headSize: d / sh.heads)
         Linear.forward(x: a.ctx, weight: w.attnOut!, bias: w.attnOutBias!, y: a.attnResidual, tokens: t, inFeatures: d, outFeatures: d)
+        loraForward(layer, .attentionOutput, x: a.ctx, y: a.attnResidual, sh)
         dropoutHidden(a.attnResidual, mask: a.attnMask, site: DropoutSite.attentionOutput(layer), sh)
         for i in 0 ..< t * d { a.attnResidual[i] += x[i] }
         LayerNorm.forward(x: a.attnResidual, gamma: w.ln1Gamma!, beta: w.ln1Beta!, y: a.ln1, mean: a.ln1Mean,
                           rstd: a.ln1Rstd, rows: t, dim: d, eps: sh.eps)
         Linear.forward(x: a.ln1, weight: w.inter!, bias: w.interBias!, y: a.ffnPre, tokens: t, inFeatures: d, outFeatures: f)
+        loraForward(layer, .intermediate, x: a.ln1, y: a.ffnPre, sh)
         GELU.forward(x: a.ffnPre, y: a.ffnAct, count: t * f)
         Linear.forward(x: a.ffnAct, weight: w.out!, bias: w.outBias!, y: a.ffnResidual, tokens: t, inFeatures: f, outFeatures: d)
+        loraForward(layer, .output, x: a.ffnAct, y: a.ffnResidual, sh)
         dropoutHidden(a.ffnResidual, mask: a.ffnMask, site: DropoutSite.ffnOutput(layer), sh)
         for i in 0 ..< t * d { a.ffnResidual[i] += a.ln1[i] }
         LayerNorm.forward(x: a.ffnResidual, gamma: w.ln2Gamma!, beta: w.ln2Beta!, y: a.out, mean: a.ln2Mean,
@@ -107,11 +113,13 @@ extension BertClassifier {
         }
         Linear.backward(dy: dFfnOut, x: a.ffnAct, weight: w.out!, dx: acts.dFfn, dWeight: g.out, dBias: g.outBias,
                         tokens: t, inFeatures: f, outFeatures: d)
+        loraBackward(layer, .output, dy: dFfnOut, x: a.ffnAct, dx: acts.dFfn, sh)
         // g = gelu(u)
         GELU.backward(dy: acts.dFfn, x: a.ffnPre, dx: acts.dFfn, count: t * f)
         // u = ln1·Wiᵀ + bi (adds to the residual's d(ln1))
         Linear.backward(dy: acts.dFfn, x: a.ln1, weight: w.inter!, dx: dRes, accumulateInput: true,
                         dWeight: g.inter, dBias: g.interBias, tokens: t, inFeatures: d, outFeatures: f)
+        loraBackward(layer, .intermediate, dy: acts.dFfn, x: a.ln1, dx: dRes, sh)
         // ln1 = LN1(r1) (in place: dRes becomes d(r1))
         LayerNorm.backward(dy: dRes, x: a.attnResidual, gamma: w.ln1Gamma!, mean: a.ln1Mean, rstd: a.ln1Rstd,
                            dx: dRes, dGamma: g.ln1Gamma, dBeta: g.ln1Beta, rows: t, dim: d)
@@ -123,6 +131,7 @@ extension BertClassifier {
         }
         Linear.backward(dy: dAttnOut, x: a.ctx, weight: w.attnOut!, dx: acts.dCtx, dWeight: g.attnOut, dBias: g.attnOutBias,
                         tokens: t, inFeatures: d, outFeatures: d)
+        loraBackward(layer, .attentionOutput, dy: dAttnOut, x: a.ctx, dx: acts.dCtx, sh)
         // ctx = attention(q, k, v)
         let dropProbs = sh.dropout != nil && sh.attentionP > 0
         Attention.backward(dctx: acts.dCtx, q: a.q, k: a.k, v: a.v, probs: a.probs,
@@ -130,12 +139,17 @@ extension BertClassifier {
                            dq: acts.dq, dk: acts.dk, dv: acts.dv, scratchA: acts.scratchA, scratchB: acts.scratchB,
                            lengths: acts.lengths, batch: sh.batch, seqLen: sh.seqLen, heads: sh.heads, headSize: d / sh.heads)
         // q, k, v = x·Wᵀ + b: d(x) = d(r1) (residual) + dq·Wq + dk·Wk + dv·Wv
+        // (block 0 under frozen embeddings: nothing below needs d(x), so only weight gradients)
         acts.dHidden.update(from: dRes, count: t * d)
-        Linear.backward(dy: acts.dq, x: x, weight: w.query!, dx: acts.dHidden, accumulateInput: true,
+        let dx = layer > 0 || embeddingsTrainable ? acts.dHidden : nil
+        Linear.backward(dy: acts.dq, x: x, weight: w.query!, dx: dx, accumulateInput: true,
                         dWeight: g.query, dBias: g.queryBias, tokens: t, inFeatures: d, outFeatures: d)
-        Linear.backward(dy: acts.dk, x: x, weight: w.key!, dx: acts.dHidden, accumulateInput: true,
+        loraBackward(layer, .query, dy: acts.dq, x: x, dx: dx, sh)
+        Linear.backward(dy: acts.dk, x: x, weight: w.key!, dx: dx, accumulateInput: true,
                         dWeight: g.key, dBias: g.keyBias, tokens: t, inFeatures: d, outFeatures: d)
-        Linear.backward(dy: acts.dv, x: x, weight: w.value!, dx: acts.dHidden, accumulateInput: true,
+        loraBackward(layer, .key, dy: acts.dk, x: x, dx: dx, sh)
+        Linear.backward(dy: acts.dv, x: x, weight: w.value!, dx: dx, accumulateInput: true,
                         dWeight: g.value, dBias: g.valueBias, tokens: t, inFeatures: d, outFeatures: d)
+        loraBackward(layer, .value, dy: acts.dv, x: x, dx: dx, sh)
     }
 }

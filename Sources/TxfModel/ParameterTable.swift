@@ -94,13 +94,17 @@ public struct ParameterTable: Equatable, Sendable {
 
     /// Every tensor of a BERT classifier for `config`, in Hugging Face's state-dict order and
     /// naming (without the `bert.` prefix of `BertForSequenceClassification`).
-    /// `trainable(name)` chooses which tensors are trained (default: all).
+    /// `trainable(name)` chooses which tensors are trained (default: all). With `lora`, its
+    /// adapter tensors follow the base tensors and only `lora.isTrainable` tensors (that
+    /// `trainable` also allows) are trained.
     public static func bertClassifier(
-        _ config: ModelConfig, trainable: (String) -> Bool = { _ in true }
+        _ config: ModelConfig, lora: LoRAConfig? = nil, trainable: (String) -> Bool = { _ in true }
     ) -> ParameterTable {
         let d = config.hiddenSize, f = config.intermediateSize
         var specs: [Spec] = []
-        func add(_ name: String, _ shape: [Int]) { specs.append(Spec(name: name, shape: shape, trainable: trainable(name))) }
+        func add(_ name: String, _ shape: [Int]) {
+            specs.append(Spec(name: name, shape: shape, trainable: trainable(name) && (lora?.isTrainable(name) ?? true)))
+        }
         add("embeddings.word_embeddings.weight", [config.vocabSize, d])
         add("embeddings.position_embeddings.weight", [config.maxPositionEmbeddings, d])
         add("embeddings.token_type_embeddings.weight", [config.typeVocabSize, d])
@@ -127,6 +131,7 @@ public struct ParameterTable: Equatable, Sendable {
         add("pooler.dense.bias", [d])
         add("classifier.weight", [config.numLabels, d])
         add("classifier.bias", [config.numLabels])
+        for spec in lora?.adapterSpecs(config) ?? [] { add(spec.name, spec.shape) }
         return ParameterTable(specs)
     }
 }
