@@ -62,10 +62,9 @@ public final class Trainer {
                 }
             }
             guard !train.labelNames.isEmpty else { throw TxfError("\(train.path) has no labels; training needs a labelled dataset") }
-            // Rank 0 alone looks in the run directory; the choice is broadcast below.
-            var resumePath: String? = nil
-            if rank == 0 { resumePath = try Trainer.checkpointToResume(given) }
-            return (train, eval, vocabulary, resumePath)
+            // Every rank looks (so a refusal is everyone's, printed once); rank 0's choice is
+            // broadcast below, so all ranks resume from the same file whatever they saw.
+            return (train, eval, vocabulary, try Trainer.checkpointToResume(given))
         }
         train = opened.0
         eval = opened.1
