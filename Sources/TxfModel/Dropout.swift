@@ -4,7 +4,8 @@ import TxfCore
 /// (seed, optimizer step, sample index within the global batch, site, position, feature) —
 /// never of rank, micro-step or padded buffer offset (DESIGN.md, "One optimizer step, exactly").
 ///
-/// Forward: `keep = uniform(key, counter) ≥ p`, `y = x · keep / (1 − p)`.
+/// Forward: `keep = uniform(key, counter) ≥ p`, `y = x · keep / (1 − p)`, with the 24-bit
+/// uniform `key.uniform(c)` = bits 40–63 of `key.bits(c)`, compared as an integer.
 public enum Dropout {
     /// x: [count] -> y: [count] (may alias x); mask: [count] receives keep (1) / drop (0).
     /// Element i uses counter `counter + i` of `key`.
@@ -13,8 +14,11 @@ public enum Dropout {
         count: Int, p: Float, key: RandomKey, counter: UInt64
     ) {
         let scale = 1 / (1 - p)
+        // u / 2²⁴ ≥ p  ⇔  u ≥ ⌈p · 2²⁴⌉ (p · 2²⁴ is exact in Float): the same masks as
+        // `key.uniform(c) >= p`, without the conversion.
+        let threshold = UInt64((p * 16_777_216).rounded(.up))
         for i in 0 ..< count {
-            let keep = key.uniform(counter &+ UInt64(i)) >= p
+            let keep = key.bits(counter &+ UInt64(i)) >> 40 >= threshold
             mask[i] = keep ? 1 : 0
             y[i] = keep ? x[i] * scale : 0
         }
@@ -26,7 +30,7 @@ public enum Dropout {
         dy: UnsafePointer<Float>, mask: UnsafePointer<UInt8>, dx: UnsafeMutablePointer<Float>, count: Int, p: Float
     ) {
         let scale = 1 / (1 - p)
-        for i in 0 ..< count { dx[i] = mask[i] != 0 ? dy[i] * scale : 0 }
+        for i in 0 ..< count { dx[i] = dy[i] * (Float(mask[i]) * scale) }
     }
 }
 

@@ -111,6 +111,28 @@ import TxfCore
         #expect(differ > n / 10)
     }
 
+    @Test func oddStartsAndLengthsDrawTheSameMaskAsOneLongCall() {
+        // Element i of a call draws counter `counter + i`, however the buffer is split into calls.
+        let n = 1001, p: Float = 0.3
+        let x = randomBuffer(n, key: RandomKey(seed: 64), offset: 2)
+        let y = FloatBuffer(count: n), part = FloatBuffer(count: n)
+        let mask = UnsafeMutablePointer<UInt8>.allocate(capacity: n), partMask = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+        defer { mask.deallocate(); partMask.deallocate() }
+        let key = RandomKey(seed: 8)
+        Dropout.forward(x: x.pointer, y: y.pointer, mask: mask, count: n, p: p, key: key, counter: 7)
+        for (start, end) in [(0, 1), (1, 2), (2, 333), (333, 334), (334, 1000), (1000, 1001)] {
+            Dropout.forward(x: x.pointer + start, y: part.pointer + start, mask: partMask + start, count: end - start,
+                            p: p, key: key, counter: UInt64(7 + start))
+        }
+        var kept = 0
+        for i in 0 ..< n {
+            #expect(mask[i] == partMask[i] && y[i] == part[i], "element \(i)")
+            kept += Int(mask[i])
+        }
+        // Kept fraction 0.7 ± 4σ (σ ≈ 0.0145).
+        #expect(abs(Double(kept) / Double(n) - 0.7) < 0.058)
+    }
+
     @Test func backwardMatchesFiniteDifferences() {
         let n = 32, p: Float = 0.5
         let x = randomBuffer(n, key: RandomKey(seed: 62)), c = randomBuffer(n, key: RandomKey(seed: 63))
