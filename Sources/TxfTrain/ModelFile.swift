@@ -7,9 +7,10 @@ import TxfModel
 /// `txf import-hf`) with a `model_config` attribute (Hugging Face config.json text) and
 /// `/params/<name>` tensors.
 public enum ModelFile {
-    /// Tensors a base model may lack: the task head is new when fine-tuning starts.
+    /// Tensors a base model may lack: the task head is new when fine-tuning starts, and so are
+    /// LoRA adapters.
     static func mayBeMissing(_ name: String) -> Bool {
-        name.hasPrefix("classifier.") || name.hasPrefix("pooler.")
+        name.hasPrefix("classifier.") || name.hasPrefix("pooler.") || LoRAConfig.isAdapter(name)
     }
 
     /// The architecture stored in `path`.
@@ -26,20 +27,37 @@ public enum ModelFile {
         }
     }
 
+    /// The sha256 of the vocab.txt the model in `path` was trained or imported with
+    /// (`tokenizer_vocab_sha256`), or nil when the file does not record it.
+    public static func vocabSHA256(_ path: String) throws -> String? {
+        let file = try H5File.open(path)
+        return file.hasAttribute("tokenizer_vocab_sha256") ? try file.stringAttribute("tokenizer_vocab_sha256") : nil
+    }
+
     /// Loads every tensor of `table` that `path` holds into `parameters`; returns the names left
-    /// as initialised (only the pooler and classifier may be absent). Shapes must match.
+    /// as initialised (only the pooler, classifier and LoRA adapters may be absent). Shapes must match.
     @discardableResult
     public static func loadParameters(_ path: String, table: ParameterTable,
                                       into parameters: UnsafeMutablePointer<Float>) throws -> [String] {
+        let missing = try loadTensors(path, table.entries, into: parameters)
+        if let name = missing.first(where: { !mayBeMissing($0) }) { throw TxfError("\(path): no tensor /params/\(name)") }
+        return missing
+    }
+
+    /// Reads each of `entries` that `path`'s `/params` group holds into `parameters` (at the
+    /// entry's offset); returns the names it lacks. Shapes must match. A LoRA checkpoint, which
+    /// holds only adapters and the head, is refused with what to do instead.
+    public static func loadTensors(_ path: String, _ entries: [ParameterInfo],
+                                   into parameters: UnsafeMutablePointer<Float>) throws -> [String] {
         let file = try H5File.open(path)
+        if file.hasAttribute("lora_config") {
+            throw TxfError("\(path) is a LoRA checkpoint (adapters and head only); fold it into its base with `txf merge --model \(path) --output merged.h5` and use that")
+        }
         let group = try file.openGroup("params")
         defer { group.close() }
         var missing: [String] = []
-        for e in table.entries {
-            guard group.contains(e.name) else {
-                if mayBeMissing(e.name) { missing.append(e.name); continue }
-                throw TxfError("\(path): no tensor /params/\(e.name)")
-            }
+        for e in entries {
+            guard group.contains(e.name) else { missing.append(e.name); continue }
             let dataset = try group.openDataset(e.name)
             defer { dataset.close() }
             guard dataset.shape == e.shape else {

@@ -27,6 +27,8 @@ public final class Trainer {
     public internal(set) var step: Int
     /// The checkpoint this run resumed from, if any.
     public let resumedFrom: String?
+    /// LoRA runs: the adapters' config and the base model (path, sha256); nil for full training.
+    public let lora: LoRACheckpointInfo?
     /// Rows per evaluation batch.
     public let evalBatch: Int
 
@@ -84,9 +86,14 @@ public final class Trainer {
 
         // The model: architecture, buffers, schedule, initial or restored values.
         let fingerprint = train.fingerprint
+        var loraInfo: LoRACheckpointInfo? = nil
         let built = try communicator.together { () throws -> (BertClassifier, CheckpointFile?, TrainConfig, LearningRateSchedule, Int, BatchLayout) in
             let checkpoint = try resumedFrom.map { try CheckpointFile(path: $0) }
             if let c = checkpoint { try Trainer.checkCompatible(c, with: given, fingerprint: fingerprint, vocabSHA256: info.vocabSHA256) }
+            loraInfo = try Trainer.loraSetup(given, checkpoint: checkpoint)
+            if checkpoint == nil, let path = given.initFrom, let stored = try ModelFile.vocabSHA256(path), stored != info.vocabSHA256 {
+                throw TxfError("--init \(path) was made with a vocab of sha256 \(stored.prefix(12))…, but \(train.path) was tokenized with \(info.vocabSHA256.prefix(12))…; prepare the data with the model's vocab.txt")
+            }
             let base: ModelConfig? = try checkpoint?.meta.model ?? given.initFrom.map { try ModelFile.readConfig($0) }
             let source = checkpoint.map { "checkpoint \($0.path)" } ?? given.initFrom ?? ""
             let modelConfig = try Architecture.resolve(given, base: base, baseSource: source, vocabSize: vocabulary.count,
@@ -106,10 +113,11 @@ public final class Trainer {
             let schedule = LearningRateSchedule(kind: given.schedule, peak: given.lr, warmupSteps: warmup, totalSteps: total)
             let evalBatch = max(layout.microBatch, 32)
             let model = try BertClassifier(config: modelConfig, maxBatch: max(layout.microBatch, eval == nil ? 1 : evalBatch),
-                                           maxSeqLen: max(1, longest))
+                                           maxSeqLen: max(1, longest), lora: loraInfo?.config)
             return (model, checkpoint, Architecture.resolvedConfig(given, model: modelConfig), schedule, stepsPerEpoch, layout)
         }
         model = built.0
+        lora = loraInfo
         config = built.2
         schedule = built.3
         stepsPerEpoch = built.4
@@ -133,9 +141,11 @@ public final class Trainer {
         let model = self.model, m = self.m, v = self.v, config = self.config, run = self.directory, step = self.step
         metrics = try communicator.together { () throws -> MetricsLog? in
             if let checkpoint {
+                if let loraInfo { try LoRABase.load(loraInfo, checkpoint: checkpoint.path, table: table, into: model.parameters.pointer) }
                 try checkpoint.load(table: table, parameters: model.parameters.pointer, m: m.pointer, v: v.pointer)
             } else if let path = config.initFrom {
                 try ModelFile.loadParameters(path, table: table, into: model.parameters.pointer)
+                model.initializeAdapters(seed: config.seed)
             } else {
                 model.initializeWeights(seed: config.seed)
             }
@@ -195,7 +205,7 @@ public final class Trainer {
         return CheckpointMeta(step: step, epoch: cursor.epoch, stepInEpoch: cursor.stepInEpoch, seed: config.seed,
                               schedule: schedule, config: config, model: model.config, optimizer: optimizer,
                               worldSize: communicator.worldSize, datasetFingerprint: train.fingerprint, vocab: vocab,
-                              labelNames: train.labelNames, tokenizer: tokenizer, bestAccuracy: bestAccuracy)
+                              labelNames: train.labelNames, tokenizer: tokenizer, bestAccuracy: bestAccuracy, lora: lora)
     }
 
     /// A multi-line summary for rank 0 to print once: the resolved config and the model's size.
@@ -204,6 +214,7 @@ public final class Trainer {
         var lines = ["resolved config:", config.json(pretty: true)]
         lines.append("model: \(model.config.numHiddenLayers) layers, hidden \(model.config.hiddenSize), \(model.config.numAttentionHeads) heads, ffn \(model.config.intermediateSize), vocab \(model.config.vocabSize), \(model.config.numLabels) labels; \(table.totalCount) parameters (\(table.trainableCount) trainable)")
         lines.append("data: \(train.rowCount) training rows, \(stepsPerEpoch) steps per epoch; \(communicator.worldSize) rank\(communicator.worldSize == 1 ? "" : "s") × micro-batch \(layout.microBatch) × \(layout.accumulation) accumulation = global batch \(layout.globalBatch)")
+        if let lora { lines.append(Trainer.loraSummary(lora)) }
         if let eval { lines.append("eval: \(eval.rowCount) rows from \(eval.path)") }
         lines.append(resumedFrom.map { "resuming from \($0) at step \(step)/\(totalSteps)" } ?? "starting at step 0/\(totalSteps)")
         if step >= totalSteps { lines.append("training is already complete; nothing to do") }

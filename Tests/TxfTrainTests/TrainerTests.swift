@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TxfCore
 import TxfDist
+import TxfHDF5
 import TxfModel
 @testable import TxfTrain
 
@@ -99,6 +100,15 @@ import TxfModel
         let trainer = try Trainer(config: c, communicator: SingleProcessCommunicator())
         #expect(trainer.step == 0 && trainer.model.config.hiddenSize == 16 && trainer.config.hidden == 16)
         #expect(trainer.model.parameters.toArray() == source.model.parameters.toArray())
+        // A model made with another vocab is refused: its embedding rows mean other tokens.
+        let other = TrainFixture.runDirectory("init-other-vocab") + ".h5"
+        try FileManager.default.copyItem(atPath: first + "/final.h5", toPath: other)
+        try H5File.open(other, writable: true).setAttribute("tokenizer_vocab_sha256", "0123abcd")
+        var mismatched = c
+        mismatched.initFrom = other
+        mismatched.out = TrainFixture.runDirectory("init-vocab-refused")
+        #expect(message { _ = try Trainer(config: mismatched, communicator: SingleProcessCommunicator()) }?
+                    .contains("was made with a vocab of sha256 0123abcd") == true)
         c.hidden = 32
         c.out = TrainFixture.runDirectory("init-refused")
         #expect(message { _ = try Trainer(config: c, communicator: SingleProcessCommunicator()) }?
