@@ -10,7 +10,8 @@ import TxfModel
 /// table, weights [out, in]); `/adam_m/<name>` and `/adam_v/<name>` for each trainable tensor;
 /// `/vocab` (strings); root attributes as `CheckpointMeta` lists. `checksum` is `Checksum64`
 /// over the params (table order), then m, then v (trainable tensors in table order), then the
-/// step. Files are written to `<path>.tmp`, closed, fsynced and renamed, so a kill at any moment
+/// step. A LoRA checkpoint (`meta.lora`) holds only the trainable tensors under `/params` and
+/// adds the attributes `lora_config`, `base_model_path`, `base_model_sha256`. Files are written to `<path>.tmp`, closed, fsynced and renamed, so a kill at any moment
 /// leaves the previous checkpoint whole and never a partial file under a checkpoint's name.
 public enum Checkpoint {
     public static let kind = "checkpoint"
@@ -28,7 +29,7 @@ public enum Checkpoint {
             let file = try H5File.create(temporary)
             var sum = Checksum64()
             let trainable = table.entries.filter(\.trainable)
-            try writeTensors(file, group: "params", table.entries, base: parameters, &sum)
+            try writeTensors(file, group: "params", meta.lora == nil ? table.entries : trainable, base: parameters, &sum)
             try writeTensors(file, group: "adam_m", trainable, base: m, &sum)
             try writeTensors(file, group: "adam_v", trainable, base: v, &sum)
             sum.update(meta.step)
@@ -78,6 +79,11 @@ public enum Checkpoint {
             try file.setAttribute("tokenizer_" + key, value)
         }
         if let best = meta.bestAccuracy { try file.setAttribute("best_accuracy", best) }
+        if let lora = meta.lora {
+            try file.setAttribute("lora_config", json(lora.config))
+            try file.setAttribute("base_model_path", lora.basePath)
+            try file.setAttribute("base_model_sha256", lora.baseSHA256)
+        }
         try file.setAttribute("checksum", checksum)
     }
 
@@ -142,20 +148,25 @@ public final class CheckpointFile {
                 vocab: try file.readStringDataset("vocab"),
                 labelNames: try file.stringArrayAttribute("label_names"),
                 tokenizer: tokenizer,
-                bestAccuracy: file.hasAttribute("best_accuracy") ? try file.doubleAttribute("best_accuracy") : nil)
+                bestAccuracy: file.hasAttribute("best_accuracy") ? try file.doubleAttribute("best_accuracy") : nil,
+                lora: file.hasAttribute("lora_config") ? LoRACheckpointInfo(
+                    config: try decoder.decode(LoRAConfig.self, from: Data(try file.stringAttribute("lora_config").utf8)),
+                    basePath: try file.stringAttribute("base_model_path"),
+                    baseSHA256: try file.stringAttribute("base_model_sha256")) : nil)
         } catch {
             throw TxfError("checkpoint \(path) is corrupt or incomplete: \(Checkpoint.message(error))")
         }
     }
 
     /// Reads every tensor of `table` into `parameters`, and the moments of its trainable tensors
-    /// into `m` and `v`, then checks the checksum. Shapes must match the table exactly.
+    /// into `m` and `v`, then checks the checksum. Shapes must match the table exactly. A LoRA
+    /// checkpoint fills only the trainable tensors (load the frozen ones with `LoRABase.load`).
     public func load(table: ParameterTable, parameters: UnsafeMutablePointer<Float>,
                      m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>) throws {
         var sum = Checksum64()
         do {
             let trainable = table.entries.filter(\.trainable)
-            try readTensors(group: "params", table.entries, base: parameters, &sum)
+            try readTensors(group: "params", meta.lora == nil ? table.entries : trainable, base: parameters, &sum)
             try readTensors(group: "adam_m", trainable, base: m, &sum)
             try readTensors(group: "adam_v", trainable, base: v, &sum)
         } catch let error as TxfError where error.message.hasPrefix("checkpoint") {

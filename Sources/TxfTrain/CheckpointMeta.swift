@@ -33,11 +33,15 @@ public struct CheckpointMeta: Sendable, Equatable {
     public var tokenizer: [String: String]
     /// Best evaluation accuracy so far (nil before the first evaluation); decides `best.h5`.
     public var bestAccuracy: Double?
+    /// For a LoRA run: the adapters' config and the base model they adapt. A LoRA checkpoint
+    /// stores only the trainable tensors (adapters, head) and their moments; the rest is read
+    /// from the base, whose SHA-256 must match.
+    public var lora: LoRACheckpointInfo?
 
     public init(step: Int, epoch: Int, stepInEpoch: Int, seed: UInt64, schedule: LearningRateSchedule,
                 config: TrainConfig, model: ModelConfig, optimizer: AdamW, worldSize: Int,
                 datasetFingerprint: String, vocab: [String], labelNames: [String],
-                tokenizer: [String: String], bestAccuracy: Double?) {
+                tokenizer: [String: String], bestAccuracy: Double?, lora: LoRACheckpointInfo? = nil) {
         self.step = step
         self.epoch = epoch
         self.stepInEpoch = stepInEpoch
@@ -52,5 +56,6 @@ public struct CheckpointMeta: Sendable, Equatable {
         self.labelNames = labelNames
         self.tokenizer = tokenizer
         self.bestAccuracy = bestAccuracy
+        self.lora = lora
     }
 }

@@ -47,6 +47,23 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Position embeddings: the longest sequence the model takes (default 128 from scratch).
     public var maxLength: Int?
 
+    // MARK: - Fine-tuning (see `LoRAConfig`; the LoRA fields are only for `mode` lora)
+
+    /// full: train every tensor; lora: freeze the `init` model and train LoRA adapters and the
+    /// classifier (default full).
+    public var mode: TrainingMode = .full
+    /// LoRA rank r (default 8).
+    public var loraRank: Int?
+    /// LoRA alpha; updates are scaled by alpha / r (default 16).
+    public var loraAlpha: Double?
+    /// Dropout on the adapters' inputs (default 0.1).
+    public var loraDropout: Double?
+    /// Comma-separated adapted layers: query, key, value, attention.output, intermediate,
+    /// output (default "query,value").
+    public var loraTargets: String?
+    /// Train the pooler too in LoRA mode (default false; the classifier always trains).
+    public var trainPooler: Bool?
+
     // MARK: - Optimisation
 
     /// Passes over the training data (default 1); ignored when `maxSteps` is given.
@@ -94,6 +111,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case train, eval, out, initFrom = "init", vocab
         case layers, hidden, heads, ffn, maxLength = "max-length"
+        case mode, loraRank = "lora-rank", loraAlpha = "lora-alpha", loraDropout = "lora-dropout"
+        case loraTargets = "lora-targets", trainPooler = "train-pooler"
         case epochs, maxSteps = "max-steps", globalBatch = "global-batch", microBatch = "micro-batch"
         case lr, warmupSteps = "warmup-steps", warmupRatio = "warmup-ratio", schedule
         case weightDecay = "weight-decay", maxGradNorm = "max-grad-norm", dropout, seed
@@ -119,6 +138,12 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         heads = try c.decodeIfPresent(Int.self, forKey: .heads)
         ffn = try c.decodeIfPresent(Int.self, forKey: .ffn)
         maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength)
+        mode = try c.decodeIfPresent(TrainingMode.self, forKey: .mode) ?? d.mode
+        loraRank = try c.decodeIfPresent(Int.self, forKey: .loraRank)
+        loraAlpha = try c.decodeIfPresent(Double.self, forKey: .loraAlpha)
+        loraDropout = try c.decodeIfPresent(Double.self, forKey: .loraDropout)
+        loraTargets = try c.decodeIfPresent(String.self, forKey: .loraTargets)
+        trainPooler = try c.decodeIfPresent(Bool.self, forKey: .trainPooler)
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
         maxSteps = try c.decodeIfPresent(Int.self, forKey: .maxSteps)
         globalBatch = try c.decodeIfPresent(Int.self, forKey: .globalBatch) ?? d.globalBatch
@@ -219,6 +244,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
             throw TxfError("--hidden \(h) is not divisible by --heads \(n)")
         }
         if let r = resume, r.isEmpty { throw TxfError("--resume takes \"auto\" or a checkpoint path") }
+        _ = try loraConfig()
     }
 
     /// Warmup steps for a run of `totalSteps`: the steps given, or ⌈ratio · total⌉, or 0.

@@ -22,6 +22,7 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup(title: "Files") var files: FileOptions
     @OptionGroup(title: "Model (from scratch)") var model: ModelOptions
+    @OptionGroup(title: "Fine-tuning (with --init)") var fineTuning: FineTuneOptions
     @OptionGroup(title: "Optimisation") var optimization: OptimizationOptions
     @OptionGroup(title: "Logging, evaluation, checkpoints") var runOptions: RunOptions
 
@@ -30,6 +31,7 @@ struct TrainCommand: ParsableCommand {
         var config = try files.config.map { try TrainConfig.load(path: $0) } ?? TrainConfig()
         files.apply(to: &config)
         model.apply(to: &config)
+        fineTuning.apply(to: &config)
         optimization.apply(to: &config)
         runOptions.apply(to: &config)
         return config
