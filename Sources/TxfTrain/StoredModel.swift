@@ -8,7 +8,8 @@ import TxfModel
 ///
 /// A checkpoint (`txf_kind` "checkpoint") is read through `CheckpointFile`, which verifies its
 /// checksum; a model file (`txf_kind` "model", `ModelFile.write`) is checked against its own
-/// `checksum`. Every tensor of the classifier must be present with its exact shape.
+/// `checksum`. Every tensor of the classifier must be present with its exact shape. A LoRA
+/// checkpoint is read as its base model with the adapters folded in (`Merge.merged`).
 public final class StoredModel {
     public let path: String
     /// `txf_kind` of the file.
@@ -36,10 +37,17 @@ public final class StoredModel {
             let checkpoint = try CheckpointFile(path: path)
             let meta = checkpoint.meta
             config = meta.model
-            table = ParameterTable.bertClassifier(config)
-            parameters = FloatBuffer(count: table.totalCount)
-            let m = FloatBuffer(count: table.trainableCount), v = FloatBuffer(count: table.trainableCount)
-            try checkpoint.load(table: table, parameters: parameters.pointer, m: m.pointer, v: v.pointer)
+            if meta.lora != nil {
+                // A LoRA checkpoint: its base model (hash checked) with the adapters folded in.
+                let merged = try Merge.merged(checkpoint)
+                table = merged.0
+                parameters = merged.1
+            } else {
+                table = ParameterTable.bertClassifier(config)
+                parameters = FloatBuffer(count: table.totalCount)
+                let m = FloatBuffer(count: table.trainableCount), v = FloatBuffer(count: table.trainableCount)
+                try checkpoint.load(table: table, parameters: parameters.pointer, m: m.pointer, v: v.pointer)
+            }
             vocab = meta.vocab
             labelNames = meta.labelNames
             tokenizer = meta.tokenizer

@@ -1,0 +1,62 @@
+import Foundation
+import TxfCore
+import TxfData
+import TxfDist
+import TxfModel
+
+/// Accuracy, mean loss, count and confusion matrix of a model over a whole dataset.
+public struct EvaluationReport: Sendable, Equatable {
+    public let accuracy: Double
+    /// Mean cross-entropy per sample.
+    public let loss: Double
+    public let count: Int
+    /// [numLabels][numLabels]: row = true class, column = predicted class.
+    public let confusion: [[Int]]
+
+    /// `{"accuracy":…,"count":…,"loss":…,"confusion":[[…]]}` (what `txf evaluate --json` prints).
+    public func json() -> String {
+        let object: [String: Any] = ["accuracy": accuracy, "loss": loss, "count": count, "confusion": confusion]
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension Evaluation {
+    /// Evaluates `model` (dropout off) on `dataset` split over the ranks as `run` does (each rank
+    /// its block of rows, sorted by length, batches of `batchSize`), with one all-reduce of
+    /// (correct, Σ loss, count, confusion counts) in Double; every rank returns the same report.
+    public static func report(model: BertClassifier, dataset: TokenDataset, batchSize: Int,
+                              communicator: any Communicator) throws -> EvaluationReport {
+        let classes = model.config.numLabels
+        let block = rows(count: dataset.rowCount, rank: communicator.rank, worldSize: communicator.worldSize)
+        let ordered = block.sorted { a, b in
+            let la = dataset.length(ofRow: a), lb = dataset.length(ofRow: b)
+            return la != lb ? la > lb : a < b
+        }
+        // [correct, Σ loss, count, confusion (classes²)]
+        var totals = [Double](repeating: 0, count: 3 + classes * classes)
+        var batch = TokenBatch()
+        var start = 0
+        while start < ordered.count {
+            let rows = Array(ordered[start ..< min(start + batchSize, ordered.count)])
+            try dataset.readRows(rows, into: &batch)
+            if let bad = batch.labels.firstIndex(where: { $0 < 0 || Int($0) >= classes }) {
+                throw TxfError("\(dataset.path): row \(rows[bad]) has label \(batch.labels[bad]), not a class of this \(classes)-class model; evaluation needs a labelled dataset")
+            }
+            totals[1] += model.forward(MicroBatch(batch, sampleIndices: Array(0 ..< rows.count)), mode: .eval)
+            for b in 0 ..< rows.count {
+                let predicted = model.predictedClass(row: b), truth = Int(batch.labels[b])
+                if predicted == truth { totals[0] += 1 }
+                totals[3 + truth * classes + predicted] += 1
+            }
+            start += rows.count
+        }
+        totals[2] = Double(ordered.count)
+        communicator.allReduceSum(&totals)
+        let count = Int(totals[2])
+        precondition(count == dataset.rowCount, "evaluation counted \(count) of \(dataset.rowCount) rows")
+        let confusion = (0 ..< classes).map { t in (0 ..< classes).map { p in Int(totals[3 + t * classes + p]) } }
+        return EvaluationReport(accuracy: totals[0] / max(1, totals[2]), loss: totals[1] / max(1, totals[2]),
+                                count: count, confusion: confusion)
+    }
+}

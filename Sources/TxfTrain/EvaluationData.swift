@@ -1,0 +1,48 @@
+import Foundation
+import TxfCore
+import TxfData
+import TxfText
+
+/// The dataset `txf evaluate --data` names, ready for `Evaluation.report`.
+public enum EvaluationData {
+    /// Opens `path` for evaluating `model`: a prepared dataset (.h5, checked to be tokenized with
+    /// the model's vocab), or a text file (TSV/CSV/JSONL, integer labels) tokenized here with
+    /// the model's own vocab, casing and max length into a temporary directory; call `cleanup`
+    /// when done to remove it.
+    public static func open(_ path: String, for model: StoredModel, columns: ColumnSelection = ColumnSelection())
+        throws -> (dataset: TokenDataset, cleanup: () -> Void) {
+        guard FileManager.default.fileExists(atPath: path) else { throw TxfError("--data \(path): no such file") }
+        if path.hasSuffix(".h5") || path.hasSuffix(".hdf5") {
+            let dataset = try TokenDataset(path: path)
+            let modelVocab = model.tokenizer["vocab_sha256"] ?? SHA256.hex(of: Data(model.vocab.map { $0 + "\n" }.joined().utf8))
+            try dataset.checkVocab(sha256: modelVocab, source: "the model \(model.path)")
+            try checkLabels(dataset, model)
+            return (dataset, {})
+        }
+        let directory = NSTemporaryDirectory() + "txf-evaluate-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let cleanup = { _ = try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let vocab = directory + "/vocab.txt", output = directory + "/data.h5"
+            try Data(model.vocab.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: vocab))
+            let positions = model.config.maxPositionEmbeddings
+            let maxLength = min(positions, model.tokenizer["max_length"].flatMap(Int.init) ?? positions)
+            _ = try prepareDataset(PrepareOptions(input: path, vocab: vocab, output: output, columns: columns,
+                                                  maxLength: maxLength, lowercase: model.lowercase,
+                                                  labels: LabelRule(classCount: model.config.numLabels)))
+            let dataset = try TokenDataset(path: output)
+            try checkLabels(dataset, model)
+            return (dataset, cleanup)
+        } catch {
+            cleanup()
+            throw error
+        }
+    }
+
+    static func checkLabels(_ dataset: TokenDataset, _ model: StoredModel) throws {
+        guard !dataset.labelNames.isEmpty else { throw TxfError("\(dataset.path) has no labels; evaluation needs a labelled dataset") }
+        guard dataset.labelNames.count <= model.config.numLabels else {
+            throw TxfError("\(dataset.path) has \(dataset.labelNames.count) classes but the model \(model.path) has \(model.config.numLabels)")
+        }
+    }
+}

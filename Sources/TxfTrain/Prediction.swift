@@ -1,0 +1,81 @@
+import Foundation
+import TxfCore
+import TxfModel
+import TxfText
+
+/// One text's prediction.
+public struct Prediction: Sendable, Equatable {
+    public let text: String
+    /// Index of the most probable class.
+    public let labelIndex: Int
+    /// Its name (the model's label names, or `LABEL_<i>`).
+    public let label: String
+    /// Softmax of the logits, [numLabels].
+    public let probabilities: [Float]
+    /// [numLabels].
+    public let logits: [Float]
+    /// Token ids the model saw ([CLS] … [SEP], truncated to the model's max length).
+    public let tokenIds: [Int32]
+}
+
+/// Runs a stored model on raw texts: tokenizes with the model's own vocab and casing (stored in
+/// every checkpoint and model file), truncates to its max length, and classifies in batches
+/// with dropout off. A LoRA checkpoint is predicted through its merged weights (`StoredModel`).
+public final class Predictor {
+    public let stored: StoredModel
+    public let tokenizer: BertTokenizer
+    /// Tokens per text including [CLS] and [SEP]: the training data's max length when recorded,
+    /// else the model's max_position_embeddings.
+    public let maxLength: Int
+    public let model: BertClassifier
+
+    public init(stored: StoredModel, batchSize: Int = 32) throws {
+        self.stored = stored
+        let vocabulary: Vocabulary
+        do { vocabulary = try Vocabulary(tokens: stored.vocab) } catch {
+            throw TxfError("\(stored.path): its vocab is not usable: \(error)")
+        }
+        tokenizer = BertTokenizer(vocabulary: vocabulary, lowercase: stored.lowercase)
+        let positions = stored.config.maxPositionEmbeddings
+        maxLength = min(positions, stored.tokenizer["max_length"].flatMap(Int.init) ?? positions)
+        model = try BertClassifier(config: stored.config, maxBatch: max(1, batchSize), maxSeqLen: maxLength,
+                                   trainable: { _ in false })
+        for e in stored.table.entries { _ = model.parameter(e.name).update(from: stored.tensor(e.name)) }
+    }
+
+    public convenience init(path: String, batchSize: Int = 32) throws {
+        try self.init(stored: try StoredModel(path: path), batchSize: batchSize)
+    }
+
+    /// Predictions for `texts`, in order.
+    public func predict(_ texts: [String]) -> [Prediction] {
+        let names = stored.labelNamesOrDefault
+        var out: [Prediction] = []
+        out.reserveCapacity(texts.count)
+        var start = 0
+        while start < texts.count {
+            let chunk = Array(texts[start ..< min(start + model.maxBatch, texts.count)])
+            let rows = chunk.map { tokenizer.encode($0, maxLength: maxLength) }
+            model.forward(MicroBatch(rows: rows, labels: nil, padID: tokenizer.vocabulary.padId), mode: .eval)
+            let classes = model.config.numLabels
+            for (b, text) in chunk.enumerated() {
+                let best = model.predictedClass(row: b)
+                out.append(Prediction(text: text, labelIndex: best, label: names[best],
+                                      probabilities: model.classProbabilities(row: b),
+                                      logits: Array(model.logits[b * classes ..< (b + 1) * classes]), tokenIds: rows[b]))
+            }
+            start += chunk.count
+        }
+        return out
+    }
+}
+
+extension Prediction {
+    /// One JSON object: `text`, `label`, `probabilities`, `logits` (what `txf predict --json` prints per line).
+    public func json() -> String {
+        let object: [String: Any] = ["text": text, "label": label,
+                                     "probabilities": probabilities.map(Double.init), "logits": logits.map(Double.init)]
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import TxfCore
+import TxfData
+import TxfDist
+import TxfTrain
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Accuracy, mean loss and confusion matrix of a model on a labelled dataset (runs under mpirun too).",
+        discussion: """
+        --data is a prepared dataset (.h5, tokenized with the model's vocab) or a TSV/CSV/JSONL \
+        file with integer labels, which is tokenized with the model's own vocab, casing and max \
+        length (checkpoints carry them). Dropout is off. Under mpirun each rank evaluates its own \
+        block of rows and one all-reduce sums the counts: the numbers do not depend on the rank \
+        count (up to the order of the loss sum); rank 0 prints.
+
+        Examples:
+          txf evaluate --model runs/sst2/final.h5 --data data/dev.h5
+          mpirun -n 2 txf evaluate --model runs/sst2/final.h5 --data sst2/dev.tsv --json
+        """)
+
+    @Option(help: "A txf checkpoint (full or LoRA) or model file.")
+    var model: String
+
+    @Option(help: "Prepared dataset (.h5) or a labelled TSV/CSV/JSONL file.")
+    var data: String
+
+    @Option(help: "Text column of a TSV/CSV/JSONL --data.")
+    var textColumn = "sentence"
+
+    @Option(help: "Label column of a TSV/CSV/JSONL --data.")
+    var labelColumn = "label"
+
+    @Option(help: "Rows per forward pass.")
+    var batchSize = 64
+
+    @Flag(help: "Print one JSON object: accuracy, loss, count, confusion.")
+    var json = false
+
+    func validate() throws {
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() throws {
+        let communicator = defaultCommunicator()
+        let report: EvaluationReport
+        let names: [String]
+        do {
+            let opened = try communicator.together { () throws -> (StoredModel, TokenDataset, () -> Void, Predictor) in
+                let stored = try StoredModel(path: model)
+                let (dataset, cleanup) = try EvaluationData.open(data, for: stored, columns: ColumnSelection(text: textColumn, label: labelColumn))
+                return (stored, dataset, cleanup, try Predictor(stored: stored, batchSize: batchSize))
+            }
+            defer { opened.2() }
+            names = opened.0.labelNamesOrDefault
+            report = try communicator.together {
+                try Evaluation.report(model: opened.3.model, dataset: opened.1, batchSize: batchSize, communicator: communicator)
+            }
+        } catch let error as CollectiveError {
+            if communicator.isRoot { FileHandle.standardError.write(Data("txf evaluate: \(error.message)\n".utf8)) }
+            throw ExitCode.failure
+        }
+        guard communicator.isRoot else { return }
+        if json {
+            print(report.json())
+            return
+        }
+        let correct = Int((report.accuracy * Double(report.count)).rounded())
+        print("accuracy \(String(format: "%.2f", report.accuracy * 100))% (\(correct)/\(report.count)) | loss \(String(format: "%.4f", report.loss)) | count \(report.count)")
+        print("confusion matrix (rows: true label, columns: predicted):")
+        let width = max(8, names.map(\.count).max() ?? 0)
+        func pad(_ s: String) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+        print(pad("") + " " + names.map(pad).joined(separator: " "))
+        for (name, row) in zip(names, report.confusion) {
+            print(pad(name) + " " + row.map { pad(String($0)) }.joined(separator: " "))
+        }
+    }
+}
