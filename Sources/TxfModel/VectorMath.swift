@@ -30,8 +30,7 @@ enum VectorMath {
     @inline(__always)
     static func exp(_ x: Float8) -> Float8 {
         let lo: Float8 = Float8(repeating: -87.33654), hi = Float8(repeating: 88.72283)
-        let belowRange = x .< lo
-        let xc = x.clamped(lowerBound: lo, upperBound: hi)
+        let xc = clamp(x, lo, hi)
         // n = round(x / ln2) by the 1.5·2²³ trick: adding it leaves n in the low mantissa bits.
         let shifter = Float8(repeating: 12_582_912)
         let t = xc * 1.442695040888963 + shifter
@@ -50,7 +49,7 @@ enum VectorMath {
         let half = ni &>> 1
         let scaleA = unsafeBitCast((half &+ 127) &<< 23, to: Float8.self)
         let scaleB = unsafeBitCast((ni &- half &+ 127) &<< 23, to: Float8.self)
-        return (er * scaleA * scaleB).replacing(with: 0, where: belowRange)
+        return er * scaleA * scaleB * isNonNegative(x - lo)
     }
 
     /// erf(x) as a rational function of x on [−4, 4] (±1 beyond, exact in Float), the minimax
@@ -58,7 +57,7 @@ enum VectorMath {
     /// (≈ 3.5 ulp, largest near ±1; 1e−7 for |x| < ½), checked against Double `erf` in the tests.
     @inline(__always)
     static func erf(_ x: Float8) -> Float8 {
-        let xc = x.clamped(lowerBound: Float8(repeating: -4), upperBound: Float8(repeating: 4))
+        let xc = clamp(x, Float8(repeating: -4), Float8(repeating: 4))
         let x2 = xc * xc
         var p = x2 * -2.72614225801306e-10 + 2.77068142495902e-08
         p = x2 * p + -2.10102402082508e-06
@@ -74,6 +73,29 @@ enum VectorMath {
         return p / q
     }
 
+    /// x limited to [lo, hi] (to within an ulp at the bounds), branch-free: x + relu(lo − x),
+    /// then y − relu(y − hi). The standard library's `clamped`, `pointwiseMin` and
+    /// `replacing(with:where:)` compile to per-lane scalar code here, masks included.
+    @inline(__always)
+    static func clamp(_ x: Float8, _ lo: Float8, _ hi: Float8) -> Float8 {
+        let y = x + relu(lo - x)
+        return y - relu(y - hi)
+    }
+
+    /// max(d, 0) by clearing every lane whose sign bit is set (arithmetic shift → all ones).
+    @inline(__always)
+    static func relu(_ d: Float8) -> Float8 {
+        let b = unsafeBitCast(d, to: SIMD8<Int32>.self)
+        return unsafeBitCast(b & ~(b &>> 31), to: Float8.self)
+    }
+
+    /// 1 where d ≥ 0 (sign bit clear), else 0.
+    @inline(__always)
+    static func isNonNegative(_ d: Float8) -> Float8 {
+        let b = unsafeBitCast(d, to: SIMD8<Int32>.self)
+        return unsafeBitCast(~(b &>> 31) & 0x3F80_0000, to: Float8.self)
+    }
+
     /// Sum of the lanes.
     @inline(__always)
     static func sum(_ v: Float8) -> Float {
@@ -84,7 +106,8 @@ enum VectorMath {
     /// Largest lane.
     @inline(__always)
     static func max(_ v: Float8) -> Float {
-        let h = pointwiseMax(v.lowHalf, v.highHalf)
+        var h = v.lowHalf
+        for j in 0 ..< 4 where v.highHalf[j] > h[j] { h[j] = v.highHalf[j] }
         return Swift.max(Swift.max(h[0], h[2]), Swift.max(h[1], h[3]))
     }
 }
