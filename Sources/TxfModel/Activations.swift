@@ -45,6 +45,7 @@ final class Activations {
     let lengths: UnsafeMutablePointer<Int>      // [B]
     let samples: UnsafeMutablePointer<Int>      // [B] index within the global batch
     let keys: UnsafeMutablePointer<RandomKey>   // [B] dropout key of the current site per sample
+    let ones: UnsafeMutablePointer<Int>         // [B] all 1: lengths of the [CLS]-only rows
 
     // MARK: - Forward
     let embSum: UnsafeMutablePointer<Float>     // [T, D] word + position + type (LN0 input)
@@ -52,6 +53,7 @@ final class Activations {
     let embMean, embRstd: UnsafeMutablePointer<Float>  // [T]
     let embMask: UnsafeMutablePointer<UInt8>    // [T, D]
     let blocks: [BlockActivations]
+    let clsInput: UnsafeMutablePointer<Float>   // [B, D] last block's input at [CLS] (CLS-only block)
     let cls: UnsafeMutablePointer<Float>        // [B, D] last hidden state at [CLS]
     let pooled: UnsafeMutablePointer<Float>     // [B, D] tanh(pooler)
     let pooledDrop: UnsafeMutablePointer<Float> // [B, D] dropout(pooled), classifier input
@@ -72,7 +74,7 @@ final class Activations {
         let t = b * s, d = config.hiddenSize, f = config.intermediateSize
         let h = config.numAttentionHeads, l = config.numHiddenLayers, c = config.numLabels
         let perBlock = 8 * t * d + 2 * t * f + b * h * s * s + 4 * t
-        let floatCount = 2 * t * d + 2 * t + l * perBlock + 3 * b * d + 2 * b * c + b
+        let floatCount = 2 * t * d + 2 * t + l * perBlock + 4 * b * d + 2 * b * c + b
             + 7 * t * d + t * f + 2 * b * d + b * c + 2 * s * s
         byteCount = t * d + l * (b * h * s * s + 2 * t * d) + b * d
         floats = FloatBuffer(count: floatCount)
@@ -84,6 +86,7 @@ final class Activations {
         lengths = .allocate(capacity: b); lengths.initialize(repeating: 0, count: b)
         samples = .allocate(capacity: b); samples.initialize(repeating: 0, count: b)
         keys = .allocate(capacity: b); keys.initialize(repeating: RandomKey(seed: 0), count: b)
+        ones = .allocate(capacity: b); ones.initialize(repeating: 1, count: b)
 
         var fc = Carver(floats.pointer), bc = Carver(bytes)
         embSum = fc.take(t * d); embOut = fc.take(t * d)
@@ -99,7 +102,7 @@ final class Activations {
                 probsMask: bc.take(b * h * s * s), attnMask: bc.take(t * d), ffnMask: bc.take(t * d)))
         }
         self.blocks = blocks
-        cls = fc.take(b * d); pooled = fc.take(b * d); pooledDrop = fc.take(b * d)
+        clsInput = fc.take(b * d); cls = fc.take(b * d); pooled = fc.take(b * d); pooledDrop = fc.take(b * d)
         pooledMask = bc.take(b * d)
         logits = fc.take(b * c); probs = fc.take(b * c); losses = fc.take(b)
         dHidden = fc.take(t * d); dResidual = fc.take(t * d); dBranch = fc.take(t * d); dCtx = fc.take(t * d)
@@ -113,7 +116,11 @@ final class Activations {
     deinit {
         bytes.deallocate()
         tokens.deallocate(); types.deallocate(); labels.deallocate(); lengths.deallocate(); samples.deallocate(); keys.deallocate()
+        ones.deallocate()
     }
+
+    /// Whether the last encoder block computes only the [CLS] rows (see `EncoderBlock+CLS.swift`).
+    var lastBlockCLSOnly = true
 
     /// Bytes held (floats and masks), for reports.
     var memoryBytes: Int { floats.count * 4 + byteCount }

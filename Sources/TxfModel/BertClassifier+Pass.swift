@@ -35,12 +35,13 @@ extension BertClassifier {
         dropoutHidden(acts.embOut, mask: acts.embMask, site: DropoutSite.embeddings, sh)
         var x = UnsafePointer(acts.embOut)
         for l in 0 ..< config.numHiddenLayers {
-            blockForward(l, x: x, sh)
+            // Only [CLS] of the last block reaches the pooler (EncoderBlock+CLS.swift).
+            if l == config.numHiddenLayers - 1 && acts.lastBlockCLSOnly { blockForwardCLS(l, x: x, sh) } else { blockForward(l, x: x, sh) }
             x = UnsafePointer(acts.blocks[l].out)
         }
         // p = dropout(tanh(W_p · h[CLS] + b_p))
         Pooler.forward(hidden: x, weight: paramPointer("pooler.dense.weight"), bias: paramPointer("pooler.dense.bias"),
-                       cls: acts.cls, pooled: acts.pooled, batch: b, seqLen: s, dim: d)
+                       cls: acts.cls, pooled: acts.pooled, batch: b, seqLen: lastBlockRowsPerSample(sh), dim: d)
         acts.pooledDrop.update(from: acts.pooled, count: b * d)
         if let stream, sh.hiddenP > 0 {
             let site = DropoutSite.classifier(layers: config.numHiddenLayers)
@@ -108,11 +109,11 @@ extension BertClassifier {
         // pooled = tanh(W_p · h[CLS] + b_p)
         Pooler.backward(dpooled: acts.dPooled, pooled: acts.pooled, cls: acts.cls, weight: paramPointer("pooler.dense.weight"),
                         dWeight: gradPointer("pooler.dense.weight"), dBias: gradPointer("pooler.dense.bias"),
-                        dcls: acts.dCls, dhidden: acts.dHidden, batch: b, seqLen: sh.seqLen, dim: d)
+                        dcls: acts.dCls, dhidden: acts.dHidden, batch: b, seqLen: lastBlockRowsPerSample(sh), dim: d)
         // hₗ = block(hₗ₋₁)
         for layer in stride(from: config.numHiddenLayers - 1, through: 0, by: -1) {
             let x = layer == 0 ? acts.embOut : acts.blocks[layer - 1].out
-            blockBackward(layer, x: x, sh)
+            if layer == config.numHiddenLayers - 1 && acts.lastBlockCLSOnly { blockBackwardCLS(layer, x: x, sh) } else { blockBackward(layer, x: x, sh) }
         }
         // h₀ = dropout(LN(e))
         guard embeddingsTrainable else { return }

@@ -1,0 +1,162 @@
+import TxfCore
+
+/// The last encoder block for [CLS] only.
+///
+/// Only [CLS] of the last block's output reaches the pooler, so that block needs keys and
+/// values at every position but its query, attention output, LayerNorms and FFN at position 0
+/// only: per token it runs 2·D² of the block's 4·D² + 2·D·F multiply weights (MiniLM: 14% of
+/// a step's matmul FLOPs saved, and the block's GELU, LayerNorm and dropout work). The result is
+/// the full block's output at [CLS] — same formula, same dropout masks (every counter is keyed
+/// by position and feature, and position 0 is position 0) — up to summation order.
+///
+/// Rows of the compact pass are samples: the block's q, ctx, attnResidual, ln1, ffnPre, ffnAct,
+/// ffnResidual and out buffers hold [B, D] (or [B, F]) in their leading part, probs and its
+/// mask [B, H, S]. `PassShape` with seqLen 1 describes it to Linear, LayerNorm and LoRA.
+extension BertClassifier {
+    /// Whether the last block computes only the [CLS] rows (default true). Off runs the full
+    /// block, as a reference for tests; logits and gradients agree up to rounding.
+    public var lastBlockComputesCLSOnly: Bool {
+        get { acts.lastBlockCLSOnly }
+        set { acts.lastBlockCLSOnly = newValue }
+    }
+
+    /// Rows per sample of the last block's output (1 when CLS-only, else the padded length).
+    func lastBlockRowsPerSample(_ sh: PassShape) -> Int { acts.lastBlockCLSOnly ? 1 : sh.seqLen }
+
+    /// The compact shape: one row (position 0) per sample.
+    private func clsShape(_ sh: PassShape) -> PassShape {
+        var c = sh
+        c.seqLen = 1
+        return c
+    }
+
+    /// Forward of block `layer` for [CLS] rows: x: [T, D] -> a.out: [B, D]. As `blockForward`,
+    /// with q and everything after attention on the [CLS] rows xc = x[b, 0]:
+    ///
+    ///     k, v = x·Wkᵀ+bk, x·Wvᵀ+bv;   q = xc·Wqᵀ+bq
+    ///     ctx  = attention of q over k, v (first query only)
+    ///     r1   = xc + dropout(ctx·Woᵀ + bo);  ln1 = LN1(r1)
+    ///     r2   = ln1 + dropout(gelu(ln1·Wiᵀ + bi)·Wo2ᵀ + bo2);  out = LN2(r2)
+    func blockForwardCLS(_ layer: Int, x: UnsafePointer<Float>, _ sh: PassShape) {
+        let w = blockParams[layer], a = acts.blocks[layer]
+        let t = sh.tokens, d = sh.dim, f = sh.ffn, b = sh.batch, s = sh.seqLen
+        let c = clsShape(sh)
+        let xc = acts.clsInput
+        for r in 0 ..< b { (xc + r * d).update(from: x + r * s * d, count: d) }
+        Linear.forward(x: x, weight: w.key!, bias: w.keyBias!, y: a.k, tokens: t, inFeatures: d, outFeatures: d)
+        loraForward(layer, .key, x: x, y: a.k, sh)
+        Linear.forward(x: x, weight: w.value!, bias: w.valueBias!, y: a.v, tokens: t, inFeatures: d, outFeatures: d)
+        loraForward(layer, .value, x: x, y: a.v, sh)
+        Linear.forward(x: xc, weight: w.query!, bias: w.queryBias!, y: a.q, tokens: b, inFeatures: d, outFeatures: d)
+        loraForwardCLS(layer, .query, x: xc, y: a.q, c)
+        var probsKeys: UnsafePointer<RandomKey>? = nil
+        if let stream = sh.dropout, sh.attentionP > 0 {
+            prepareKeys(stream, site: DropoutSite.attentionProbs(layer), batch: b)
+            probsKeys = UnsafePointer(acts.keys)
+        }
+        Attention.forwardFirstQuery(q: a.q, k: a.k, v: a.v, ctx: a.ctx, probs: a.probs, mask: a.probsMask,
+                                    keys: probsKeys, dropoutP: sh.attentionP, positionStride: sh.maxPositions,
+                                    scratch: acts.scratchA, lengths: acts.lengths, batch: b, seqLen: s,
+                                    heads: sh.heads, headSize: d / sh.heads)
+        Linear.forward(x: a.ctx, weight: w.attnOut!, bias: w.attnOutBias!, y: a.attnResidual, tokens: b, inFeatures: d, outFeatures: d)
+        loraForwardCLS(layer, .attentionOutput, x: a.ctx, y: a.attnResidual, c)
+        dropoutCLS(a.attnResidual, mask: a.attnMask, site: DropoutSite.attentionOutput(layer), sh)
+        for i in 0 ..< b * d { a.attnResidual[i] += xc[i] }
+        LayerNorm.forward(x: a.attnResidual, gamma: w.ln1Gamma!, beta: w.ln1Beta!, y: a.ln1, mean: a.ln1Mean,
+                          rstd: a.ln1Rstd, rows: b, dim: d, eps: sh.eps)
+        Linear.forward(x: a.ln1, weight: w.inter!, bias: w.interBias!, y: a.ffnPre, tokens: b, inFeatures: d, outFeatures: f)
+        loraForwardCLS(layer, .intermediate, x: a.ln1, y: a.ffnPre, c)
+        GELU.forward(x: a.ffnPre, y: a.ffnAct, count: b * f)
+        Linear.forward(x: a.ffnAct, weight: w.out!, bias: w.outBias!, y: a.ffnResidual, tokens: b, inFeatures: f, outFeatures: d)
+        loraForwardCLS(layer, .output, x: a.ffnAct, y: a.ffnResidual, c)
+        dropoutCLS(a.ffnResidual, mask: a.ffnMask, site: DropoutSite.ffnOutput(layer), sh)
+        for i in 0 ..< b * d { a.ffnResidual[i] += a.ln1[i] }
+        LayerNorm.forward(x: a.ffnResidual, gamma: w.ln2Gamma!, beta: w.ln2Beta!, y: a.out, mean: a.ln2Mean,
+                          rstd: a.ln2Rstd, rows: b, dim: d, eps: sh.eps)
+    }
+
+    /// Backward of `blockForwardCLS`, in exact reverse order. On entry acts.dHidden holds
+    /// d(out): [B, D]; on exit it holds d(x): [T, D] (unless nothing below needs it).
+    func blockBackwardCLS(_ layer: Int, x: UnsafePointer<Float>, _ sh: PassShape) {
+        let w = blockParams[layer], g = blockGrads[layer], a = acts.blocks[layer]
+        let t = sh.tokens, d = sh.dim, f = sh.ffn, b = sh.batch, s = sh.seqLen
+        let c = clsShape(sh)
+        let dropHidden = sh.dropout != nil && sh.hiddenP > 0
+        let dRes = acts.dResidual, dBranch = acts.dBranch
+        // out = LN2(r2)
+        LayerNorm.backward(dy: acts.dHidden, x: a.ffnResidual, gamma: w.ln2Gamma!, mean: a.ln2Mean, rstd: a.ln2Rstd,
+                           dx: dRes, dGamma: g.ln2Gamma, dBeta: g.ln2Beta, rows: b, dim: d)
+        // r2 = ln1 + dropout(g·Wo2ᵀ + bo2)
+        var dFfnOut = UnsafePointer(dRes)
+        if dropHidden {
+            Dropout.backward(dy: dRes, mask: a.ffnMask, dx: dBranch, count: b * d, p: sh.hiddenP)
+            dFfnOut = UnsafePointer(dBranch)
+        }
+        Linear.backward(dy: dFfnOut, x: a.ffnAct, weight: w.out!, dx: acts.dFfn, dWeight: g.out, dBias: g.outBias,
+                        tokens: b, inFeatures: f, outFeatures: d)
+        loraBackward(layer, .output, dy: dFfnOut, x: a.ffnAct, dx: acts.dFfn, c)
+        // g = gelu(u)
+        GELU.backward(dy: acts.dFfn, x: a.ffnPre, dx: acts.dFfn, count: b * f)
+        // u = ln1·Wiᵀ + bi (adds to the residual's d(ln1))
+        Linear.backward(dy: acts.dFfn, x: a.ln1, weight: w.inter!, dx: dRes, accumulateInput: true,
+                        dWeight: g.inter, dBias: g.interBias, tokens: b, inFeatures: d, outFeatures: f)
+        loraBackward(layer, .intermediate, dy: acts.dFfn, x: a.ln1, dx: dRes, c)
+        // ln1 = LN1(r1) (in place: dRes becomes d(r1))
+        LayerNorm.backward(dy: dRes, x: a.attnResidual, gamma: w.ln1Gamma!, mean: a.ln1Mean, rstd: a.ln1Rstd,
+                           dx: dRes, dGamma: g.ln1Gamma, dBeta: g.ln1Beta, rows: b, dim: d)
+        // r1 = xc + dropout(ctx·Woᵀ + bo)
+        var dAttnOut = UnsafePointer(dRes)
+        if dropHidden {
+            Dropout.backward(dy: dRes, mask: a.attnMask, dx: dBranch, count: b * d, p: sh.hiddenP)
+            dAttnOut = UnsafePointer(dBranch)
+        }
+        Linear.backward(dy: dAttnOut, x: a.ctx, weight: w.attnOut!, dx: acts.dCtx, dWeight: g.attnOut, dBias: g.attnOutBias,
+                        tokens: b, inFeatures: d, outFeatures: d)
+        loraBackward(layer, .attentionOutput, dy: dAttnOut, x: a.ctx, dx: acts.dCtx, c)
+        // ctx = attention of q over k, v
+        let dropProbs = sh.dropout != nil && sh.attentionP > 0
+        Attention.backwardFirstQuery(dctx: acts.dCtx, q: a.q, k: a.k, v: a.v, probs: a.probs,
+                                     mask: dropProbs ? UnsafePointer(a.probsMask) : nil, dropoutP: sh.attentionP,
+                                     dq: acts.dq, dk: acts.dk, dv: acts.dv, scratch: acts.scratchA,
+                                     lengths: acts.lengths, batch: b, seqLen: s, heads: sh.heads, headSize: d / sh.heads)
+        // q = xc·Wqᵀ + bq: d(xc) = d(r1) (residual) + dq·Wq, into dCtx (free now)
+        let wantsDx = layer > 0 || embeddingsTrainable
+        let dxc: UnsafeMutablePointer<Float>? = wantsDx ? acts.dCtx : nil
+        Linear.backward(dy: acts.dq, x: acts.clsInput, weight: w.query!, dx: dxc,
+                        dWeight: g.query, dBias: g.queryBias, tokens: b, inFeatures: d, outFeatures: d)
+        loraBackward(layer, .query, dy: acts.dq, x: acts.clsInput, dx: dxc, c)
+        // k, v = x·Wᵀ + b: d(x) = scatter of d(xc) to position 0 + dk·Wk + dv·Wv
+        let dx: UnsafeMutablePointer<Float>? = wantsDx ? acts.dHidden : nil
+        if let dx {
+            dx.update(repeating: 0, count: t * d)
+            for r in 0 ..< b {
+                let row = dx + r * s * d, fromRes = dRes + r * d, fromQ = acts.dCtx + r * d
+                for i in 0 ..< d { row[i] = fromRes[i] + fromQ[i] }
+            }
+        }
+        Linear.backward(dy: acts.dk, x: x, weight: w.key!, dx: dx, accumulateInput: true,
+                        dWeight: g.key, dBias: g.keyBias, tokens: t, inFeatures: d, outFeatures: d)
+        loraBackward(layer, .key, dy: acts.dk, x: x, dx: dx, sh)
+        Linear.backward(dy: acts.dv, x: x, weight: w.value!, dx: dx, accumulateInput: true,
+                        dWeight: g.value, dBias: g.valueBias, tokens: t, inFeatures: d, outFeatures: d)
+        loraBackward(layer, .value, dy: acts.dv, x: x, dx: dx, sh)
+    }
+
+    /// LoRA branch on [CLS] rows (lengths all 1, so the adapter's dropout draws position 0's mask).
+    private func loraForwardCLS(_ layer: Int, _ target: LoRATarget, x: UnsafePointer<Float>,
+                                y: UnsafeMutablePointer<Float>, _ c: PassShape) {
+        guard let lora, let slot = lora.slot(layer, target) else { return }
+        lora.forward(slot, x: x, y: y, lengths: acts.ones, samples: acts.samples, c)
+    }
+
+    /// Hidden-state dropout in place on [CLS] rows x: [B, D] (position 0: counters = feature).
+    private func dropoutCLS(_ x: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<UInt8>,
+                            site: UInt64, _ sh: PassShape) {
+        guard let stream = sh.dropout, sh.hiddenP > 0 else { return }
+        let d = sh.dim
+        for r in 0 ..< sh.batch {
+            Dropout.forward(x: x + r * d, y: x + r * d, mask: mask + r * d, count: d, p: sh.hiddenP,
+                            key: stream.key(sample: acts.samples[r], site: site), counter: 0)
+        }
+    }
+}
