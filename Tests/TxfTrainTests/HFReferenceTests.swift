@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TxfCore
+import TxfDist
 import TxfModel
 import TxfText
 @testable import TxfTrain
@@ -115,6 +116,45 @@ enum HFPython {
         #expect(Set(ours.map { $0[0] }).count == rows.count)
     }
 
+    /// A LoRA checkpoint exports merged: the same safetensors bytes as exporting `txf merge`'s
+    /// output, and the float64 NumPy BERT on the export gives the *unmerged* LoRA model's logits.
+    @Test(.enabled(if: HFPython.numpyAvailable, "needs python3 with numpy and safetensors"))
+    func loraCheckpointExportsMergedWithTheUnmergedLogits() throws {
+        let (source, _) = try HFFixture.directory()
+        let base = HFFixture.temporary("lora-base.h5")
+        _ = try HFImport.run(HFImportOptions(modelDirectory: source, output: base, seed: 2))
+        var c = TrainConfig()
+        c.train = TrainFixture.paths.train; c.out = TrainFixture.runDirectory("hf-lora"); c.initFrom = base
+        c.mode = .lora; c.loraRank = 2; c.loraAlpha = 4; c.loraDropout = 0; c.loraTargets = "query,value,intermediate"
+        c.globalBatch = 16; c.maxSteps = 3; c.lr = 2e-2; c.seed = 9
+        try Trainer(config: c, communicator: SingleProcessCommunicator()).run { _ in }
+        let lora = c.out! + "/final.h5", merged = HFFixture.temporary("merged.h5")
+        let direct = HFFixture.temporary("lora-export"), viaMerge = HFFixture.temporary("merged-export")
+        _ = try HFExport.run(modelPath: lora, outputDirectory: direct)
+        _ = try Merge.run(modelPath: lora, output: merged)
+        _ = try HFExport.run(modelPath: merged, outputDirectory: viaMerge)
+        #expect(FileManager.default.contents(atPath: direct + "/model.safetensors")
+                == FileManager.default.contents(atPath: viaMerge + "/model.safetensors"))
+        let exported = try SafeTensorsFile(path: direct + "/model.safetensors")
+        #expect(!exported.names.contains { $0.contains("lora") })
+        let query = "encoder.layer.0.attention.self.query.weight"
+        #expect(try exported.floats("bert." + query) != Array(try StoredModel(path: base).tensor(query)), "the adapters are folded in")
+
+        let checkpoint = try CheckpointFile(path: lora)
+        let (table, parameters) = try Merge.loraParameters(checkpoint)
+        let rows: [[Int32]] = [[2, 5, 20, 7, 3], [2, 3], [2, 30, 31, 8, 9, 10, 11, 12, 3]]
+        let unmerged = try BertClassifier(config: checkpoint.meta.model, maxBatch: rows.count, maxSeqLen: 9, lora: checkpoint.meta.lora!.config)
+        unmerged.parameters.pointer.update(from: parameters.pointer, count: table.totalCount)
+        _ = unmerged.forward(MicroBatch(rows: rows, labels: nil, padID: 0), mode: .eval)
+        let l = checkpoint.meta.model.numLabels
+        let ours = (0 ..< rows.count).map { Array(unmerged.logits[$0 * l ..< ($0 + 1) * l]) }
+        let reference = HFPython.doubles(try HFPython.reference("numpy", direct, input: rows.map { $0.map(Int.init) })["logits"])
+        #expect(reference.count == rows.count)
+        for (r, (a, e)) in zip(ours, reference).enumerated() {
+            assertClose(a, e, relativeTolerance: 0, absoluteTolerance: 1e-4, "row \(r) logits")
+        }
+    }
+
     /// transformers loads the export with no missing, unexpected or mismatched keys, tokenizes
     /// like txf and gives txf's logits to 1e-4 (tiny model; MiniLM too when cached).
     @Test(.enabled(if: HFPython.torchAvailable, "needs python3 with torch and transformers"))
@@ -138,12 +178,12 @@ enum HFPython {
             let out = try HFPython.reference("torch", directory, input: texts)
             #expect(out["missing"] as? [String] == [] && out["unexpected"] as? [String] == [] && out["mismatched"] as? [String] == [],
                     "\(directory): \(out["missing"] ?? ""), \(out["unexpected"] ?? ""), \(out["mismatched"] ?? "")")
-            let vocabulary = try Vocabulary(contentsOf: directory + "/vocab.txt")
-            let tokenizer = BertTokenizer(vocabulary: vocabulary, lowercase: model.lowercase)
-            let rows = texts.map { tokenizer.encode($0) }
-            #expect((out["input_ids"] as? [[Int]]) == rows.map { $0.map(Int.init) }, "\(directory): token ids")
+            // What `txf predict` computes: the model's own vocab and casing, eval mode.
+            let predictions = try Predictor(stored: model, batchSize: texts.count).predict(texts)
+            #expect((out["input_ids"] as? [[Int]]) == predictions.map { $0.tokenIds.map(Int.init) }, "\(directory): token ids")
+            #expect(out["id2label"] as? [String: String] == Dictionary(uniqueKeysWithValues: model.labelNamesOrDefault.enumerated().map { (String($0), $1) }))
             let reference = HFPython.doubles(out["logits"])
-            let ours = try HFPython.txfLogits(model, rows: rows)
+            let ours = predictions.map(\.logits)
             for (r, (a, e)) in zip(ours, reference).enumerated() {
                 assertClose(a, e, relativeTolerance: 0, absoluteTolerance: 1e-4, "\(directory) row \(r) logits")
             }
