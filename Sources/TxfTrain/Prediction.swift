@@ -27,7 +27,10 @@ public final class Predictor {
     /// Tokens per text including [CLS] and [SEP]: the training data's max length when recorded,
     /// else the model's max_position_embeddings.
     public let maxLength: Int
-    public let model: BertClassifier
+    /// Texts per forward pass.
+    public let batchSize: Int
+    /// The last model built, reused while its buffers are large enough.
+    private var cached: BertClassifier?
 
     public init(stored: StoredModel, batchSize: Int = 32) throws {
         self.stored = stored
@@ -38,33 +41,44 @@ public final class Predictor {
         tokenizer = BertTokenizer(vocabulary: vocabulary, lowercase: stored.lowercase)
         let positions = stored.config.maxPositionEmbeddings
         maxLength = min(positions, stored.tokenizer["max_length"].flatMap(Int.init) ?? positions)
-        model = try BertClassifier(config: stored.config, maxBatch: max(1, batchSize), maxSeqLen: maxLength,
-                                   trainable: { _ in false })
-        for e in stored.table.entries { _ = model.parameter(e.name).update(from: stored.tensor(e.name)) }
+        self.batchSize = max(1, batchSize)
     }
 
     public convenience init(path: String, batchSize: Int = 32) throws {
         try self.init(stored: try StoredModel(path: path), batchSize: batchSize)
     }
 
+    /// The stored model with activation buffers for `batchSize` rows of up to `seqLen` tokens
+    /// (sized to the inputs, not to the model's 512 positions: attention buffers grow as S²),
+    /// frozen (no gradient storage).
+    public func model(seqLen: Int) throws -> BertClassifier {
+        let s = max(1, min(seqLen, maxLength))
+        if let cached, cached.maxSeqLen >= s { return cached }
+        let model = try BertClassifier(config: stored.config, maxBatch: batchSize, maxSeqLen: s, trainable: { _ in false })
+        for e in stored.table.entries { _ = model.parameter(e.name).update(from: stored.tensor(e.name)) }
+        cached = model
+        return model
+    }
+
     /// Predictions for `texts`, in order.
-    public func predict(_ texts: [String]) -> [Prediction] {
+    public func predict(_ texts: [String]) throws -> [Prediction] {
         let names = stored.labelNamesOrDefault
+        let encoded = texts.map { tokenizer.encode($0, maxLength: maxLength) }
+        let model = try model(seqLen: encoded.map(\.count).max() ?? 1)
+        let classes = model.config.numLabels
         var out: [Prediction] = []
         out.reserveCapacity(texts.count)
         var start = 0
         while start < texts.count {
-            let chunk = Array(texts[start ..< min(start + model.maxBatch, texts.count)])
-            let rows = chunk.map { tokenizer.encode($0, maxLength: maxLength) }
-            model.forward(MicroBatch(rows: rows, labels: nil, padID: tokenizer.vocabulary.padId), mode: .eval)
-            let classes = model.config.numLabels
-            for (b, text) in chunk.enumerated() {
+            let end = min(start + batchSize, texts.count)
+            model.forward(MicroBatch(rows: Array(encoded[start ..< end]), labels: nil, padID: tokenizer.vocabulary.padId), mode: .eval)
+            for b in 0 ..< end - start {
                 let best = model.predictedClass(row: b)
-                out.append(Prediction(text: text, labelIndex: best, label: names[best],
+                out.append(Prediction(text: texts[start + b], labelIndex: best, label: names[best],
                                       probabilities: model.classProbabilities(row: b),
-                                      logits: Array(model.logits[b * classes ..< (b + 1) * classes]), tokenIds: rows[b]))
+                                      logits: Array(model.logits[b * classes ..< (b + 1) * classes]), tokenIds: encoded[start + b]))
             }
-            start += chunk.count
+            start = end
         }
         return out
     }

@@ -56,7 +56,9 @@ struct Evaluate: ParsableCommand {
             defer { opened.2() }
             names = opened.0.labelNamesOrDefault
             report = try communicator.together {
-                try Evaluation.report(model: opened.3.model, dataset: opened.1, batchSize: batchSize, communicator: communicator)
+                let longest = opened.1.lengths.max().map(Int.init) ?? 1
+                return try Evaluation.report(model: opened.3.model(seqLen: longest), dataset: opened.1, batchSize: batchSize,
+                                             communicator: communicator)
             }
         } catch let error as CollectiveError {
             if communicator.isRoot { FileHandle.standardError.write(Data("txf evaluate: \(error.message)\n".utf8)) }

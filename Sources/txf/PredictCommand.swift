@@ -51,7 +51,7 @@ struct Predict: ParsableCommand {
         }
         let predictor = try Predictor(path: model, batchSize: batchSize)
         let names = predictor.stored.labelNamesOrDefault
-        for prediction in predictor.predict(all) {
+        for prediction in try predictor.predict(all) {
             if json {
                 print(prediction.json())
             } else {

@@ -58,7 +58,7 @@ enum LoRAFixture {
         let out = TrainFixture.runDirectory("lora-run")
         let trainer = try Trainer(config: LoRAFixture.config(out: out), communicator: SingleProcessCommunicator())
         let base = try Predictor(path: LoRAFixture.base, batchSize: 16)
-        #expect(try LoRAFixture.devLogits(trainer.model) == LoRAFixture.devLogits(base.model))
+        #expect(try LoRAFixture.devLogits(trainer.model) == LoRAFixture.devLogits(base.model(seqLen: 16)))
         let table = trainer.model.table
         let adapters = table.entries.filter { LoRAConfig.isAdapter($0.name) }
         #expect(adapters.count == 2 * 6)
@@ -144,8 +144,8 @@ enum LoRAFixture {
         let summary = try Merge.run(modelPath: out + "/final.h5", output: merged)
         #expect(summary.foldedWeights == 6)
         let plain = try Predictor(path: merged, batchSize: 16)
-        let a = try LoRAFixture.devLogits(unmerged), b = try LoRAFixture.devLogits(plain.model)
-        let base = try LoRAFixture.devLogits(try Predictor(path: LoRAFixture.base, batchSize: 16).model)
+        let a = try LoRAFixture.devLogits(unmerged), b = try LoRAFixture.devLogits(plain.model(seqLen: 16))
+        let base = try LoRAFixture.devLogits(try Predictor(path: LoRAFixture.base, batchSize: 16).model(seqLen: 16))
         #expect(a != base, "the adapters must have changed the logits")
         for (i, (x, y)) in zip(a, b).enumerated() {
             assertClose(Double(y), Double(x), relativeTolerance: 1e-5, absoluteTolerance: 1e-6, "logit \(i)")
