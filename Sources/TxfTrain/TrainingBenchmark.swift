@@ -39,6 +39,9 @@ public enum TrainingBenchmark {
         public var syntheticMaxLength = 66
         /// Seconds of sgemm timing per shape for the peak.
         public var sgemmSecondsPerShape = 0.2
+        /// Sum the whole gradient densely instead of the word-embedding rows touched
+        /// (`GradientAllReduce`), for comparison.
+        public var denseAllReduce = false
         /// Heap allocations made by this process so far, or nil when the executable cannot
         /// count them (see `txf bench`).
         public var allocationCounter: (@Sendable () -> Int)?
@@ -84,6 +87,8 @@ public enum TrainingBenchmark {
         public var allReduceSeconds: Double
         public var optimizerSeconds: Double
         public var allReduceShare: Double
+        /// Word-embedding rows summed per step (union over ranks), or nil when dense.
+        public var allReduceRows: Double?
         /// Model FLOPs of one optimizer step (`ModelConfig.trainingFLOPs`, real tokens only).
         public var modelGflopPerStep: Double
         public var achievedGflops: Double
@@ -102,7 +107,7 @@ public enum TrainingBenchmark {
             case globalBatch = "global_batch", microBatch = "micro_batch", accumulation, steps, lengths
             case samplesPerSecond = "samples_per_s", tokensPerSecond = "tokens_per_s", paddingShare = "padding_share"
             case stepSeconds = "step_s", forwardSeconds = "forward_s", backwardSeconds = "backward_s"
-            case allReduceSeconds = "allreduce_s", optimizerSeconds = "optimizer_s", allReduceShare = "allreduce_share"
+            case allReduceSeconds = "allreduce_s", optimizerSeconds = "optimizer_s", allReduceShare = "allreduce_share", allReduceRows = "allreduce_word_rows"
             case modelGflopPerStep = "model_gflop_per_step", achievedGflops = "achieved_gflops"
             case sgemmPeakGflops = "sgemm_peak_gflops", mfu, gflopPerCPUSecond = "gflop_per_cpu_s"
             case peakRSSMB = "peak_rss_mb", allocationsPerStep = "allocations_per_step", sgemm = "sgemm_model_shapes"
@@ -142,6 +147,8 @@ public enum TrainingBenchmark {
             ParameterSegment(paramOffset: $0.offset, gradientOffset: $0.offset, count: $0.count, decays: $0.decays)
         })
         let m = FloatBuffer(count: model.table.trainableCount), v = FloatBuffer(count: model.table.trainableCount)
+        let allReduce = GradientAllReduce(table: model.table)
+        var rowsReduced = 0.0
 
         // The sgemm peak on this model's shapes, all ranks at once (as they train).
         let tokensPerMicro = steps.dropFirst(options.warmupSteps).flatMap(\.micro).map { $0.batchSize * $0.seqLen }
@@ -177,7 +184,12 @@ public enum TrainingBenchmark {
                 phase[1] += t2 - t1
             }
             t0 = monotonicSeconds()
-            communicator.allReduceSum(model.gradients.buffer)
+            if options.denseAllReduce {
+                communicator.allReduceSum(model.gradients.buffer)
+            } else {
+                allReduce(model.gradients, communicator: communicator)
+                if i >= options.warmupSteps { rowsReduced += Double(allReduce.lastRowCount ?? 0) }
+            }
             t1 = monotonicSeconds()
             let norm = GradientClipping.globalNorm(model.gradients.pointer, count: model.gradients.count)
             optimizer.update(params: model.parameters.pointer, gradients: model.gradients.pointer, m: m.pointer,
@@ -216,6 +228,7 @@ public enum TrainingBenchmark {
             stepSeconds: perStep, forwardSeconds: sums[0] / w / n, backwardSeconds: sums[1] / w / n,
             allReduceSeconds: sums[2] / w / n, optimizerSeconds: sums[3] / w / n,
             allReduceShare: sums[2] / w / n / perStep,
+            allReduceRows: options.denseAllReduce || world == 1 || allReduce.lastRowCount == nil ? nil : rowsReduced / n,
             modelGflopPerStep: flops * 1e-9, achievedGflops: achieved, sgemmPeakGflops: peaks[0],
             mfu: achieved / peaks[0], gflopPerCPUSecond: flops * n * 1e-9 / max(sums[4], 1e-9),
             peakRSSMB: Double(usage.ru_maxrss) / 1024, allocationsPerStep: allocations, sgemm: sgemm)
@@ -227,8 +240,8 @@ public enum TrainingBenchmark {
         var globalLengths: [Int]
     }
 
-    /// The first `count` steps of the trainer's sample order (epoch plans from the seed, grouped
-    /// by length when asked), as this rank's micro-batches.
+    /// `count` steps of the trainer's sample order (epoch plans from the seed, grouped by length
+    /// when asked), spread evenly over the first epoch, as this rank's micro-batches.
     static func plannedSteps(lengths: [Int], dataset: TokenDataset?, layout: BatchLayout, rank: Int, count: Int,
                              config: ModelConfig, options: Options) throws -> [PlannedStep] {
         let g = layout.globalBatch
@@ -238,7 +251,11 @@ public enum TrainingBenchmark {
                              lengths: lengths, groupByLength: options.groupByLength)
         var out: [PlannedStep] = []
         var batch = TokenBatch()
-        for step in 0 ..< count {
+        // Steps spread evenly over the epoch: grouped batches run from short to long rows, so a
+        // run of consecutive steps would not show the epoch's length mix.
+        let stride = max(1, plan.steps / count)
+        for k in 0 ..< count {
+            let step = k * stride
             if step / plan.steps != plan.epoch {
                 plan = EpochPlan(rowCount: lengths.count, seed: options.seed, epoch: step / plan.steps, globalBatch: g,
                                  lengths: lengths, groupByLength: options.groupByLength)

@@ -25,6 +25,9 @@ struct TrainingStepOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Group rows of similar length into global batches (as txf-train does by default).")
     var groupByLength = true
 
+    @Flag(help: "Sum the whole gradient densely (default: the word-embedding rows any rank touched, then the rest).")
+    var denseAllreduce = false
+
     @Option(help: "Seed of weights, synthetic rows, data order and dropout.")
     var seed: UInt64 = 1
 
@@ -45,6 +48,7 @@ struct TrainingStepOptions: ParsableArguments {
         o.warmupSteps = warmupSteps
         o.groupByLength = groupByLength
         o.seed = seed
+        o.denseAllReduce = denseAllreduce
         return o
     }
 }
@@ -61,7 +65,8 @@ func trainingTable(_ r: TrainingBenchmark.Report) -> String {
         "phase          time/step   share   (mean over ranks)",
         "forward      " + ms(r.forwardSeconds) + "  " + share(r.forwardSeconds),
         "backward     " + ms(r.backwardSeconds) + "  " + share(r.backwardSeconds),
-        "all-reduce   " + ms(r.allReduceSeconds) + "  " + share(r.allReduceSeconds),
+        "all-reduce   " + ms(r.allReduceSeconds) + "  " + share(r.allReduceSeconds)
+            + (r.allReduceRows.map { String(format: "   (word embeddings: %.0f rows of the union, then the rest dense)", $0) } ?? ""),
         "optimizer    " + ms(r.optimizerSeconds) + "  " + share(r.optimizerSeconds) + "   (zero, clip, AdamW)",
         "other        " + ms(other) + "  " + share(other),
         "step         " + ms(r.stepSeconds),
