@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import TxfCore
+import TxfModel
+@testable import TxfTrain
+
+/// LoRA runs of `txf-train` under `mpirun -n 2`: killed with SIGKILL and resumed, they match
+/// the uninterrupted run bit for bit (adapter dropout masks are keyed like the encoder's).
+@Suite(.serialized, .enabled(if: TrainJob.mpirunAvailable, "mpirun not on PATH; install openmpi-bin"))
+struct LoRAMultiRankTests {
+    let fixture = TrainFixture.paths
+
+    func flags(out: String) -> [String] {
+        ["--train", fixture.train, "--eval", fixture.dev, "--out", out, "--init", LoRAFixture.base,
+         "--mode", "lora", "--lora-rank", "4", "--lora-alpha", "8", "--lora-dropout", "0.1",
+         "--lora-targets", "query,value,output", "--train-pooler",
+         "--global-batch", "32", "--max-steps", "12", "--lr", "1e-2", "--warmup-steps", "2", "--dropout", "0.1",
+         "--seed", "5", "--log-every", "1", "--save-every", "4", "--eval-every", "4", "--keep", "2"]
+    }
+
+    /// The trainable tensors and their moments of a LoRA checkpoint (all it stores).
+    func trained(_ path: String) throws -> [Float] {
+        let file = try CheckpointFile(path: path)
+        let (table, parameters) = try Merge.loraParameters(file)
+        let m = FloatBuffer(count: table.trainableCount), v = FloatBuffer(count: table.trainableCount)
+        let p = FloatBuffer(count: table.totalCount)
+        try file.load(table: table, parameters: p.pointer, m: m.pointer, v: v.pointer)
+        return Array(parameters.buffer.prefix(table.trainableCount)) + m.toArray() + v.toArray()
+    }
+
+    // Kill rank 0 after step 10 (checkpoints at 4 and 8), resume with --resume auto from step 8.
+    @Test func killedAndResumedLoRARunMatchesUninterruptedRun() throws {
+        let straight = TrainFixture.runDirectory("lora-mpi-straight")
+        let first = try TrainJob.run(ranks: 2, flags(out: straight))
+        #expect(first.status == 0 && !first.timedOut, "\(first.stderr)")
+        let resumed = TrainFixture.runDirectory("lora-mpi-resumed")
+        let killed = try TrainJob.run(ranks: 2, flags(out: resumed), environment: ["TXF_TEST_KILL_AFTER_STEP": "10"])
+        #expect(killed.status != 0)
+        #expect(trainLosses(resumed + "/metrics.jsonl").last?.step == 10)
+        let again = try TrainJob.run(ranks: 2, flags(out: resumed) + ["--resume", "auto"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("resuming from \(resumed)/step-00000008.h5 at step 8/12"))
+        let a = trainLosses(straight + "/metrics.jsonl"), b = trainLosses(resumed + "/metrics.jsonl")
+        #expect(a.count == 12 && a.map(\.step) == b.map(\.step) && a.map(\.loss) == b.map(\.loss))
+        #expect(try trained(straight + "/final.h5") == trained(resumed + "/final.h5"))
+        // The pooler was trained (--train-pooler) and so is stored; the encoder is not.
+        let meta = try CheckpointFile(path: straight + "/final.h5").meta
+        #expect(meta.lora?.config.trainPooler == true && meta.lora?.config.targets == [.query, .value, .output])
+    }
+}
