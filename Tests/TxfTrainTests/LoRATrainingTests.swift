@@ -152,6 +152,16 @@ enum LoRAFixture {
         }
         let direct = try StoredModel(path: out + "/final.h5")
         #expect(direct.parameters.toArray() == (try StoredModel(path: merged)).parameters.toArray())
+        // export-hf of the LoRA checkpoint writes the merged weights.
+        let exported = out + "/hf"
+        _ = try HFExport.run(modelPath: out + "/final.h5", outputDirectory: exported)
+        let tensors = try SafeTensorsFile(path: exported + "/model.safetensors")
+        #expect(tensors.entries.count == direct.table.entries.count)
+        for e in direct.table.entries {
+            var values = [Float](repeating: .nan, count: e.count)
+            try values.withUnsafeMutableBufferPointer { try tensors.readFloats(HFExport.hfName(e.name), into: $0) }
+            #expect(values == Array(direct.tensor(e.name)), "\(e.name)")
+        }
     }
 
     @Test func optionsAreCheckedAgainstTheMode() throws {
