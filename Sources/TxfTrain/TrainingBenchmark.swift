@@ -39,6 +39,8 @@ public enum TrainingBenchmark {
         public var syntheticMaxLength = 66
         /// Seconds of sgemm timing per shape for the peak.
         public var sgemmSecondsPerShape = 0.2
+        /// LoRA fine-tuning with these adapters (frozen encoder); full fine-tuning when nil.
+        public var lora: LoRAConfig?
         /// Sum the whole gradient densely instead of the word-embedding rows touched
         /// (`GradientAllReduce`), for comparison.
         public var denseAllReduce = false
@@ -69,6 +71,9 @@ public enum TrainingBenchmark {
     /// Everything measured, per rank averaged over the timed steps (seconds per step).
     public struct Report: Codable, Sendable {
         public var model: String
+        /// "full" or "lora r=…, alpha=…, targets …".
+        public var mode: String
+        public var trainableParameters: Int
         public var worldSize: Int
         public var blasThreadsPerRank: Int
         public var globalBatch: Int
@@ -103,7 +108,7 @@ public enum TrainingBenchmark {
         public var sgemm: SgemmBenchmark.Report
 
         enum CodingKeys: String, CodingKey {
-            case model, worldSize = "world_size", blasThreadsPerRank = "blas_threads_per_rank"
+            case model, mode, trainableParameters = "trainable_parameters", worldSize = "world_size", blasThreadsPerRank = "blas_threads_per_rank"
             case globalBatch = "global_batch", microBatch = "micro_batch", accumulation, steps, lengths
             case samplesPerSecond = "samples_per_s", tokensPerSecond = "tokens_per_s", paddingShare = "padding_share"
             case stepSeconds = "step_s", forwardSeconds = "forward_s", backwardSeconds = "backward_s"
@@ -136,12 +141,13 @@ public enum TrainingBenchmark {
                                      config: config, options: options)
         let longest = steps.flatMap { $0.micro.map(\.seqLen) }.max() ?? 1
 
-        let model = try BertClassifier(config: config, maxBatch: micro, maxSeqLen: longest)
+        let model = try BertClassifier(config: config, maxBatch: micro, maxSeqLen: longest, lora: options.lora)
         if let path = options.modelPath {
             try ModelFile.loadParameters(path, table: model.table, into: model.parameters.pointer)
         } else {
             model.initializeWeights(seed: options.seed)
         }
+        if options.lora != nil { model.initializeAdapters(seed: options.seed) }
         let optimizer = AdamW(weightDecay: 0.01)
         let segments = ParameterSegment.coalesced(model.table.entries.filter(\.trainable).map {
             ParameterSegment(paramOffset: $0.offset, gradientOffset: $0.offset, count: $0.count, decays: $0.decays)
@@ -209,7 +215,9 @@ public enum TrainingBenchmark {
         let n = Double(options.steps), w = Double(world)
         let perStep = wall / n
         let timed = steps.dropFirst(options.warmupSteps)
-        let flops = timed.map { config.trainingFLOPs(lengths: $0.globalLengths) }.reduce(0, +) / n
+        let flops = timed.map { step in
+            options.lora.map { $0.trainingFLOPs(config, lengths: step.globalLengths) } ?? config.trainingFLOPs(lengths: step.globalLengths)
+        }.reduce(0, +) / n
         let realTokens = timed.map { Double($0.globalLengths.reduce(0, +)) }.reduce(0, +) / n
         var padded = [Double(timed.flatMap(\.micro).map { $0.batchSize * $0.seqLen }.reduce(0, +)) / n]
         communicator.allReduceSum(&padded)
@@ -219,6 +227,8 @@ public enum TrainingBenchmark {
         return Report(
             model: "\(config.numHiddenLayers) layers, hidden \(config.hiddenSize), \(config.numAttentionHeads) heads, ffn \(config.intermediateSize), vocab \(config.vocabSize)"
                 + (options.modelPath.map { " (\($0))" } ?? " (random weights)"),
+            mode: options.lora.map { "lora r=\($0.rank), alpha=\($0.alpha), dropout \($0.dropout), targets \($0.targets.map(\.rawValue).joined(separator: ","))\($0.trainPooler ? ", pooler trained" : "")" } ?? "full",
+            trainableParameters: model.table.trainableCount,
             worldSize: world, blasThreadsPerRank: blasThreads(), globalBatch: g, microBatch: micro,
             accumulation: layout.accumulation, steps: options.steps,
             lengths: options.dataPath.map { "\($0) (\(lengths.count) rows)" }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TxfModel
 import TxfTrain
 
 /// `txf bench` options of the training-step section.
@@ -25,6 +26,21 @@ struct TrainingStepOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Group rows of similar length into global batches (as txf-train does by default).")
     var groupByLength = true
 
+    @Flag(help: "Time LoRA fine-tuning (frozen encoder, adapters) instead of full fine-tuning.")
+    var lora = false
+
+    @Option(help: "LoRA rank r (with --lora).")
+    var loraRank = 8
+
+    @Option(help: "LoRA alpha; the update is scaled by alpha / r (with --lora).")
+    var loraAlpha = 16.0
+
+    @Option(help: "Dropout on the adapters' input (with --lora).")
+    var loraDropout = 0.1
+
+    @Option(help: "Adapted layers, comma-separated: query,key,value,attention.output,intermediate,output (with --lora).")
+    var loraTargets = "query,value"
+
     @Flag(help: "Sum the whole gradient densely (default: the word-embedding rows any rank touched, then the rest).")
     var denseAllreduce = false
 
@@ -34,8 +50,13 @@ struct TrainingStepOptions: ParsableArguments {
     func validate() throws {
         if globalBatch < 1 { throw ValidationError("--global-batch must be at least 1") }
         if let microBatch, microBatch < 1 { throw ValidationError("--micro-batch must be at least 1") }
+        if lora { try loraConfig().validate() }
         if steps < 1 { throw ValidationError("--steps must be at least 1") }
         if warmupSteps < 0 { throw ValidationError("--warmup-steps must be at least 0") }
+    }
+
+    func loraConfig() throws -> LoRAConfig {
+        LoRAConfig(rank: loraRank, alpha: loraAlpha, dropout: loraDropout, targets: try LoRATarget.parseList(loraTargets))
     }
 
     var options: TrainingBenchmark.Options {
@@ -49,6 +70,7 @@ struct TrainingStepOptions: ParsableArguments {
         o.groupByLength = groupByLength
         o.seed = seed
         o.denseAllReduce = denseAllreduce
+        o.lora = lora ? try? loraConfig() : nil
         return o
     }
 }
@@ -60,7 +82,7 @@ func trainingTable(_ r: TrainingBenchmark.Report) -> String {
     let other = r.stepSeconds - r.forwardSeconds - r.backwardSeconds - r.allReduceSeconds - r.optimizerSeconds
     var lines = [
         "",
-        "training step, full fine-tuning: \(r.model)",
+        "training step, \(r.mode == "full" ? "full fine-tuning" : r.mode): \(r.model); \(r.trainableParameters) trainable parameters",
         "data: \(r.lengths); global batch \(r.globalBatch) = \(r.worldSize) rank\(r.worldSize == 1 ? "" : "s") × micro-batch \(r.microBatch) × \(r.accumulation) accumulation; \(r.blasThreadsPerRank) BLAS thread\(r.blasThreadsPerRank == 1 ? "" : "s") per rank; \(r.steps) steps timed",
         "phase          time/step   share   (mean over ranks)",
         "forward      " + ms(r.forwardSeconds) + "  " + share(r.forwardSeconds),
