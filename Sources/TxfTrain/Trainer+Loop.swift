@@ -56,7 +56,9 @@ extension Trainer {
                                           mode: .train(seed: config.seed, step: UInt64(step)))
                 model.backward(lossScale: lossScale)
                 local[1] += Double(batch.realTokenCount)
-                local[2] += model.config.trainingFLOPs(lengths: batch.lengths.lazy.map(Int.init))
+                let rowLengths = batch.lengths.lazy.map(Int.init)
+                local[2] += model.loraConfig.map { $0.trainingFLOPs(model.config, lengths: rowLengths) }
+                    ?? model.config.trainingFLOPs(lengths: rowLengths)
             }
             communicator.allReduceSum(model.gradients.buffer)
             communicator.allReduceSum(&local)
