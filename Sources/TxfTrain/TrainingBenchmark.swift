@@ -44,6 +44,9 @@ public enum TrainingBenchmark {
         /// Sum the whole gradient densely instead of the word-embedding rows touched
         /// (`GradientAllReduce`), for comparison.
         public var denseAllReduce = false
+        /// Under W > 1 ranks, also time the same global batch on rank 0 alone (W = 1, the others
+        /// waiting), for the scaling figure.
+        public var measureScaling = false
         /// Heap allocations made by this process so far, or nil when the executable cannot
         /// count them (see `txf bench`).
         public var allocationCounter: (@Sendable () -> Int)?
@@ -106,6 +109,10 @@ public enum TrainingBenchmark {
         /// Heap allocations per timed step on rank 0, or nil when not counted.
         public var allocationsPerStep: Double?
         public var sgemm: SgemmBenchmark.Report
+        /// Samples/s of the same global batch on one rank (with this run's threads per rank),
+        /// measured in the same run when asked; scaling = samples/s ÷ (W · that).
+        public var singleRankSamplesPerSecond: Double?
+        public var scalingEfficiency: Double?
 
         enum CodingKeys: String, CodingKey {
             case model, mode, trainableParameters = "trainable_parameters", worldSize = "world_size", blasThreadsPerRank = "blas_threads_per_rank"
@@ -116,11 +123,30 @@ public enum TrainingBenchmark {
             case modelGflopPerStep = "model_gflop_per_step", achievedGflops = "achieved_gflops"
             case sgemmPeakGflops = "sgemm_peak_gflops", mfu, gflopPerCPUSecond = "gflop_per_cpu_s"
             case peakRSSMB = "peak_rss_mb", allocationsPerStep = "allocations_per_step", sgemm = "sgemm_model_shapes"
+            case singleRankSamplesPerSecond = "single_rank_samples_per_s", scalingEfficiency = "scaling_efficiency"
         }
     }
 
     /// Runs the benchmark on every rank of `communicator` (collectives in the same order on all).
     public static func run(_ options: Options, communicator: any Communicator) throws -> Report {
+        var report = try measure(options, communicator: communicator)
+        guard options.measureScaling, communicator.worldSize > 1 else { return report }
+        // W = 1 at the same global batch: rank 0 alone, after the W-rank figures (and peak RSS)
+        // are taken; the other ranks wait.
+        var alone = [0.0]
+        if communicator.rank == 0 {
+            var single = options
+            single.measureScaling = false
+            alone[0] = try measure(single, communicator: SingleProcessCommunicator()).samplesPerSecond
+        }
+        communicator.allReduceSum(&alone)
+        report.singleRankSamplesPerSecond = alone[0]
+        report.scalingEfficiency = report.samplesPerSecond / (Double(communicator.worldSize) * alone[0])
+        return report
+    }
+
+    /// One measurement (see `run`).
+    static func measure(_ options: Options, communicator: any Communicator) throws -> Report {
         let world = communicator.worldSize, rank = communicator.rank
         let g = options.globalBatch
         let micro = options.microBatch ?? max(1, g / world)

@@ -103,6 +103,7 @@ struct BenchOutput: Encodable {
     var training: TrainingBenchmark.Report?
 
     enum CodingKeys: String, CodingKey { case blas, sgemm, training }
+    enum NullKeys: String, CodingKey { case allocationsPerStep = "allocations_per_step" }
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -111,6 +112,11 @@ struct BenchOutput: Encodable {
         // The training report's keys go straight into this object (JSONEncoder merges a
         // second keyed container into the same one).
         try training?.encode(to: encoder)
+        if let training, training.allocationsPerStep == nil {
+            // Always present: null says "not counted" (see the README for counting with dhat).
+            var extra = encoder.container(keyedBy: NullKeys.self)
+            try extra.encodeNil(forKey: .allocationsPerStep)
+        }
     }
 }
 

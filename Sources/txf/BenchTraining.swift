@@ -44,6 +44,9 @@ struct TrainingStepOptions: ParsableArguments {
     @Flag(help: "Sum the whole gradient densely (default: the word-embedding rows any rank touched, then the rest).")
     var denseAllreduce = false
 
+    @Flag(help: "Under mpirun, also time the same global batch on rank 0 alone (W = 1) for the scaling figure.")
+    var scaling = false
+
     @Option(help: "Seed of weights, synthetic rows, data order and dropout.")
     var seed: UInt64 = 1
 
@@ -70,6 +73,7 @@ struct TrainingStepOptions: ParsableArguments {
         o.groupByLength = groupByLength
         o.seed = seed
         o.denseAllReduce = denseAllreduce
+        o.measureScaling = scaling
         o.lora = lora ? try? loraConfig() : nil
         return o
     }
@@ -97,8 +101,12 @@ func trainingTable(_ r: TrainingBenchmark.Report) -> String {
         String(format: "model FLOPs %.2f GFLOP/step   achieved %.1f GFLOP/s   sgemm peak %.1f GFLOP/s (model shapes, all ranks)   MFU %.1f%%",
                r.modelGflopPerStep, r.achievedGflops, r.sgemmPeakGflops, 100 * r.mfu),
         String(format: "model GFLOP per CPU-second %.1f   peak RSS %.0f MB (rank 0)", r.gflopPerCPUSecond, r.peakRSSMB),
-        "heap allocations per step (rank 0): " + (r.allocationsPerStep.map { String(format: "%.1f", $0) } ?? "not counted"),
+        "heap allocations per step (rank 0): " + (r.allocationsPerStep.map { String(format: "%.1f", $0) } ?? "not counted in-process (see README: valgrind --tool=dhat)"),
     ]
+    if let single = r.singleRankSamplesPerSecond, let efficiency = r.scalingEfficiency {
+        lines.append(String(format: "scaling: W = 1 alone %.1f samples/s, W = %d %.1f samples/s: %.2f× (efficiency %.0f%%)",
+                            single, r.worldSize, r.samplesPerSecond, r.samplesPerSecond / single, 100 * efficiency))
+    }
     lines.append("sgemm on the model's shapes (rank 0):")
     for s in r.sgemm.results {
         lines.append(String(format: "  %-18@ %7.1f GFLOP/s  %@", s.shape.label as NSString, s.gflops, s.shape.role as NSString))
