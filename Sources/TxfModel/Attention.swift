@@ -63,13 +63,26 @@ public enum Attention {
         }
     }
 
-    /// In-place numerically stable softmax of one row.
+    /// In-place numerically stable softmax of one row: eight lanes of `VectorMath.exp` at a time
+    /// (the last partial group through a padded vector, so every element gets the same exp).
     @inline(__always)
     static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int) {
         var m = -Float.infinity
         for j in 0 ..< count { m = max(m, row[j]) }
         var sum: Float = 0
-        for j in 0 ..< count { let e = exp(row[j] - m); row[j] = e; sum += e }
+        var j = 0
+        while j + 8 <= count {
+            let e = VectorMath.exp(row.load8(j) - m)
+            row.store8(e, j)
+            sum += VectorMath.sum(e)
+            j += 8
+        }
+        if j < count {
+            var v = Float8(), n = count - j  // unused lanes: exp(0), never read
+            for i in 0 ..< n { v[i] = row[j + i] - m }
+            v = VectorMath.exp(v)
+            for i in 0 ..< n { row[j + i] = v[i]; sum += v[i] }
+        }
         let inv = 1 / sum
         for j in 0 ..< count { row[j] *= inv }
     }
