@@ -38,6 +38,8 @@ extension Trainer {
         let killAfter = ProcessInfo.processInfo.environment["TXF_TEST_KILL_AFTER_STEP"].flatMap(Int.init)
         var plan: EpochPlan? = nil
         var batch = TokenBatch()
+        // Sums the gradient with the word embeddings as touched rows (same result as dense).
+        let allReduce = GradientAllReduce(table: model.table)
         let started = monotonicSeconds()
         var interval = Interval(start: started)
 
@@ -60,7 +62,7 @@ extension Trainer {
                 local[2] += model.loraConfig.map { $0.trainingFLOPs(model.config, lengths: rowLengths) }
                     ?? model.config.trainingFLOPs(lengths: rowLengths)
             }
-            communicator.allReduceSum(model.gradients.buffer)
+            allReduce(model.gradients, communicator: communicator)
             communicator.allReduceSum(&local)
             let loss = local[0] / Double(g)
             let norm = GradientClipping.globalNorm(model.gradients.pointer, count: model.gradients.count)
