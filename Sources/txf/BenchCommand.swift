@@ -26,7 +26,10 @@ struct Bench: ParsableCommand {
             prepared dataset) split into forward, backward, all-reduce and optimizer, and reports \
             MFU against the sgemm peak measured in the same run on the model's own shapes. Run it \
             under mpirun to include the all-reduce, e.g. \
-            `mpirun -n 2 txf bench --training --data data/train.h5`.
+            `launch/txf-mpirun -n 2 txf bench --training --data data/train.h5 --scaling`; \
+            --lora times LoRA fine-tuning instead. Heap allocations are not counted in-process \
+            (allocations_per_step is null); count them with valgrind --tool=dhat: the difference \
+            between --steps 2 and --steps 6 runs, less the benchmark's own per-step planning.
             """)
 
     @Flag(help: "Time sgemm on BERT/MiniLM shapes (the default when no section is named).")
