@@ -36,15 +36,15 @@ public final class MetricsLog {
     public static func jsonLine(_ event: TrainingEvent) -> String {
         switch event {
         case .train(let r):
-            return object([("event", string("train")), ("step", "\(r.step)"), ("epoch", number(r.epoch)),
+            return object([("event", jsonStringLiteral("train")), ("step", "\(r.step)"), ("epoch", number(r.epoch)),
                            ("loss", number(r.loss)), ("lr", number(Double(String(r.lr)) ?? Double(r.lr))), ("grad_norm", number(r.gradNorm)),
                            ("tokens_per_s", number(r.tokensPerSecond)), ("samples_per_s", number(r.samplesPerSecond)),
                            ("gflops_per_s", number(r.gflopsPerSecond)), ("elapsed_s", number(r.elapsedSeconds))])
         case .eval(let r):
-            return object([("event", string("eval")), ("step", "\(r.step)"), ("loss", number(r.loss)),
+            return object([("event", jsonStringLiteral("eval")), ("step", "\(r.step)"), ("loss", number(r.loss)),
                            ("accuracy", number(r.accuracy)), ("count", "\(r.count)")])
         case .checkpoint(let r):
-            return object([("event", string("checkpoint")), ("step", "\(r.step)"), ("path", string(r.path))])
+            return object([("event", jsonStringLiteral("checkpoint")), ("step", "\(r.step)"), ("path", jsonStringLiteral(r.path))])
         }
     }
 
@@ -73,7 +73,7 @@ public final class MetricsLog {
     // MARK: - JSON pieces
 
     static func object(_ pairs: [(String, String)]) -> String {
-        "{" + pairs.map { "\(string($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+        "{" + pairs.map { "\(jsonStringLiteral($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 
     /// Shortest round-trip decimal; integers without a fraction; null when not finite.
@@ -81,23 +81,5 @@ public final class MetricsLog {
         guard value.isFinite else { return "null" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
-    }
-
-    static func string(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

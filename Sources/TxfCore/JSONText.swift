@@ -1,0 +1,20 @@
+/// A JSON string literal for `text`: quotes, backslashes and control characters escaped
+/// (RFC 8259 §7), everything else as is. For files written by hand-built JSON (metrics lines,
+/// safetensors headers), where key order and number formatting must be ours.
+public func jsonStringLiteral(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20:
+            let hex = String(scalar.value, radix: 16)
+            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
