@@ -79,40 +79,10 @@ extension BertClassifier {
     /// d(out): [B, D]; on exit it holds d(x): [T, D] (unless nothing below needs it).
     func blockBackwardCLS(_ layer: Int, x: UnsafePointer<Float>, _ sh: PassShape) {
         let w = blockParams[layer], g = blockGrads[layer], a = acts.blocks[layer]
-        let t = sh.tokens, d = sh.dim, f = sh.ffn, b = sh.batch, s = sh.seqLen
+        let t = sh.tokens, d = sh.dim, b = sh.batch, s = sh.seqLen
         let c = clsShape(sh)
-        let dropHidden = sh.dropout != nil && sh.hiddenP > 0
-        let dRes = acts.dResidual, dBranch = acts.dBranch
-        // out = LN2(r2)
-        LayerNorm.backward(dy: acts.dHidden, x: a.ffnResidual, gamma: w.ln2Gamma!, mean: a.ln2Mean, rstd: a.ln2Rstd,
-                           dx: dRes, dGamma: g.ln2Gamma, dBeta: g.ln2Beta, rows: b, dim: d)
-        // r2 = ln1 + dropout(g·Wo2ᵀ + bo2)
-        var dFfnOut = UnsafePointer(dRes)
-        if dropHidden {
-            Dropout.backward(dy: dRes, mask: a.ffnMask, dx: dBranch, count: b * d, p: sh.hiddenP)
-            dFfnOut = UnsafePointer(dBranch)
-        }
-        Linear.backward(dy: dFfnOut, x: a.ffnAct, weight: w.out!, dx: acts.dFfn, dWeight: g.out, dBias: g.outBias,
-                        tokens: b, inFeatures: f, outFeatures: d)
-        loraBackward(layer, .output, dy: dFfnOut, x: a.ffnAct, dx: acts.dFfn, c)
-        // g = gelu(u)
-        GELU.backward(dy: acts.dFfn, x: a.ffnPre, dx: acts.dFfn, count: b * f)
-        // u = ln1·Wiᵀ + bi (adds to the residual's d(ln1))
-        Linear.backward(dy: acts.dFfn, x: a.ln1, weight: w.inter!, dx: dRes, accumulateInput: true,
-                        dWeight: g.inter, dBias: g.interBias, tokens: b, inFeatures: d, outFeatures: f)
-        loraBackward(layer, .intermediate, dy: acts.dFfn, x: a.ln1, dx: dRes, c)
-        // ln1 = LN1(r1) (in place: dRes becomes d(r1))
-        LayerNorm.backward(dy: dRes, x: a.attnResidual, gamma: w.ln1Gamma!, mean: a.ln1Mean, rstd: a.ln1Rstd,
-                           dx: dRes, dGamma: g.ln1Gamma, dBeta: g.ln1Beta, rows: b, dim: d)
-        // r1 = xc + dropout(ctx·Woᵀ + bo)
-        var dAttnOut = UnsafePointer(dRes)
-        if dropHidden {
-            Dropout.backward(dy: dRes, mask: a.attnMask, dx: dBranch, count: b * d, p: sh.hiddenP)
-            dAttnOut = UnsafePointer(dBranch)
-        }
-        Linear.backward(dy: dAttnOut, x: a.ctx, weight: w.attnOut!, dx: acts.dCtx, dWeight: g.attnOut, dBias: g.attnOutBias,
-                        tokens: b, inFeatures: d, outFeatures: d)
-        loraBackward(layer, .attentionOutput, dy: dAttnOut, x: a.ctx, dx: acts.dCtx, c)
+        backwardToContext(layer, rows: b, loraShape: c, sh)
+        let dRes = acts.dResidual
         // ctx = attention of q over k, v
         let dropProbs = sh.dropout != nil && sh.attentionP > 0
         Attention.backwardFirstQuery(dctx: acts.dCtx, q: a.q, k: a.k, v: a.v, probs: a.probs,

@@ -99,39 +99,9 @@ extension BertClassifier {
     /// Parameter gradients are added into the gradient buffer (frozen tensors skipped).
     func blockBackward(_ layer: Int, x: UnsafePointer<Float>, _ sh: PassShape) {
         let w = blockParams[layer], g = blockGrads[layer], a = acts.blocks[layer]
-        let t = sh.tokens, d = sh.dim, f = sh.ffn
-        let dropHidden = sh.dropout != nil && sh.hiddenP > 0
-        let dRes = acts.dResidual, dBranch = acts.dBranch
-        // out = LN2(r2)
-        LayerNorm.backward(dy: acts.dHidden, x: a.ffnResidual, gamma: w.ln2Gamma!, mean: a.ln2Mean, rstd: a.ln2Rstd,
-                           dx: dRes, dGamma: g.ln2Gamma, dBeta: g.ln2Beta, rows: t, dim: d)
-        // r2 = ln1 + dropout(g·Wo2ᵀ + bo2): dRes stays d(ln1) (residual), dBranch = d(ffn out)
-        var dFfnOut = UnsafePointer(dRes)
-        if dropHidden {
-            Dropout.backward(dy: dRes, mask: a.ffnMask, dx: dBranch, count: t * d, p: sh.hiddenP)
-            dFfnOut = UnsafePointer(dBranch)
-        }
-        Linear.backward(dy: dFfnOut, x: a.ffnAct, weight: w.out!, dx: acts.dFfn, dWeight: g.out, dBias: g.outBias,
-                        tokens: t, inFeatures: f, outFeatures: d)
-        loraBackward(layer, .output, dy: dFfnOut, x: a.ffnAct, dx: acts.dFfn, sh)
-        // g = gelu(u)
-        GELU.backward(dy: acts.dFfn, x: a.ffnPre, dx: acts.dFfn, count: t * f)
-        // u = ln1·Wiᵀ + bi (adds to the residual's d(ln1))
-        Linear.backward(dy: acts.dFfn, x: a.ln1, weight: w.inter!, dx: dRes, accumulateInput: true,
-                        dWeight: g.inter, dBias: g.interBias, tokens: t, inFeatures: d, outFeatures: f)
-        loraBackward(layer, .intermediate, dy: acts.dFfn, x: a.ln1, dx: dRes, sh)
-        // ln1 = LN1(r1) (in place: dRes becomes d(r1))
-        LayerNorm.backward(dy: dRes, x: a.attnResidual, gamma: w.ln1Gamma!, mean: a.ln1Mean, rstd: a.ln1Rstd,
-                           dx: dRes, dGamma: g.ln1Gamma, dBeta: g.ln1Beta, rows: t, dim: d)
-        // r1 = x + dropout(ctx·Woᵀ + bo)
-        var dAttnOut = UnsafePointer(dRes)
-        if dropHidden {
-            Dropout.backward(dy: dRes, mask: a.attnMask, dx: dBranch, count: t * d, p: sh.hiddenP)
-            dAttnOut = UnsafePointer(dBranch)
-        }
-        Linear.backward(dy: dAttnOut, x: a.ctx, weight: w.attnOut!, dx: acts.dCtx, dWeight: g.attnOut, dBias: g.attnOutBias,
-                        tokens: t, inFeatures: d, outFeatures: d)
-        loraBackward(layer, .attentionOutput, dy: dAttnOut, x: a.ctx, dx: acts.dCtx, sh)
+        let t = sh.tokens, d = sh.dim
+        backwardToContext(layer, rows: t, loraShape: sh, sh)
+        let dRes = acts.dResidual
         // ctx = attention(q, k, v)
         let dropProbs = sh.dropout != nil && sh.attentionP > 0
         Attention.backward(dctx: acts.dCtx, q: a.q, k: a.k, v: a.v, probs: a.probs,
@@ -152,4 +122,46 @@ extension BertClassifier {
                         dWeight: g.value, dBias: g.valueBias, tokens: t, inFeatures: d, outFeatures: d)
         loraBackward(layer, .value, dy: acts.dv, x: x, dx: dx, sh)
     }
+
+    /// Backward from a block's output down to d(ctx), shared by `blockBackward` and
+    /// `blockBackwardCLS`: LN2, the FFN, LN1 and the attention output projection over `rows`
+    /// rows (every token, or one [CLS] row per sequence). On entry acts.dHidden holds d(out):
+    /// [rows, D]; on exit acts.dResidual holds d(r1) and acts.dCtx holds d(ctx): [rows, D].
+    func backwardToContext(_ layer: Int, rows: Int, loraShape: PassShape, _ sh: PassShape) {
+        let w = blockParams[layer], g = blockGrads[layer], a = acts.blocks[layer]
+        let d = sh.dim, f = sh.ffn
+        let dropHidden = sh.dropout != nil && sh.hiddenP > 0
+        let dRes = acts.dResidual, dBranch = acts.dBranch
+        // out = LN2(r2)
+        LayerNorm.backward(dy: acts.dHidden, x: a.ffnResidual, gamma: w.ln2Gamma!, mean: a.ln2Mean, rstd: a.ln2Rstd,
+                           dx: dRes, dGamma: g.ln2Gamma, dBeta: g.ln2Beta, rows: rows, dim: d)
+        // r2 = ln1 + dropout(g·Wo2ᵀ + bo2): dRes stays d(ln1) (residual), dBranch = d(ffn out)
+        var dFfnOut = UnsafePointer(dRes)
+        if dropHidden {
+            Dropout.backward(dy: dRes, mask: a.ffnMask, dx: dBranch, count: rows * d, p: sh.hiddenP)
+            dFfnOut = UnsafePointer(dBranch)
+        }
+        Linear.backward(dy: dFfnOut, x: a.ffnAct, weight: w.out!, dx: acts.dFfn, dWeight: g.out, dBias: g.outBias,
+                        tokens: rows, inFeatures: f, outFeatures: d)
+        loraBackward(layer, .output, dy: dFfnOut, x: a.ffnAct, dx: acts.dFfn, loraShape)
+        // g = gelu(u)
+        GELU.backward(dy: acts.dFfn, x: a.ffnPre, dx: acts.dFfn, count: rows * f)
+        // u = ln1·Wiᵀ + bi (adds to the residual's d(ln1))
+        Linear.backward(dy: acts.dFfn, x: a.ln1, weight: w.inter!, dx: dRes, accumulateInput: true,
+                        dWeight: g.inter, dBias: g.interBias, tokens: rows, inFeatures: d, outFeatures: f)
+        loraBackward(layer, .intermediate, dy: acts.dFfn, x: a.ln1, dx: dRes, loraShape)
+        // ln1 = LN1(r1) (in place: dRes becomes d(r1))
+        LayerNorm.backward(dy: dRes, x: a.attnResidual, gamma: w.ln1Gamma!, mean: a.ln1Mean, rstd: a.ln1Rstd,
+                           dx: dRes, dGamma: g.ln1Gamma, dBeta: g.ln1Beta, rows: rows, dim: d)
+        // r1 = x + dropout(ctx·Woᵀ + bo)
+        var dAttnOut = UnsafePointer(dRes)
+        if dropHidden {
+            Dropout.backward(dy: dRes, mask: a.attnMask, dx: dBranch, count: rows * d, p: sh.hiddenP)
+            dAttnOut = UnsafePointer(dBranch)
+        }
+        Linear.backward(dy: dAttnOut, x: a.ctx, weight: w.attnOut!, dx: acts.dCtx, dWeight: g.attnOut, dBias: g.attnOutBias,
+                        tokens: rows, inFeatures: d, outFeatures: d)
+        loraBackward(layer, .attentionOutput, dy: dAttnOut, x: a.ctx, dx: acts.dCtx, loraShape)
+    }
+
 }
