@@ -23,10 +23,7 @@ public enum Checkpoint {
     ///   - m, v: [table.trainableCount], AdamW moments in the gradient layout.
     public static func write(to path: String, table: ParameterTable, parameters: UnsafePointer<Float>,
                              m: UnsafePointer<Float>, v: UnsafePointer<Float>, meta: CheckpointMeta) throws {
-        let temporary = path + ".tmp"
-        unlink(temporary)
-        do {
-            let file = try H5File.create(temporary)
+        try writeAtomically(path, what: "checkpoint") { file in
             var sum = Checksum64()
             let trainable = table.entries.filter(\.trainable)
             try writeTensors(file, group: "params", meta.lora == nil ? table.entries : trainable, base: parameters, &sum)
@@ -35,10 +32,23 @@ public enum Checkpoint {
             sum.update(meta.step)
             try writeAttributes(file, meta, checksum: sum.finalizeHex())
             try file.writeStringDataset("vocab", meta.vocab).close()
+        }
+    }
+
+    /// Writes an HDF5 file so that `path` only ever names a complete one: `body` fills
+    /// `<path>.tmp`, which is closed, fsynced and renamed over `path`, then the directory is
+    /// fsynced. On any failure the temporary file is removed and `path` keeps what it held.
+    /// - Parameter what: the kind of file, for the error message ("checkpoint", "model file").
+    static func writeAtomically(_ path: String, what: String, _ body: (H5File) throws -> Void) throws {
+        let temporary = path + ".tmp"
+        unlink(temporary)
+        do {
+            let file = try H5File.create(temporary)
+            try body(file)
             try file.closeAndSync()
         } catch {
             unlink(temporary)
-            throw TxfError("cannot write checkpoint \(path): \(message(error))")
+            throw TxfError("cannot write \(what) \(path): \(message(error))")
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -48,8 +58,9 @@ public enum Checkpoint {
         syncDirectory(of: path)
     }
 
-    private static func writeTensors(_ file: H5File, group name: String, _ entries: [ParameterInfo],
-                                     base: UnsafePointer<Float>, _ sum: inout Checksum64) throws {
+    /// Writes `entries` as `/<group>/<name>` Float datasets and folds them into `sum`.
+    static func writeTensors(_ file: H5File, group name: String, _ entries: [ParameterInfo],
+                             base: UnsafePointer<Float>, _ sum: inout Checksum64) throws {
         let group = try file.createGroup(name)
         defer { group.close() }
         for e in entries {

@@ -41,7 +41,7 @@ extension ModelFile {
     /// (strings, one per id); root attributes `txf_kind` = "model", `txf_schema_version` = 1,
     /// `model_config` (config.json text), `label_names`, `tokenizer_*`, the provenance
     /// attributes, and `checksum` = `Checksum64` over the tensors in table order (what
-    /// `StoredModel` verifies). Written to `<path>.tmp`, fsynced, then renamed.
+    /// `StoredModel` verifies). Written to `<path>.tmp`, fsynced, then renamed (`Checkpoint.writeAtomically`).
     /// - Parameter parameters: [table.totalCount] in the table's layout.
     public static func write(to path: String, table: ParameterTable, parameters: UnsafePointer<Float>,
                              meta: ModelFileMeta) throws {
@@ -49,19 +49,9 @@ extension ModelFile {
         for key in meta.provenance.keys where reserved.contains(key) || key.hasPrefix("tokenizer_") {
             throw TxfError("model file: provenance attribute \(key) collides with a reserved name")
         }
-        let temporary = path + ".tmp"
-        unlink(temporary)
-        do {
-            let file = try H5File.create(temporary)
-            let group = try file.createGroup("params")
+        try Checkpoint.writeAtomically(path, what: "model file") { file in
             var sum = Checksum64()
-            for e in table.entries {
-                let dataset = try group.createDataset(e.name, of: Float.self, shape: e.shape)
-                try dataset.write(UnsafeBufferPointer(start: parameters + e.offset, count: e.count))
-                dataset.close()
-                sum.update(parameters + e.offset, count: e.count)
-            }
-            group.close()
+            try Checkpoint.writeTensors(file, group: "params", table.entries, base: parameters, &sum)
             try file.setAttribute("txf_kind", kind)
             try file.setAttribute("txf_schema_version", schemaVersion)
             try file.setAttribute("model_config", String(decoding: try meta.model.jsonData(), as: UTF8.self))
@@ -74,15 +64,6 @@ extension ModelFile {
             }
             try file.setAttribute("checksum", sum.finalizeHex())
             try file.writeStringDataset("vocab", meta.vocab).close()
-            try file.closeAndSync()
-        } catch {
-            unlink(temporary)
-            throw TxfError("cannot write model file \(path): \(Checkpoint.message(error))")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw TxfError("cannot rename \(temporary) to \(path): \(reason)")
         }
     }
 }
