@@ -18,6 +18,9 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
+        // Counts heap allocations by replacing glibc's malloc family; only `txf` (for `txf bench`)
+        // links it.
+        .target(name: "CAllocationCount"),
         .target(name: "TxfCore", dependencies: ["COpenBLAS"]),
         .target(name: "TxfHDF5", dependencies: ["CHDF5", "TxfCore"]),
         .target(name: "TxfDist", dependencies: ["CMPI", "TxfCore"]),
@@ -27,7 +30,7 @@ let package = Package(
         .target(name: "TxfTrain", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel"]),
 
         .executableTarget(name: "txf", dependencies: [
-            "TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfTrain",
+            "CAllocationCount", "TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfTrain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "txf-train", dependencies: [

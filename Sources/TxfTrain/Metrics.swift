@@ -4,7 +4,8 @@ import TxfCore
 /// `metrics.jsonl`: one JSON object per event, appended and flushed line by line (rank 0).
 ///
 ///     {"event":"train","step":10,"epoch":0.05,"loss":0.69,"lr":0.0001,"grad_norm":1.2,
-///      "tokens_per_s":5400,"samples_per_s":180,"gflops_per_s":21.5,"elapsed_s":3.1}
+///      "tokens_per_s":5400,"samples_per_s":180,"gflops_per_s":21.5,"mfu":0.52,
+///      "elapsed_s":3.1}
 ///     {"event":"eval","step":100,"loss":0.41,"accuracy":0.81,"count":872}
 ///     {"event":"checkpoint","step":100,"path":"runs/x/step-100.h5"}
 ///
@@ -39,7 +40,9 @@ public final class MetricsLog {
             return object([("event", jsonStringLiteral("train")), ("step", "\(r.step)"), ("epoch", number(r.epoch)),
                            ("loss", number(r.loss)), ("lr", number(Double(String(r.lr)) ?? Double(r.lr))), ("grad_norm", number(r.gradNorm)),
                            ("tokens_per_s", number(r.tokensPerSecond)), ("samples_per_s", number(r.samplesPerSecond)),
-                           ("gflops_per_s", number(r.gflopsPerSecond)), ("elapsed_s", number(r.elapsedSeconds))])
+                           ("gflops_per_s", number(r.gflopsPerSecond))]
+                          + (r.mfu.map { [("mfu", number($0))] } ?? [])
+                          + [("elapsed_s", number(r.elapsedSeconds))])
         case .eval(let r):
             return object([("event", jsonStringLiteral("eval")), ("step", "\(r.step)"), ("loss", number(r.loss)),
                            ("accuracy", number(r.accuracy)), ("count", "\(r.count)")])

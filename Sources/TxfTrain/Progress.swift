@@ -3,7 +3,10 @@ import Foundation
 /// Rank 0's human-readable progress: one line per log interval, or a live bar redrawn in place
 /// when standard output is a terminal.
 ///
-///     step 120/2000 | epoch 0.57 | loss 0.6531 | lr 9.00e-04 | grad 1.234 | 5,400 tok/s | 180 samples/s | 21.5 GFLOP/s | ETA 3m12s
+///     step 120/2000 | epoch 0.57 | loss 0.6531 | lr 9.00e-04 | grad 1.234 | 5,400 tok/s | MFU 52% | 180 samples/s | ETA 3m12s
+///
+/// MFU is the model's FLOP/s over the sgemm peak measured at start; without a peak the line
+/// shows the model GFLOP/s instead.
 public final class ProgressPrinter {
     /// Whether lines are redrawn in place.
     public let isTerminal: Bool
@@ -62,8 +65,9 @@ public final class ProgressPrinter {
         return "step \(step)/\(r.totalSteps) | epoch \(String(format: "%.2f", r.epoch))"
             + " | loss \(String(format: "%.4f", r.loss)) | lr \(String(format: "%.2e", Double(r.lr)))"
             + " | grad \(String(format: "%.3f", r.gradNorm))"
-            + " | \(grouped(r.tokensPerSecond)) tok/s | \(grouped(r.samplesPerSecond)) samples/s"
-            + " | \(String(format: "%.1f", r.gflopsPerSecond)) GFLOP/s"
+            + " | \(grouped(r.tokensPerSecond)) tok/s"
+            + (r.mfu.map { " | MFU \(String(format: "%.0f", 100 * $0))%" } ?? " | \(String(format: "%.1f", r.gflopsPerSecond)) GFLOP/s")
+            + " | \(grouped(r.samplesPerSecond)) samples/s"
             + " | ETA \(duration(r.etaSeconds))"
     }
 

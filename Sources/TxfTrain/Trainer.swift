@@ -31,6 +31,9 @@ public final class Trainer {
     public let lora: LoRACheckpointInfo?
     /// Rows per evaluation batch.
     public let evalBatch: Int
+    /// The sgemm GFLOP/s of all ranks together on this model's matrix shapes, measured when the
+    /// run started: the denominator of the MFU in the progress line.
+    public let sgemmPeakGflops: Double
 
     let train: TokenDataset
     let eval: TokenDataset?
@@ -135,6 +138,15 @@ public final class Trainer {
         try communicator.agree("dataset fingerprint", fingerprint)
         try communicator.agree("parameter count", "\(table.totalCount) (\(table.trainableCount) trainable)")
 
+        // All ranks at once, as they train, on a micro-batch of mean-length rows (~0.2 s).
+        let meanLength = Double(train.lengths.reduce(0) { $0 + Int($1) }) / Double(max(1, train.rowCount))
+        communicator.barrier()
+        let sgemm = SgemmBenchmark.run(shapes: TrainingBenchmark.modelShapes(built.0.config, tokens: max(1, Int(meanLength * Double(built.5.microBatch)))),
+                                       secondsPerShape: 0.03)
+        var peak = [sgemm.peakGflops]
+        communicator.allReduceSum(&peak)
+        sgemmPeakGflops = peak[0]
+
         let checkpoint = built.1
         step = checkpoint?.meta.step ?? 0
         bestAccuracy = checkpoint?.meta.bestAccuracy
@@ -216,6 +228,8 @@ public final class Trainer {
         lines.append("data: \(train.rowCount) training rows, \(stepsPerEpoch) steps per epoch; \(communicator.worldSize) rank\(communicator.worldSize == 1 ? "" : "s") × micro-batch \(layout.microBatch) × \(layout.accumulation) accumulation = global batch \(layout.globalBatch)")
         if let lora { lines.append(Trainer.loraSummary(lora)) }
         if let eval { lines.append("eval: \(eval.rowCount) rows from \(eval.path)") }
+        let ranks = communicator.worldSize == 1 ? "this rank" : "all \(communicator.worldSize) ranks at once"
+        lines.append("mfu: model FLOP/s ÷ \(String(format: "%.1f", sgemmPeakGflops)) GFLOP/s, the sgemm peak of \(ranks) on this model's shapes (measured now)")
         lines.append(resumedFrom.map { "resuming from \($0) at step \(step)/\(totalSteps)" } ?? "starting at step 0/\(totalSteps)")
         if step >= totalSteps { lines.append("training is already complete; nothing to do") }
         return lines.joined(separator: "\n")

@@ -36,6 +36,9 @@ public struct TrainRecord: Sendable, Equatable {
     /// Model FLOPs per second (6 · matmul parameters · real tokens plus attention; padding not
     /// counted), all ranks together, in 10⁹: divided by the machine's sgemm peak it is the MFU.
     public var gflopsPerSecond: Double
+    /// Model FLOPs utilization: `gflopsPerSecond` ÷ the sgemm peak of all ranks together,
+    /// measured on the model's own matrix shapes when training started; nil when not measured.
+    public var mfu: Double?
     /// Seconds since this process started training (a resumed run counts from its resume).
     public var elapsedSeconds: Double
     /// Estimated seconds to the last step at the interval's pace.
@@ -43,7 +46,7 @@ public struct TrainRecord: Sendable, Equatable {
 
     public init(step: Int, totalSteps: Int, epoch: Double, loss: Double, lr: Float, gradNorm: Double,
                 tokensPerSecond: Double, samplesPerSecond: Double, gflopsPerSecond: Double = 0,
-                elapsedSeconds: Double, etaSeconds: Double) {
+                mfu: Double? = nil, elapsedSeconds: Double, etaSeconds: Double) {
         self.step = step
         self.totalSteps = totalSteps
         self.epoch = epoch
@@ -53,6 +56,7 @@ public struct TrainRecord: Sendable, Equatable {
         self.tokensPerSecond = tokensPerSecond
         self.samplesPerSecond = samplesPerSecond
         self.gflopsPerSecond = gflopsPerSecond
+        self.mfu = mfu
         self.elapsedSeconds = elapsedSeconds
         self.etaSeconds = etaSeconds
     }

@@ -27,9 +27,9 @@ struct Bench: ParsableCommand {
             MFU against the sgemm peak measured in the same run on the model's own shapes. Run it \
             under mpirun to include the all-reduce, e.g. \
             `launch/txf-mpirun -n 2 txf bench --training --data data/train.h5 --scaling`; \
-            --lora times LoRA fine-tuning instead. Heap allocations are not counted in-process \
-            (allocations_per_step is null); count them with valgrind --tool=dhat: the difference \
-            between --steps 2 and --steps 6 runs, less the benchmark's own per-step planning.
+            --lora times LoRA fine-tuning instead. Heap allocations are counted in-process (every \
+            malloc, calloc, realloc and aligned allocation of the process, all threads, MPI's \
+            included) over the timed steps.
             """)
 
     @Flag(help: "Time sgemm on BERT/MiniLM shapes (the default when no section is named).")
@@ -116,7 +116,7 @@ struct BenchOutput: Encodable {
         // second keyed container into the same one).
         try training?.encode(to: encoder)
         if let training, training.allocationsPerStep == nil {
-            // Always present: null says "not counted" (see the README for counting with dhat).
+            // Always present: null says "not counted" (a system without glibc).
             var extra = encoder.container(keyedBy: NullKeys.self)
             try extra.encodeNil(forKey: .allocationsPerStep)
         }

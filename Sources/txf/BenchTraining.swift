@@ -1,4 +1,5 @@
 import ArgumentParser
+import CAllocationCount
 import Foundation
 import TxfModel
 import TxfTrain
@@ -75,6 +76,8 @@ struct TrainingStepOptions: ParsableArguments {
         o.denseAllReduce = denseAllreduce
         o.measureScaling = scaling
         o.lora = lora ? try? loraConfig() : nil
+        // This executable links CAllocationCount, which counts every malloc of the process.
+        if txf_allocation_counting() != 0 { o.allocationCounter = { Int(txf_allocation_count()) } }
         return o
     }
 }
@@ -101,7 +104,7 @@ func trainingTable(_ r: TrainingBenchmark.Report) -> String {
         String(format: "model FLOPs %.2f GFLOP/step   achieved %.1f GFLOP/s   sgemm peak %.1f GFLOP/s (model shapes, all ranks)   MFU %.1f%%",
                r.modelGflopPerStep, r.achievedGflops, r.sgemmPeakGflops, 100 * r.mfu),
         String(format: "model GFLOP per CPU-second %.1f   peak RSS %.0f MB (rank 0)", r.gflopPerCPUSecond, r.peakRSSMB),
-        "heap allocations per step (rank 0): " + (r.allocationsPerStep.map { String(format: "%.1f", $0) } ?? "not counted in-process (see README: valgrind --tool=dhat)"),
+        "heap allocations per step (rank 0): " + (r.allocationsPerStep.map { String(format: "%.1f", $0) } ?? "not counted (needs Linux with glibc)"),
     ]
     if let single = r.singleRankSamplesPerSecond, let efficiency = r.scalingEfficiency {
         lines.append(String(format: "scaling: W = 1 alone %.1f samples/s, W = %d %.1f samples/s: %.2f× (efficiency %.0f%%)",

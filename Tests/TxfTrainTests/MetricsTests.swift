@@ -47,7 +47,12 @@ import Testing
         let r = TrainRecord(step: 120, totalSteps: 2000, epoch: 0.5678, loss: 0.65312, lr: 9e-4, gradNorm: 1.2345,
                             tokensPerSecond: 5400.4, samplesPerSecond: 180, gflopsPerSecond: 21.46, elapsedSeconds: 10, etaSeconds: 192)
         #expect(ProgressPrinter.line(r) ==
-                "step  120/2000 | epoch 0.57 | loss 0.6531 | lr 9.00e-04 | grad 1.234 | 5,400 tok/s | 180 samples/s | 21.5 GFLOP/s | ETA 3m12s")
+                "step  120/2000 | epoch 0.57 | loss 0.6531 | lr 9.00e-04 | grad 1.234 | 5,400 tok/s | 21.5 GFLOP/s | 180 samples/s | ETA 3m12s")
+        var measured = r
+        measured.mfu = 21.46 / 41.0  // 52.3 %
+        #expect(ProgressPrinter.line(measured) ==
+                "step  120/2000 | epoch 0.57 | loss 0.6531 | lr 9.00e-04 | grad 1.234 | 5,400 tok/s | MFU 52% | 180 samples/s | ETA 3m12s")
+        #expect(MetricsLog.jsonLine(.train(measured)).contains(#""gflops_per_s":21.46,"mfu":0.5234146341463415,"elapsed_s":10}"#))
         #expect(ProgressPrinter.bar(step: 5, total: 20) == "[#####...............]")
         #expect(ProgressPrinter.duration(7325) == "2h02m")
         #expect(ProgressPrinter.grouped(1234567) == "1,234,567")
