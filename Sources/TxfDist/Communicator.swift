@@ -28,6 +28,15 @@ public protocol Communicator: AnyObject {
     /// long-lived allocation, never from an Array's `withUnsafe…` closure (see INTEROP.md).
     func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) -> AllReduceRequest
 
+    /// Sums `buffer` over all ranks, leaving each sum only with its owner: afterwards the
+    /// floats `layout` gives this rank hold the sum over ranks; the others are unspecified.
+    /// - Parameter buffer: [layout.count], the same layout on every rank.
+    func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout)
+
+    /// Copies every rank's owned floats (`layout`) to every rank, in place: afterwards all
+    /// ranks hold the same buffer.
+    func allGather(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout)
+
     /// Sums small Double counters or metrics (loss sums, token counts) over all ranks, in place.
     func allReduceSum(_ values: inout [Double])
 

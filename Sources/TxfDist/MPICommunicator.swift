@@ -90,6 +90,31 @@ public final class MPICommunicator: Communicator, FailsTogether, @unchecked Send
         return AllReduceRequest(pending: pending, owner: self)
     }
 
+    public func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {
+        precondition(layout.count == buffer.count && layout.worldSize == worldSize, "reduceScatterSum: layout does not fit")
+        guard let base = buffer.baseAddress else { return }
+        for index in 0 ..< layout.chunkCount {
+            let (start, counts, offsets) = layout.chunk(index)
+            // In place, MPI leaves this rank's sums at the start of the chunk; move them to
+            // where this rank's piece lies.
+            check(MPI_Reduce_scatter(txf_mpi_in_place(), base + start, counts, txf_mpi_float(), txf_mpi_sum(), comm),
+                  "MPI_Reduce_scatter of chunk \(index) (\(counts.reduce(0) { $0 + Int($1) }) floats)")
+            let offset = Int(offsets[rank])
+            if offset > 0 { memmove(base + start + offset, base + start, Int(counts[rank]) * MemoryLayout<Float>.stride) }
+        }
+    }
+
+    public func allGather(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {
+        precondition(layout.count == buffer.count && layout.worldSize == worldSize, "allGather: layout does not fit")
+        guard let base = buffer.baseAddress else { return }
+        for index in 0 ..< layout.chunkCount {
+            let (start, counts, offsets) = layout.chunk(index)
+            check(MPI_Allgatherv(txf_mpi_in_place(), 0, txf_mpi_float(), base + start, counts, offsets,
+                                 txf_mpi_float(), comm),
+                  "MPI_Allgatherv of chunk \(index) (\(counts.reduce(0) { $0 + Int($1) }) floats)")
+        }
+    }
+
     public func allReduceSum(_ values: inout [Double]) {
         allReduce(&values, type: txf_mpi_double(), op: txf_mpi_sum(), name: "MPI_Allreduce (sum) of doubles")
     }

@@ -17,6 +17,10 @@ public final class SingleProcessCommunicator: Communicator, FailsTogether, @unch
         AllReduceRequest()
     }
 
+    public func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {}
+
+    public func allGather(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {}
+
     public func allReduceSum(_ values: inout [Double]) {}
 
     public func allReduceSum(_ values: inout [Int64]) {}

@@ -7,6 +7,11 @@
 public enum GradientClipping {
     /// ‖g‖₂ of `count` floats at `gradients`.
     public static func globalNorm(_ gradients: UnsafePointer<Float>, count: Int) -> Double {
+        sumOfSquares(gradients, count: count).squareRoot()
+    }
+
+    /// Σ g² of `count` floats at `gradients`, in Double.
+    public static func sumOfSquares(_ gradients: UnsafePointer<Float>, count: Int) -> Double {
         // Four partial sums: independent chains let the loop pipeline; the fixed order keeps
         // the result a pure function of the buffer.
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
@@ -18,7 +23,7 @@ public enum GradientClipping {
             i += 4
         }
         while i < count { let a = Double(gradients[i]); s0 += a * a; i += 1 }
-        return ((s0 + s1) + (s2 + s3)).squareRoot()
+        return (s0 + s1) + (s2 + s3)
     }
 
     /// The factor to multiply gradients by: min(1, maxNorm / (norm + 1e-6)); 1 when maxNorm is 0

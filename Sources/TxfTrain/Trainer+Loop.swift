@@ -10,9 +10,10 @@ extension Trainer {
     ///
     /// One optimizer step (DESIGN.md, "One optimizer step, exactly"): zero the gradients; for each
     /// of the A micro-steps read this rank's rows of the global batch and run forward and
-    /// backward with loss scale 1/G; one all-reduce of the gradient buffer; the step's loss is
-    /// the all-reduced sum of sample losses / G; then global-norm clipping and AdamW at the
-    /// schedule's rate. A non-finite loss or gradient norm ends every rank with a
+    /// backward with loss scale 1/G; sum the gradients over ranks; the step's loss is the
+    /// all-reduced sum of sample losses / G; then global-norm clipping and AdamW at the
+    /// schedule's rate, each rank updating its shard of the parameters, and an all-gather of
+    /// the parameters (`DataParallelUpdate`). A non-finite loss or gradient norm ends every rank with a
     /// `CollectiveError` naming the step (every rank sees the same all-reduced numbers).
     ///
     /// `report` receives every event on rank 0 (other ranks report nothing); rank 0 also appends
@@ -38,8 +39,6 @@ extension Trainer {
         let killAfter = ProcessInfo.processInfo.environment["TXF_TEST_KILL_AFTER_STEP"].flatMap(Int.init)
         var plan: EpochPlan? = nil
         var batch = TokenBatch()
-        // Sums the gradient with the word embeddings as touched rows (same result as dense).
-        let allReduce = GradientAllReduce(table: model.table)
         let started = monotonicSeconds()
         var interval = Interval(start: started)
 
@@ -62,17 +61,17 @@ extension Trainer {
                 local[2] += model.loraConfig.map { $0.trainingFLOPs(model.config, lengths: rowLengths) }
                     ?? model.config.trainingFLOPs(lengths: rowLengths)
             }
-            allReduce(model.gradients, communicator: communicator)
+            update.sumGradients(model.gradients)
             communicator.allReduceSum(&local)
             let loss = local[0] / Double(g)
-            let norm = GradientClipping.globalNorm(model.gradients.pointer, count: model.gradients.count)
+            let norm = update.gradientNorm(model.gradients)
             guard loss.isFinite, norm.isFinite else {
                 throw CollectiveError("training diverged at step \(step + 1): loss is \(Trainer.show(loss)), gradient norm \(Trainer.show(norm)); lower --lr (now \(config.lr)) or check the data")
             }
             let lr = schedule.rate(step: step)
-            optimizer.update(params: model.parameters.pointer, gradients: model.gradients.pointer,
-                             m: m.pointer, v: v.pointer, segments: segments, step: step, learningRate: lr,
-                             gradientScale: GradientClipping.scale(norm: norm, maxNorm: config.maxGradNorm))
+            update.update(optimizer, params: model.parameters, gradients: model.gradients, m: m, v: v, step: step,
+                          learningRate: lr, gradientScale: GradientClipping.scale(norm: norm, maxNorm: config.maxGradNorm))
+            update.gatherParameters(model.parameters)
             step += 1
             interval.add(loss: loss, tokens: local[1], flops: local[2], samples: g)
 
@@ -99,6 +98,7 @@ extension Trainer {
             }
         }
         try evaluate(emit)
+        update.gatherMoments(m: m, v: v)
         if rank == 0 {
             let path = directory.finalPath
             try Checkpoint.write(to: path, table: model.table, parameters: model.parameters.pointer,
@@ -116,6 +116,7 @@ extension Trainer {
         emit(.eval(record))
         if record.accuracy > (bestAccuracy ?? -1) {
             bestAccuracy = record.accuracy
+            update.gatherMoments(m: m, v: v)
             if communicator.rank == 0 {
                 try Checkpoint.write(to: directory.bestPath, table: model.table, parameters: model.parameters.pointer,
                                      m: m.pointer, v: v.pointer, meta: checkpointMeta())
@@ -126,6 +127,7 @@ extension Trainer {
 
     /// Writes `step-<step>.h5` (rank 0) and deletes the oldest beyond `--keep`.
     func saveStepCheckpoint(_ emit: (TrainingEvent) -> Void) throws {
+        update.gatherMoments(m: m, v: v)
         guard communicator.rank == 0 else { return }
         let path = directory.stepPath(step)
         try Checkpoint.write(to: path, table: model.table, parameters: model.parameters.pointer,

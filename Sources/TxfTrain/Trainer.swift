@@ -40,7 +40,8 @@ public final class Trainer {
     let directory: RunDirectory
     /// AdamW moments, [trainableCount] each, in the gradient layout.
     let m: FloatBuffer, v: FloatBuffer
-    let segments: [ParameterSegment]
+    /// Sums gradients over ranks and runs this rank's shard of AdamW.
+    let update: DataParallelUpdate
     let vocab: [String]
     let tokenizer: [String: String]
     var bestAccuracy: Double?
@@ -128,9 +129,7 @@ public final class Trainer {
         evalBatch = max(layout.microBatch, 32)
         optimizer = AdamW(weightDecay: config.weightDecay)
         let table = model.table
-        segments = ParameterSegment.coalesced(table.entries.filter(\.trainable).map {
-            ParameterSegment(paramOffset: $0.offset, gradientOffset: $0.offset, count: $0.count, decays: $0.decays)
-        })
+        update = DataParallelUpdate(table: table, communicator: communicator)
         m = FloatBuffer(count: table.trainableCount)
         v = FloatBuffer(count: table.trainableCount)
 

@@ -42,7 +42,7 @@ public enum TrainingBenchmark {
         /// LoRA fine-tuning with these adapters (frozen encoder); full fine-tuning when nil.
         public var lora: LoRAConfig?
         /// Sum the whole gradient densely instead of the word-embedding rows touched
-        /// (`GradientAllReduce`), for comparison.
+        /// (`DataParallelUpdate`), for comparison.
         public var denseAllReduce = false
         /// Under W > 1 ranks, also time the same global batch on rank 0 alone (W = 1, the others
         /// waiting), for the scaling figure.
@@ -175,11 +175,8 @@ public enum TrainingBenchmark {
         }
         if options.lora != nil { model.initializeAdapters(seed: options.seed) }
         let optimizer = AdamW(weightDecay: 0.01)
-        let segments = ParameterSegment.coalesced(model.table.entries.filter(\.trainable).map {
-            ParameterSegment(paramOffset: $0.offset, gradientOffset: $0.offset, count: $0.count, decays: $0.decays)
-        })
         let m = FloatBuffer(count: model.table.trainableCount), v = FloatBuffer(count: model.table.trainableCount)
-        let allReduce = GradientAllReduce(table: model.table)
+        let update = DataParallelUpdate(table: model.table, communicator: communicator, denseWordEmbeddings: options.denseAllReduce)
         var rowsReduced = 0.0
 
         // The sgemm peak on this model's shapes, all ranks at once (as they train).
@@ -215,20 +212,19 @@ public enum TrainingBenchmark {
                 phase[0] += t1 - t0
                 phase[1] += t2 - t1
             }
+            // The trainer's end of step: sum (communication), norm and AdamW on this rank's
+            // shard (optimizer), all-gather of the parameters (communication).
             t0 = monotonicSeconds()
-            if options.denseAllReduce {
-                communicator.allReduceSum(model.gradients.buffer)
-            } else {
-                allReduce(model.gradients, communicator: communicator)
-                if i >= options.warmupSteps { rowsReduced += Double(allReduce.lastRowCount ?? 0) }
-            }
+            update.sumGradients(model.gradients)
+            if i >= options.warmupSteps { rowsReduced += Double(update.lastRowCount ?? 0) }
             t1 = monotonicSeconds()
-            let norm = GradientClipping.globalNorm(model.gradients.pointer, count: model.gradients.count)
-            optimizer.update(params: model.parameters.pointer, gradients: model.gradients.pointer, m: m.pointer,
-                             v: v.pointer, segments: segments, step: i, learningRate: 2e-5,
-                             gradientScale: GradientClipping.scale(norm: norm, maxNorm: 1))
+            let norm = update.gradientNorm(model.gradients)
+            update.update(optimizer, params: model.parameters, gradients: model.gradients, m: m, v: v, step: i,
+                          learningRate: 2e-5, gradientScale: GradientClipping.scale(norm: norm, maxNorm: 1))
             let t2 = monotonicSeconds()
-            phase[2] += t1 - t0
+            update.gatherParameters(model.parameters)
+            let t3 = monotonicSeconds()
+            phase[2] += (t1 - t0) + (t3 - t2)
             phase[3] += t2 - t1
         }
         let wall = monotonicSeconds() - wallBefore
@@ -264,7 +260,7 @@ public enum TrainingBenchmark {
             stepSeconds: perStep, forwardSeconds: sums[0] / w / n, backwardSeconds: sums[1] / w / n,
             allReduceSeconds: sums[2] / w / n, optimizerSeconds: sums[3] / w / n,
             allReduceShare: sums[2] / w / n / perStep,
-            allReduceRows: options.denseAllReduce || world == 1 || allReduce.lastRowCount == nil ? nil : rowsReduced / n,
+            allReduceRows: update.lastRowCount == nil ? nil : rowsReduced / n,
             modelGflopPerStep: flops * 1e-9, achievedGflops: achieved, sgemmPeakGflops: peaks[0],
             mfu: achieved / peaks[0], gflopPerCPUSecond: flops * n * 1e-9 / max(sums[4], 1e-9),
             peakRSSMB: Double(usage.ru_maxrss) / 1024, allocationsPerStep: allocations, sgemm: sgemm)

@@ -41,6 +41,32 @@ struct Scenarios {
         print("max rank \(rank): \(maxima.map { String($0) }.joined(separator: " "))")
     }
 
+    /// Reduce-scatter then all-gather over 1000 floats in chunks of 16·W + 40 (uneven last
+    /// pieces): rank r adds (r+1)·(i mod 10), so each owner must see W(W+1)/2·(i mod 10); then
+    /// every owner writes its floats' index and the all-gather must give every rank 0, 1, 2, …
+    func shards() throws {
+        let count = 1000
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)  // [count]
+        defer { buffer.deallocate() }
+        let layout = ShardLayout(count: count, worldSize: size, chunkElements: 16 * size + 40)
+        let triangle = Float(size * (size + 1) / 2)
+        for i in 0..<count { buffer[i] = Float(rank + 1) * Float(i % 10) }
+        comm.reduceScatterSum(buffer, layout: layout)
+        let owned = layout.ownedRanges(rank: rank)
+        for range in owned {
+            for i in range where buffer[i] != triangle * Float(i % 10) {
+                throw TxfError("shards: owned element \(i) is \(buffer[i]) after reduce-scatter, expected \(triangle * Float(i % 10))")
+            }
+        }
+        for i in 0..<count { buffer[i] = -1 }
+        for range in owned { for i in range { buffer[i] = Float(i) } }
+        comm.allGather(buffer, layout: layout)
+        for i in 0..<count where buffer[i] != Float(i) {
+            throw TxfError("shards: element \(i) is \(buffer[i]) after all-gather, expected \(i)")
+        }
+        print("shards rank \(rank): ok")
+    }
+
     /// Two buffers in flight together, 1000-element pieces: rank r adds r + (i mod 3), so the
     /// sum is W(W-1)/2 + W·(i mod 3), total over 5000 elements 5000·W(W-1)/2 + 4999·W.
     func nonblocking() throws {

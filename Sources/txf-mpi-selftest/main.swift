@@ -8,8 +8,9 @@ import TxfDist
 
 let usage = """
     usage: txf-mpi-selftest <scenario> [argument]
-      all                 sums, nonblocking, broadcast, agree and local-ranks in one job
+      all                 sums, shards, nonblocking, broadcast, agree and local-ranks in one job
       sums                blocking all-reduce of Float, Double and Int64 buffers
+      shards              reduce-scatter and all-gather over a ShardLayout with uneven pieces
       nonblocking         two all-reduces in flight at once, then wait
       broadcast           bytes, a string and a JSON value from the last rank
       agree               agreement on equal values succeeds
@@ -34,11 +35,13 @@ comm.runOrAbort {
     switch scenario {
     case "all":
         try scenarios.sums()
+        try scenarios.shards()
         try scenarios.nonblocking()
         try scenarios.broadcast()
         try scenarios.agree()
         scenarios.localRanks()
     case "sums": try scenarios.sums()
+    case "shards": try scenarios.shards()
     case "nonblocking": try scenarios.nonblocking()
     case "broadcast": try scenarios.broadcast()
     case "agree": try scenarios.agree()

@@ -95,8 +95,9 @@ func trainingTable(_ r: TrainingBenchmark.Report) -> String {
         "forward      " + ms(r.forwardSeconds) + "  " + share(r.forwardSeconds),
         "backward     " + ms(r.backwardSeconds) + "  " + share(r.backwardSeconds),
         "all-reduce   " + ms(r.allReduceSeconds) + "  " + share(r.allReduceSeconds)
-            + (r.allReduceRows.map { String(format: "   (word embeddings: %.0f rows of the union, then the rest dense)", $0) } ?? ""),
-        "optimizer    " + ms(r.optimizerSeconds) + "  " + share(r.optimizerSeconds) + "   (zero, clip, AdamW)",
+            + (r.allReduceRows.map { String(format: "   (word-embedding rows: %.0f of the union all-reduced; the rest reduce-scattered; parameters all-gathered)", $0) }
+               ?? (r.worldSize > 1 ? "   (gradient reduce-scattered, parameters all-gathered)" : "")),
+        "optimizer    " + ms(r.optimizerSeconds) + "  " + share(r.optimizerSeconds) + (r.worldSize > 1 ? "   (zero, clip, AdamW on this rank's 1/\(r.worldSize))" : "   (zero, clip, AdamW)"),
         "other        " + ms(other) + "  " + share(other),
         "step         " + ms(r.stepSeconds),
         String(format: "samples/s %.1f   tokens/s %.0f (real; %.0f%% of computed rows are padding)",

@@ -1,0 +1,235 @@
+import Foundation
+import Testing
+import TxfCore
+import TxfDist
+import TxfModel
+@testable import TxfTrain
+
+/// Two ranks as two threads of one process. The collectives really combine the two ranks'
+/// buffers (each rank posts its pointer, both wait, each reads the other's values, both wait
+/// again), so a collective called with different sizes or layouts on the two ranks shows up as
+/// a wrong result or a failed precondition. `reduceScatterSum` leaves the full sum everywhere,
+/// which its contract allows (only the owned floats are specified).
+private final class ThreadPair: @unchecked Sendable {
+    let lock = NSCondition()
+    var posted: [UnsafeMutableBufferPointer<Float>?] = [nil, nil]
+    var postedDoubles: [[Double]] = [[], []]
+    var arrived = 0, generation = 0
+
+    /// Waits until both ranks have arrived (a reusable barrier).
+    func wait() {
+        lock.lock()
+        let g = generation
+        arrived += 1
+        if arrived == 2 {
+            arrived = 0
+            generation += 1
+            lock.broadcast()
+        } else {
+            while generation == g { lock.wait() }
+        }
+        lock.unlock()
+    }
+
+    /// The other rank's buffer, once both have posted theirs.
+    private func exchange(_ buffer: UnsafeMutableBufferPointer<Float>, rank: Int) -> UnsafeMutableBufferPointer<Float> {
+        lock.lock(); posted[rank] = buffer; lock.unlock()
+        wait()
+        let other = posted[1 - rank]!
+        precondition(other.count == buffer.count, "ranks called a collective with different sizes")
+        return other
+    }
+
+    func sum(_ buffer: UnsafeMutableBufferPointer<Float>, rank: Int) {
+        let other = exchange(buffer, rank: rank)
+        let sums = (0 ..< buffer.count).map { i in rank == 0 ? buffer[i] + other[i] : other[i] + buffer[i] }
+        wait()
+        for i in 0 ..< buffer.count { buffer[i] = sums[i] }
+        wait()
+    }
+
+    func gather(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout, rank: Int) {
+        let other = exchange(buffer, rank: rank)
+        // The other rank writes only into its copy of this rank's floats: no race.
+        for range in layout.ownedRanges(rank: 1 - rank) { for i in range { buffer[i] = other[i] } }
+        wait()
+    }
+
+    func sum(_ values: inout [Double], rank: Int) {
+        lock.lock(); postedDoubles[rank] = values; lock.unlock()
+        wait()
+        values = zip(postedDoubles[0], postedDoubles[1]).map { $0 + $1 }
+        wait()
+    }
+}
+
+private final class ThreadRank: Communicator, @unchecked Sendable {
+    let pair: ThreadPair
+    let rank: Int
+    let worldSize = 2
+    let localRankCount = 2
+    init(_ pair: ThreadPair, rank: Int) { self.pair = pair; self.rank = rank }
+    func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) { pair.sum(buffer, rank: rank) }
+    func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {
+        precondition(layout.count == buffer.count && layout.worldSize == 2)
+        pair.sum(buffer, rank: rank)
+    }
+    func allGather(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {
+        precondition(layout.count == buffer.count && layout.worldSize == 2)
+        pair.gather(buffer, layout: layout, rank: rank)
+    }
+    func allReduceSum(_ values: inout [Double]) { pair.sum(&values, rank: rank) }
+    func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) -> AllReduceRequest { fatalError("unused") }
+    func allReduceSum(_ values: inout [Int64]) { fatalError("unused") }
+    func allReduceMax(_ values: inout [Double]) { fatalError("unused") }
+    func broadcast(_ bytes: inout [UInt8], root: Int) { fatalError("unused") }
+    func allGather(_ bytes: [UInt8]) -> [[UInt8]] { fatalError("unused") }
+    func barrier() { pair.wait() }
+    func abort(_ message: String) -> Never { fatalError(message) }
+}
+
+/// Runs `body(rank)` for ranks 0 and 1 on two threads at once (never one after the other:
+/// the collectives wait for both), and returns when both are done.
+private func runTwoRanks(_ body: @escaping @Sendable (Int) -> Void) {
+    let done = DispatchSemaphore(value: 0)
+    let other = Thread { body(1); done.signal() }
+    other.start()
+    body(0)
+    done.wait()
+}
+
+/// Both ranks' state for one optimizer step's end, shared with the rank threads.
+private final class Ranks: @unchecked Sendable {
+    let table: ParameterTable
+    let grads: [FloatBuffer]
+    let params: [FloatBuffer], m: [FloatBuffer], v: [FloatBuffer]
+    var updates: [DataParallelUpdate?] = [nil, nil]
+    var norms = [0.0, 0.0]
+    let pair = ThreadPair()
+    let chunkElements: Int
+
+    init(table: ParameterTable, grads: [FloatBuffer], initial: FloatBuffer, chunkElements: Int) {
+        self.table = table
+        self.grads = grads
+        self.chunkElements = chunkElements
+        func copy(_ b: FloatBuffer) -> FloatBuffer { let c = FloatBuffer(count: b.count); c.pointer.update(from: b.pointer, count: b.count); return c }
+        params = [copy(initial), copy(initial)]
+        m = (0 ..< 2).map { _ in FloatBuffer(count: table.trainableCount) }
+        v = (0 ..< 2).map { _ in FloatBuffer(count: table.trainableCount) }
+    }
+
+    /// Two AdamW steps, the second on the first's gradient again (so the moments carry over).
+    func run(optimizer: AdamW, maxNorm: Double) {
+        runTwoRanks { rank in
+            let update = DataParallelUpdate(table: self.table, communicator: ThreadRank(self.pair, rank: rank),
+                                            chunkElements: self.chunkElements)
+            self.updates[rank] = update
+            let local = self.grads[rank].toArray()
+            for step in 0 ..< 2 {
+                for i in local.indices { self.grads[rank][i] = local[i] }
+                update.sumGradients(self.grads[rank])
+                let norm = update.gradientNorm(self.grads[rank])
+                self.norms[rank] = norm
+                update.update(optimizer, params: self.params[rank], gradients: self.grads[rank], m: self.m[rank], v: self.v[rank],
+                              step: step, learningRate: 1e-2, gradientScale: GradientClipping.scale(norm: norm, maxNorm: maxNorm))
+                update.gatherParameters(self.params[rank])
+            }
+            update.gatherMoments(m: self.m[rank], v: self.v[rank])
+        }
+    }
+}
+
+@Suite struct DataParallelUpdateTests {
+    let config = ModelConfig(vocabSize: 50, hiddenSize: 8, numHiddenLayers: 1, numAttentionHeads: 2,
+                             intermediateSize: 16, maxPositionEmbeddings: 8, numLabels: 2)
+
+    /// A gradient in the layout of a tiny model whose word-embedding rows are touched
+    /// differently on each rank (some by both, some by one, most by none).
+    private func gradient(table: ParameterTable, touched: [Int], seed: UInt64) -> FloatBuffer {
+        let g = FloatBuffer(count: table.trainableCount)
+        let key = RandomKey(seed: seed)
+        if let word = table["embeddings.word_embeddings.weight"], word.trainable {
+            let d = word.shape[1]
+            for r in touched { for i in 0 ..< d { g[r * d + i] = key.uniform(UInt64(r * d + i)) - 0.5 } }
+            for i in word.count ..< table.trainableCount { g[i] = key.uniform(UInt64(i)) - 0.5 }
+        } else {
+            for i in 0 ..< table.trainableCount { g[i] = key.uniform(UInt64(i)) - 0.5 }
+        }
+        return g
+    }
+
+    /// What one rank alone does with the summed gradient: AdamW over every trainable float.
+    private func reference(table: ParameterTable, summed: [Float], initial: FloatBuffer, optimizer: AdamW,
+                           maxNorm: Double) -> (params: [Float], m: [Float], v: [Float], norm: Double) {
+        let params = FloatBuffer(count: initial.count)
+        params.pointer.update(from: initial.pointer, count: initial.count)
+        let g = FloatBuffer(count: table.trainableCount), m = FloatBuffer(count: g.count), v = FloatBuffer(count: g.count)
+        let single = DataParallelUpdate(table: table, communicator: SingleProcessCommunicator())
+        var norm = 0.0
+        for step in 0 ..< 2 {
+            for i in summed.indices { g[i] = summed[i] }
+            norm = single.gradientNorm(g)
+            single.update(optimizer, params: params, gradients: g, m: m, v: v, step: step, learningRate: 1e-2,
+                          gradientScale: GradientClipping.scale(norm: norm, maxNorm: maxNorm))
+        }
+        return (params.toArray(), m.toArray(), v.toArray(), norm)
+    }
+
+    private func initialParameters(_ table: ParameterTable) -> FloatBuffer {
+        let p = FloatBuffer(count: table.totalCount)
+        for i in 0 ..< p.count { p[i] = RandomKey(seed: 9).uniform(UInt64(i)) - 0.5 }
+        return p
+    }
+
+    /// Word rows as rows, the rest reduce-scattered in chunks of 64 floats: both ranks end with
+    /// the parameters and moments one rank gets from AdamW on the summed gradient, bitwise.
+    @Test(arguments: [0.0, 1e-3])  // clipping off, and clipping every step
+    func shardedStepsEqualOneRankOnTheSummedGradient(maxNorm: Double) {
+        let table = ParameterTable.bertClassifier(config)
+        let grads = [gradient(table: table, touched: [3, 7, 8, 49], seed: 1),
+                     gradient(table: table, touched: [0, 7, 20], seed: 2)]
+        let summed = (0 ..< table.trainableCount).map { grads[0][$0] + grads[1][$0] }
+        let initial = initialParameters(table)
+        let optimizer = AdamW(weightDecay: 0.01)
+        let expected = reference(table: table, summed: summed, initial: initial, optimizer: optimizer, maxNorm: maxNorm)
+        let ranks = Ranks(table: table, grads: grads, initial: initial, chunkElements: 64)
+        ranks.run(optimizer: optimizer, maxNorm: maxNorm)
+        for rank in 0 ..< 2 {
+            // Rows 0, 3, 7, 8, 20, 49: the union (7 once, though both ranks touched it).
+            #expect(ranks.updates[rank]?.lastRowCount == 6)
+            // The norm is summed in another order than one rank's; clipping turns that into at
+            // most a last-bit difference, so with clipping on compare to a tolerance.
+            #expect(abs(ranks.norms[rank] - expected.norm) <= 1e-12 * expected.norm)
+            let trainable = 0 ..< table.trainableCount
+            if maxNorm == 0 {
+                #expect(Array(ranks.params[rank].toArray()[trainable]) == Array(expected.params[trainable]), "rank \(rank)")
+                #expect(ranks.m[rank].toArray() == expected.m && ranks.v[rank].toArray() == expected.v, "rank \(rank)")
+            } else {
+                assertClose(Array(ranks.params[rank].toArray()[trainable]), Array(expected.params[trainable]), relativeTolerance: 1e-5)
+            }
+            // Frozen floats (none here) and the ranks agree exactly.
+            #expect(ranks.params[rank].toArray() == ranks.params[0].toArray())
+        }
+        // Each rank really did only part of the work: ownership splits the buffer.
+        let owned = (0 ..< 2).map { ranks.updates[$0]!.owned.reduce(0) { $0 + $1.count } }
+        #expect(owned[0] + owned[1] == table.trainableCount && owned.allSatisfy { $0 < table.trainableCount })
+    }
+
+    /// LoRA-like layout (word embeddings frozen): one dense reduce-scatter, the same result.
+    @Test func frozenWordEmbeddingsGoDensely() {
+        let table = ParameterTable.bertClassifier(config) { !$0.hasPrefix("embeddings.") }
+        let grads = [gradient(table: table, touched: [], seed: 1), gradient(table: table, touched: [], seed: 2)]
+        let summed = (0 ..< table.trainableCount).map { grads[0][$0] + grads[1][$0] }
+        let initial = initialParameters(table)
+        let optimizer = AdamW(weightDecay: 0.01)
+        let expected = reference(table: table, summed: summed, initial: initial, optimizer: optimizer, maxNorm: 0)
+        let ranks = Ranks(table: table, grads: grads, initial: initial, chunkElements: 48)
+        ranks.run(optimizer: optimizer, maxNorm: 0)
+        for rank in 0 ..< 2 {
+            #expect(ranks.updates[rank]?.lastRowCount == nil)
+            #expect(ranks.params[rank].toArray() == ranks.params[0].toArray())
+            #expect(Array(ranks.params[rank].toArray()[..<table.trainableCount]) == Array(expected.params[..<table.trainableCount]))
+            #expect(ranks.m[rank].toArray() == expected.m && ranks.v[rank].toArray() == expected.v)
+        }
+    }
+}
