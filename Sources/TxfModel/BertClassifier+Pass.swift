@@ -130,6 +130,6 @@ extension BertClassifier {
                             dWord: gradPointer("embeddings.word_embeddings.weight"),
                             dPosition: gradPointer("embeddings.position_embeddings.weight"),
                             dType: gradPointer("embeddings.token_type_embeddings.weight"),
-                            batch: b, seqLen: sh.seqLen, dim: d)
+                            touchedWordRows: touchedWordRows.pointer, batch: b, seqLen: sh.seqLen, dim: d)
     }
 }

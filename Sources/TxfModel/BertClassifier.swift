@@ -24,6 +24,13 @@ public final class BertClassifier {
     public let gradients: FloatBuffer
     /// Largest micro-batch (rows) and padded length the activation buffers hold.
     public let maxBatch: Int, maxSeqLen: Int
+    /// [vocab] nonzero at every row of the word-embedding gradient that may be nonzero: the
+    /// rows backward added to since `zeroGradients` (a batch touches a few hundred of BERT's
+    /// 30,522). Float, so ranks can sum their marks in place (`DataParallelUpdate`); whoever
+    /// writes other rows of the word gradient marks them too. Empty when the table is frozen.
+    public let touchedWordRows: FloatBuffer
+    /// Offset and row count of the word-embedding gradient, when trainable.
+    let wordGradient: (offset: Int, rows: Int)?
 
     let acts: Activations
     /// Whether any embedding tensor is trainable (else backward stops after block 0).
@@ -56,6 +63,9 @@ public final class BertClassifier {
         parameters = FloatBuffer(count: table.totalCount)
         gradients = FloatBuffer(count: table.trainableCount)
         embeddingsTrainable = table.entries.contains { $0.name.hasPrefix("embeddings.") && $0.trainable }
+        let word = table.info("embeddings.word_embeddings.weight")
+        wordGradient = word.trainable ? (word.offset, config.vocabSize) : nil
+        touchedWordRows = FloatBuffer(count: word.trainable ? config.vocabSize : 0)
         acts = Activations(config: config, maxBatch: maxBatch, maxSeqLen: maxSeqLen)
         let table = table, parameters = parameters, gradients = gradients
         lora = loraConfig.map { c in
@@ -88,8 +98,19 @@ public final class BertClassifier {
         gradPointer(name).map { .init(start: $0, count: table.info(name).count) }
     }
 
-    /// Sets every gradient to zero (once per optimizer step; backward accumulates).
-    public func zeroGradients() { gradients.zero() }
+    /// Sets every gradient to zero (once per optimizer step; backward accumulates). Of the word
+    /// embeddings only the rows `touchedWordRows` marks are cleared (the others are zero), which
+    /// spares a pass over half of MiniLM's gradient.
+    public func zeroGradients() {
+        guard let word = wordGradient else { gradients.zero(); return }
+        let d = config.hiddenSize, g = gradients.pointer, end = word.offset + word.rows * d
+        g.update(repeating: 0, count: word.offset)
+        for r in 0 ..< word.rows where touchedWordRows[r] != 0 {
+            (g + word.offset + r * d).update(repeating: 0, count: d)
+            touchedWordRows[r] = 0
+        }
+        (g + end).update(repeating: 0, count: gradients.count - end)
+    }
 
     /// Bytes of activation and mask buffers held.
     public var activationBytes: Int { acts.memoryBytes + (lora?.memoryBytes ?? 0) }

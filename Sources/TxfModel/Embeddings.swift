@@ -24,11 +24,12 @@ public enum Embeddings {
     /// Differentiates `e = word[token] + position[t] + type[tt]` by scatter-add of `de` into the
     /// rows used, for real positions `t < lengths[b]` only (padded positions carry no gradient).
     /// de: [batch·seqLen, D]; dWord: [V, D], dPosition: [P, D], dType: [typeVocab, D], each nil
-    /// when frozen.
+    /// when frozen. touchedWordRows: [V], set to 1 at every word row added to (or nil).
     public static func backward(
         de: UnsafePointer<Float>, tokens: UnsafePointer<Int32>, types: UnsafePointer<Int32>?,
         lengths: UnsafePointer<Int>,
         dWord: UnsafeMutablePointer<Float>?, dPosition: UnsafeMutablePointer<Float>?, dType: UnsafeMutablePointer<Float>?,
+        touchedWordRows: UnsafeMutablePointer<Float>? = nil,
         batch: Int, seqLen: Int, dim: Int
     ) {
         for b in 0 ..< batch {
@@ -36,6 +37,7 @@ public enum Embeddings {
                 let i = b * seqLen + t
                 let g = de + i * dim
                 if let dWord {
+                    touchedWordRows?[Int(tokens[i])] = 1
                     let w = dWord + Int(tokens[i]) * dim
                     for f in 0 ..< dim { w[f] += g[f] }
                 }

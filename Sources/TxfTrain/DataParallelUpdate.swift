@@ -91,17 +91,30 @@ public final class DataParallelUpdate {
     deinit { union.deallocate() }
 
     /// Step 1: every rank's gradient summed, as each rank needs it (see the type's comment).
-    public func sumGradients(_ gradients: FloatBuffer) {
+    ///
+    /// - Parameter touchedRows: [V] the model's marks of the word rows its backward touched
+    ///   (`BertClassifier.touchedWordRows`); summed over ranks in place, so they then mark the
+    ///   union, every row this call may have written. Without them the rows are found by
+    ///   scanning the table for nonzeros.
+    public func sumGradients(_ gradients: FloatBuffer, touchedRows: FloatBuffer? = nil) {
         precondition(gradients.count == count)
         guard communicator.worldSize > 1 else { return }
         let g = gradients.pointer, d = width, rest = rows * width
+        if rows == 0, let touchedRows, touchedRows.count > 0 {
+            // The word table is reduce-scattered with the rest: any of its rows may now be nonzero.
+            touchedRows.buffer.update(repeating: 1)
+        }
         if rows > 0 {
             // Mark the rows this rank touched, and learn every rank's.
-            for r in 0 ..< rows {
-                let row = g + r * d
-                var any = false
-                for i in 0 ..< d where row[i] != 0 { any = true; break }
-                marks[r] = any ? 1 : 0
+            let marks = touchedRows ?? self.marks
+            precondition(marks.count == rows, "touchedRows must have one mark per word row")
+            if touchedRows == nil {
+                for r in 0 ..< rows {
+                    let row = g + r * d
+                    var any = false
+                    for i in 0 ..< d where row[i] != 0 { any = true; break }
+                    marks[r] = any ? 1 : 0
+                }
             }
             communicator.allReduceSum(marks.buffer)
             var touched = 0
@@ -152,3 +165,4 @@ public final class DataParallelUpdate {
         communicator.allGather(UnsafeMutableBufferPointer(start: buffer.pointer + rest, count: count - rest), layout: restLayout)
     }
 }
+

@@ -61,7 +61,7 @@ extension Trainer {
                 local[2] += model.loraConfig.map { $0.trainingFLOPs(model.config, lengths: rowLengths) }
                     ?? model.config.trainingFLOPs(lengths: rowLengths)
             }
-            update.sumGradients(model.gradients)
+            update.sumGradients(model.gradients, touchedRows: model.touchedWordRows)
             communicator.allReduceSum(&local)
             let loss = local[0] / Double(g)
             let norm = update.gradientNorm(model.gradients)

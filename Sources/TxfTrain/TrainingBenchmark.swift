@@ -215,7 +215,7 @@ public enum TrainingBenchmark {
             // The trainer's end of step: sum (communication), norm and AdamW on this rank's
             // shard (optimizer), all-gather of the parameters (communication).
             t0 = monotonicSeconds()
-            update.sumGradients(model.gradients)
+            update.sumGradients(model.gradients, touchedRows: model.touchedWordRows)
             if i >= options.warmupSteps { rowsReduced += Double(update.lastRowCount ?? 0) }
             t1 = monotonicSeconds()
             let norm = update.gradientNorm(model.gradients)

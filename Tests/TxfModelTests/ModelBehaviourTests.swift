@@ -4,6 +4,29 @@ import TxfCore
 @testable import TxfModel
 
 @Suite struct ModelBehaviourTests {
+    /// Backward marks exactly the word rows of real tokens, every nonzero word-gradient row is
+    /// marked, and zeroGradients (which clears only marked word rows) leaves all zero.
+    @Test func touchedWordRowsCoverTheWordGradient() {
+        let model = tinyModel()
+        let d = model.config.hiddenSize
+        let word = model.table.info("embeddings.word_embeddings.weight")
+        model.zeroGradients()
+        for range in [0 ..< 2, 2 ..< 4] {  // two micro-steps accumulate
+            model.forward(tinyBatch(range), mode: .train(seed: 3, step: 1))
+            model.backward(lossScale: 0.25)
+        }
+        let used = Set(tinyRows.flatMap { $0 }.map(Int.init))
+        let marked = Set((0 ..< model.config.vocabSize).filter { model.touchedWordRows[$0] != 0 })
+        #expect(marked == used)
+        let g = model.gradients.toArray()
+        let nonzero = Set((0 ..< model.config.vocabSize).filter { r in (0 ..< d).contains { g[word.offset + r * d + $0] != 0 } })
+        #expect(!nonzero.isEmpty && nonzero.isSubset(of: marked))
+        #expect(g.contains { $0 != 0 })
+        model.zeroGradients()
+        #expect(model.gradients.toArray().allSatisfy { $0 == 0 })
+        #expect(model.touchedWordRows.toArray().allSatisfy { $0 == 0 })
+    }
+
     /// A row padded inside a longer micro-batch gives the same logits as the row alone, in eval
     /// and in training mode (dropout keyed by sample index and position, not by padding).
     @Test(arguments: [ForwardMode.eval, .train(seed: 8, step: 4)])

@@ -107,6 +107,8 @@ private final class Ranks: @unchecked Sendable {
     var norms = [0.0, 0.0]
     let pair = ThreadPair()
     let chunkElements: Int
+    /// The word rows each rank's backward would have marked (nil: the update scans for them).
+    var marks: [FloatBuffer]?
 
     init(table: ParameterTable, grads: [FloatBuffer], initial: FloatBuffer, chunkElements: Int) {
         self.table = table
@@ -127,7 +129,15 @@ private final class Ranks: @unchecked Sendable {
             let local = self.grads[rank].toArray()
             for step in 0 ..< 2 {
                 for i in local.indices { self.grads[rank][i] = local[i] }
-                update.sumGradients(self.grads[rank])
+                if let marks = self.marks {
+                    // Fresh marks each step, as zeroGradients leaves them.
+                    let touched = marks[rank]
+                    let fresh = FloatBuffer(count: touched.count)
+                    fresh.pointer.update(from: touched.pointer, count: touched.count)
+                    update.sumGradients(self.grads[rank], touchedRows: fresh)
+                } else {
+                    update.sumGradients(self.grads[rank])
+                }
                 let norm = update.gradientNorm(self.grads[rank])
                 self.norms[rank] = norm
                 update.update(optimizer, params: self.params[rank], gradients: self.grads[rank], m: self.m[rank], v: self.v[rank],
@@ -183,8 +193,8 @@ private final class Ranks: @unchecked Sendable {
 
     /// Word rows as rows, the rest reduce-scattered in chunks of 64 floats: both ranks end with
     /// the parameters and moments one rank gets from AdamW on the summed gradient, bitwise.
-    @Test(arguments: [0.0, 1e-3])  // clipping off, and clipping every step
-    func shardedStepsEqualOneRankOnTheSummedGradient(maxNorm: Double) {
+    @Test(arguments: [(0.0, false), (1e-3, false), (0.0, true)])  // clipping off / every step; rows scanned / marked
+    func shardedStepsEqualOneRankOnTheSummedGradient(maxNorm: Double, marked: Bool) {
         let table = ParameterTable.bertClassifier(config)
         let grads = [gradient(table: table, touched: [3, 7, 8, 49], seed: 1),
                      gradient(table: table, touched: [0, 7, 20], seed: 2)]
@@ -193,10 +203,19 @@ private final class Ranks: @unchecked Sendable {
         let optimizer = AdamW(weightDecay: 0.01)
         let expected = reference(table: table, summed: summed, initial: initial, optimizer: optimizer, maxNorm: maxNorm)
         let ranks = Ranks(table: table, grads: grads, initial: initial, chunkElements: 64)
+        if marked {
+            // As backward marks them; rank 1 also marks row 11, whose gradient is zero (a
+            // superset is harmless: the row is summed, still zero).
+            ranks.marks = [[3, 7, 8, 49], [0, 7, 20, 11]].map { rows in
+                let m = FloatBuffer(count: config.vocabSize)
+                for r in rows { m[r] = 1 }
+                return m
+            }
+        }
         ranks.run(optimizer: optimizer, maxNorm: maxNorm)
         for rank in 0 ..< 2 {
             // Rows 0, 3, 7, 8, 20, 49: the union (7 once, though both ranks touched it).
-            #expect(ranks.updates[rank]?.lastRowCount == 6)
+            #expect(ranks.updates[rank]?.lastRowCount == (marked ? 7 : 6))
             // The norm is summed in another order than one rank's; clipping turns that into at
             // most a last-bit difference, so with clipping on compare to a tolerance.
             #expect(abs(ranks.norms[rank] - expected.norm) <= 1e-12 * expected.norm)
