@@ -67,10 +67,32 @@ public final class MPICommunicator: Communicator, FailsTogether, @unchecked Send
         var start = 0
         while start < buffer.count {
             let count = min(allReducePieceElements, buffer.count - start)
-            check(MPI_Allreduce(txf_mpi_in_place(), base + start, Int32(count),
-                                txf_mpi_float(), txf_mpi_sum(), comm),
-                  "MPI_Allreduce of \(count) floats")
+            if worldSize.nonzeroBitCount == 1 {
+                recursiveDoublingSum(base + start, count: count, type: txf_mpi_float())
+            } else {
+                check(MPI_Allreduce(txf_mpi_in_place(), base + start, Int32(count),
+                                    txf_mpi_float(), txf_mpi_sum(), comm),
+                      "MPI_Allreduce of \(count) floats")
+            }
             start += count
+        }
+    }
+
+    /// Sums `count` values at `base` over a power-of-two number of ranks: in round k each rank
+    /// swaps its partial sums with rank XOR 2ᵏ (MPI_Sendrecv) and adds them. Both partners
+    /// compute a + b and b + a, the same number, so every rank ends with identical bits.
+    /// Used instead of MPI_Allreduce, which here allocates a temporary buffer on every call
+    /// (counted by `txf bench`), so that a training step allocates nothing.
+    private func recursiveDoublingSum<T: AdditiveArithmetic>(_ base: UnsafeMutablePointer<T>, count: Int, type: MPI_Datatype?) {
+        let incoming = scratch(bytes: count * MemoryLayout<T>.stride).bindMemory(to: T.self, capacity: count)
+        var distance = 1
+        while distance < worldSize {
+            let partner = Int32(rank ^ distance)
+            check(MPI_Sendrecv(base, Int32(count), type, partner, 9, incoming, Int32(count), type, partner, 9,
+                               comm, txf_mpi_status_ignore()),
+                  "MPI_Sendrecv of \(count) values with rank \(partner) (all-reduce)")
+            for i in 0 ..< count { base[i] += incoming[i] }
+            distance *= 2
         }
     }
 
@@ -99,7 +121,8 @@ public final class MPICommunicator: Communicator, FailsTogether, @unchecked Send
         precondition(layout.count == buffer.count && layout.worldSize == worldSize, "reduceScatterSum: layout does not fit")
         guard let base = buffer.baseAddress, worldSize > 1 else { return }
         let w = worldSize, next = (rank + 1) % w, previous = (rank + w - 1) % w
-        let scratch = reduceScratch(floats: layout.chunkElements / w + 16)
+        let scratch = scratch(bytes: (layout.chunkElements / w + 16) * MemoryLayout<Float>.stride)
+            .bindMemory(to: Float.self, capacity: layout.chunkElements / w + 16)
         for index in 0 ..< layout.chunkCount {
             let (start, counts, offsets) = layout.chunk(index)
             for round in 0 ..< w - 1 {
@@ -114,17 +137,17 @@ public final class MPICommunicator: Communicator, FailsTogether, @unchecked Send
         }
     }
 
-    /// Receive buffer of `reduceScatterSum`, grown to the largest piece seen (kept for the
-    /// process's life: no allocation per step).
-    private var scratch: UnsafeMutablePointer<Float>?
-    private var scratchCount = 0
+    /// Receive buffer of `reduceScatterSum` and the all-reduces, grown to the largest message
+    /// seen and kept for the process's life (no allocation per step).
+    private var scratchMemory: UnsafeMutableRawPointer?
+    private var scratchBytes = 0
 
-    private func reduceScratch(floats: Int) -> UnsafeMutablePointer<Float> {
-        if let scratch, scratchCount >= floats { return scratch }
-        scratch?.deallocate()
-        let fresh = UnsafeMutablePointer<Float>.allocate(capacity: floats)
-        scratch = fresh
-        scratchCount = floats
+    private func scratch(bytes: Int) -> UnsafeMutableRawPointer {
+        if let scratchMemory, scratchBytes >= bytes { return scratchMemory }
+        scratchMemory?.deallocate()
+        let fresh = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
+        scratchMemory = fresh
+        scratchBytes = max(bytes, 64)
         return fresh
     }
 
@@ -140,10 +163,18 @@ public final class MPICommunicator: Communicator, FailsTogether, @unchecked Send
     }
 
     public func allReduceSum(_ values: inout [Double]) {
+        if worldSize.nonzeroBitCount == 1, !values.isEmpty {
+            values.withUnsafeMutableBufferPointer { recursiveDoublingSum($0.baseAddress!, count: $0.count, type: txf_mpi_double()) }
+            return
+        }
         allReduce(&values, type: txf_mpi_double(), op: txf_mpi_sum(), name: "MPI_Allreduce (sum) of doubles")
     }
 
     public func allReduceSum(_ values: inout [Int64]) {
+        if worldSize.nonzeroBitCount == 1, !values.isEmpty {
+            values.withUnsafeMutableBufferPointer { recursiveDoublingSum($0.baseAddress!, count: $0.count, type: txf_mpi_int64()) }
+            return
+        }
         allReduce(&values, type: txf_mpi_int64(), op: txf_mpi_sum(), name: "MPI_Allreduce (sum) of int64")
     }
 
