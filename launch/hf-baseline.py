@@ -10,7 +10,7 @@ Prints one JSON object: samples/s, real tokens/s, seconds, steps, peak RSS.
     python3 launch/hf-baseline.py --train ../shared/datasets/sst2/train.tsv --mode full \
         --group-by-length --max-steps 400 --threads 2
 
-It needs transformers 4.40 or later (`use_cpu`); the reported samples/s is Trainer's own
+It needs transformers 4.40 or later (`use_cpu`; 5.x tested); the reported samples/s is Trainer's own
 `train_samples_per_second` (steps × batch ÷ train_runtime, data loading included).
 """
 import argparse
@@ -68,11 +68,20 @@ def main():
                                                  target_modules=["query", "value"]))
         lr = 5e-4
 
-    training_args = TrainingArguments(
+    settings = dict(
         output_dir="/tmp/txf-hf-baseline", per_device_train_batch_size=32, learning_rate=lr, weight_decay=0.01,
-        warmup_ratio=0.06, lr_scheduler_type="linear", num_train_epochs=1, max_steps=args.max_steps, seed=42,
-        group_by_length=args.group_by_length, logging_steps=50, save_strategy="no", report_to=[],
-        dataloader_num_workers=0, use_cpu=True, disable_tqdm=True)
+        lr_scheduler_type="linear", num_train_epochs=1, max_steps=args.max_steps, seed=42, logging_steps=50,
+        save_strategy="no", report_to=[], dataloader_num_workers=0, use_cpu=True, disable_tqdm=True)
+    # transformers 5 folded warmup_ratio into warmup_steps (a float < 1 is a ratio) and
+    # group_by_length into train_sampling_strategy; 4.x has the old names.
+    import inspect
+    known = inspect.signature(TrainingArguments.__init__).parameters
+    if "warmup_ratio" in known:
+        settings.update(warmup_ratio=0.06, group_by_length=args.group_by_length)
+    else:
+        settings.update(warmup_steps=0.06,
+                        train_sampling_strategy="group_by_length" if args.group_by_length else "random")
+    training_args = TrainingArguments(**settings)
     trainer = Trainer(model=model, args=training_args, train_dataset=Rows(),
                       data_collator=DataCollatorWithPadding(tokenizer))
     started = time.monotonic()

@@ -94,6 +94,8 @@ public enum TrainingBenchmark {
         public var backwardSeconds: Double
         public var allReduceSeconds: Double
         public var optimizerSeconds: Double
+        /// Time ranks spent waiting for the slowest rank's forward and backward (load imbalance).
+        public var waitSeconds: Double
         public var allReduceShare: Double
         /// Word-embedding rows summed per step (union over ranks), or nil when dense.
         public var allReduceRows: Double?
@@ -119,7 +121,7 @@ public enum TrainingBenchmark {
             case globalBatch = "global_batch", microBatch = "micro_batch", accumulation, steps, lengths
             case samplesPerSecond = "samples_per_s", tokensPerSecond = "tokens_per_s", paddingShare = "padding_share"
             case stepSeconds = "step_s", forwardSeconds = "forward_s", backwardSeconds = "backward_s"
-            case allReduceSeconds = "allreduce_s", optimizerSeconds = "optimizer_s", allReduceShare = "allreduce_share", allReduceRows = "allreduce_word_rows"
+            case allReduceSeconds = "allreduce_s", optimizerSeconds = "optimizer_s", waitSeconds = "imbalance_wait_s", allReduceShare = "allreduce_share", allReduceRows = "allreduce_word_rows"
             case modelGflopPerStep = "model_gflop_per_step", achievedGflops = "achieved_gflops"
             case sgemmPeakGflops = "sgemm_peak_gflops", mfu, gflopPerCPUSecond = "gflop_per_cpu_s"
             case peakRSSMB = "peak_rss_mb", allocationsPerStep = "allocations_per_step", sgemm = "sgemm_model_shapes"
@@ -189,12 +191,12 @@ public enum TrainingBenchmark {
         communicator.allReduceSum(&peaks)
 
         // Steps: warm-up, then timed.
-        var phase = [0.0, 0.0, 0.0, 0.0]  // forward, backward, all-reduce, optimizer
+        var phase = [0.0, 0.0, 0.0, 0.0, 0.0]  // forward, backward, all-reduce, optimizer, waiting
         var allocationsBefore = 0, cpuBefore = 0.0, wallBefore = 0.0
         for (i, step) in steps.enumerated() {
             if i == options.warmupSteps {
                 communicator.barrier()
-                phase = [0, 0, 0, 0]
+                phase = [0, 0, 0, 0, 0]
                 allocationsBefore = options.allocationCounter?() ?? 0
                 cpuBefore = processCPUSeconds()
                 wallBefore = monotonicSeconds()
@@ -212,6 +214,11 @@ public enum TrainingBenchmark {
                 phase[0] += t1 - t0
                 phase[1] += t2 - t1
             }
+            // Ranks whose backward finished first wait here for the slowest, so the all-reduce
+            // below times communication only (the trainer has no barrier: it waits in the sum).
+            t0 = monotonicSeconds()
+            if world > 1 { communicator.barrier() }
+            phase[4] += monotonicSeconds() - t0
             // The trainer's end of step: sum (communication), norm and AdamW on this rank's
             // shard (optimizer), all-gather of the parameters (communication).
             t0 = monotonicSeconds()
@@ -258,11 +265,11 @@ public enum TrainingBenchmark {
             samplesPerSecond: Double(g) / perStep, tokensPerSecond: realTokens / perStep,
             paddingShare: 1 - realTokens / max(1, padded[0]),
             stepSeconds: perStep, forwardSeconds: sums[0] / w / n, backwardSeconds: sums[1] / w / n,
-            allReduceSeconds: sums[2] / w / n, optimizerSeconds: sums[3] / w / n,
+            allReduceSeconds: sums[2] / w / n, optimizerSeconds: sums[3] / w / n, waitSeconds: sums[4] / w / n,
             allReduceShare: sums[2] / w / n / perStep,
             allReduceRows: update.lastRowCount == nil ? nil : rowsReduced / n,
             modelGflopPerStep: flops * 1e-9, achievedGflops: achieved, sgemmPeakGflops: peaks[0],
-            mfu: achieved / peaks[0], gflopPerCPUSecond: flops * n * 1e-9 / max(sums[4], 1e-9),
+            mfu: achieved / peaks[0], gflopPerCPUSecond: flops * n * 1e-9 / max(sums[5], 1e-9),
             peakRSSMB: Double(usage.ru_maxrss) / 1024, allocationsPerStep: allocations, sgemm: sgemm)
     }
 
