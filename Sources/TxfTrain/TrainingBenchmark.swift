@@ -196,7 +196,9 @@ public enum TrainingBenchmark {
         for (i, step) in steps.enumerated() {
             if i == options.warmupSteps {
                 communicator.barrier()
-                phase = [0, 0, 0, 0, 0]
+                // Zeroed in place: assigning a literal would make the next `+=` copy it (an
+                // allocation inside the timed steps).
+                for k in phase.indices { phase[k] = 0 }
                 allocationsBefore = options.allocationCounter?() ?? 0
                 cpuBefore = processCPUSeconds()
                 wallBefore = monotonicSeconds()
