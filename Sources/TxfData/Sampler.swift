@@ -28,13 +28,15 @@ public struct BatchLayout: Sendable, Equatable, Codable {
 
     /// Positions within the global batch that `rank` trains on at `microStep`.
     ///
-    /// Slot s = microStep · W + rank holds positions [s·M, (s+1)·M): at each micro-step the ranks
-    /// take neighbouring slices, so with a length-sorted global batch they get similar lengths
-    /// and wait little for each other in the all-reduce.
-    public func positions(rank: Int, microStep: Int) -> Range<Int> {
+    /// Micro-step a covers positions [a·W·M, (a+1)·W·M); rank r takes every W-th of them from
+    /// a·W·M + r. A global batch is sorted longest first, so dealing its rows out like cards
+    /// gives every rank nearly the same number of tokens (a contiguous slice would give rank 0
+    /// the longest rows and the others a wait at every all-reduce), and each rank's rows still
+    /// have similar lengths, so padding stays small.
+    public func positions(rank: Int, microStep: Int) -> StrideTo<Int> {
         precondition(rank >= 0 && rank < worldSize && microStep >= 0 && microStep < accumulation)
-        let slot = microStep * worldSize + rank
-        return slot * microBatch ..< (slot + 1) * microBatch
+        let start = microStep * worldSize * microBatch
+        return stride(from: start + rank, to: start + worldSize * microBatch, by: worldSize)
     }
 }
 
@@ -105,11 +107,11 @@ public struct EpochPlan: Sendable {
     }
 
     /// Rows `rank` trains on at `microStep` of `step`, and their positions in the global batch.
-    public func rows(step: Int, rank: Int, microStep: Int, layout: BatchLayout) -> (rows: ArraySlice<Int>, positions: Range<Int>) {
+    public func rows(step: Int, rank: Int, microStep: Int, layout: BatchLayout) -> (rows: [Int], positions: [Int]) {
         precondition(layout.globalBatch == globalBatch)
-        let positions = layout.positions(rank: rank, microStep: microStep)
+        let positions = Array(layout.positions(rank: rank, microStep: microStep))
         let base = step * globalBatch
-        return (order[base + positions.lowerBound ..< base + positions.upperBound], positions)
+        return (positions.map { order[base + $0] }, positions)
     }
 
     /// Stable sort of `order[range]` by length, longest first; ties keep their order.

@@ -52,8 +52,8 @@ extension Trainer {
             var local = [0.0, 0.0, 0.0]  // [Σ sample losses, real tokens, model FLOPs] of this rank
             for micro in 0 ..< layout.accumulation {
                 let (rows, positions) = plan!.rows(step: cursor.stepInEpoch, rank: rank, microStep: micro, layout: layout)
-                try train.readRows(Array(rows), into: &batch)
-                local[0] += model.forward(MicroBatch(batch, sampleIndices: Array(positions)),
+                try train.readRows(rows, into: &batch)
+                local[0] += model.forward(MicroBatch(batch, sampleIndices: positions),
                                           mode: .train(seed: config.seed, step: UInt64(step)))
                 model.backward(lossScale: lossScale)
                 local[1] += Double(batch.realTokenCount)

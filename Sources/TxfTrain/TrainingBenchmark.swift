@@ -306,15 +306,15 @@ public enum TrainingBenchmark {
             for a in 0 ..< layout.accumulation {
                 let (rows, positions) = plan.rows(step: inEpoch, rank: rank, microStep: a, layout: layout)
                 if let dataset {
-                    try dataset.readRows(Array(rows), into: &batch)
-                    micro.append(MicroBatch(batch, sampleIndices: Array(positions)))
+                    try dataset.readRows(rows, into: &batch)
+                    micro.append(MicroBatch(batch, sampleIndices: positions))
                 } else {
                     // Random ids (never the pad id 0) and labels: speed does not depend on them.
                     let ids = rows.map { row in
                         (0 ..< lengths[row]).map { t in Int32(1 + tokenKey.below(config.vocabSize - 1, UInt64(row * 1024 + t))) }
                     }
                     let labels = rows.map { Int32(tokenKey.below(config.numLabels, UInt64($0) | (1 << 40))) }
-                    micro.append(MicroBatch(rows: ids, labels: labels, sampleIndices: Array(positions)))
+                    micro.append(MicroBatch(rows: ids, labels: labels, sampleIndices: positions))
                 }
             }
             out.append(PlannedStep(micro: micro, globalLengths: plan.rows(step: inEpoch).map { lengths[$0] }))

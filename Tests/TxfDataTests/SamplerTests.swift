@@ -10,6 +10,16 @@ import TxfData
         #expect((try? BatchLayout(globalBatch: 32, worldSize: 4, microBatch: 2))?.accumulation == 4)
     }
 
+    /// Hand-computed: G 12, W 2, M 3 (A 2). Micro-step 0 deals positions 0–5, micro-step 1
+    /// positions 6–11, alternately to rank 0 and rank 1.
+    @Test func ranksAreDealtAlternatePositions() throws {
+        let layout = try BatchLayout(globalBatch: 12, worldSize: 2, microBatch: 3)
+        #expect(Array(layout.positions(rank: 0, microStep: 0)) == [0, 2, 4])
+        #expect(Array(layout.positions(rank: 1, microStep: 0)) == [1, 3, 5])
+        #expect(Array(layout.positions(rank: 0, microStep: 1)) == [6, 8, 10])
+        #expect(Array(layout.positions(rank: 1, microStep: 1)) == [7, 9, 11])
+    }
+
     @Test func slotsTileTheGlobalBatchExactlyOnce() throws {
         let layout = try BatchLayout(globalBatch: 24, worldSize: 3, microBatch: 2)
         var seen = [Int]()
