@@ -39,7 +39,7 @@ extension BertClassifier {
     ///     r2   = ln1 + dropout(gelu(ln1·Wiᵀ + bi)·Wo2ᵀ + bo2);  out = LN2(r2)
     func blockForwardCLS(_ layer: Int, x: UnsafePointer<Float>, _ sh: PassShape) {
         let w = blockParams[layer], a = acts.blocks[layer]
-        let t = sh.tokens, d = sh.dim, f = sh.ffn, b = sh.batch, s = sh.seqLen
+        let t = sh.tokens, d = sh.dim, b = sh.batch, s = sh.seqLen
         let c = clsShape(sh)
         let xc = acts.clsInput
         for r in 0 ..< b { (xc + r * d).update(from: x + r * s * d, count: d) }
@@ -58,21 +58,9 @@ extension BertClassifier {
                                     keys: probsKeys, dropoutP: sh.attentionP, positionStride: sh.maxPositions,
                                     scratch: acts.scratchA, lengths: acts.lengths, batch: b, seqLen: s,
                                     heads: sh.heads, headSize: d / sh.heads)
-        Linear.forward(x: a.ctx, weight: w.attnOut!, bias: w.attnOutBias!, y: a.attnResidual, tokens: b, inFeatures: d, outFeatures: d)
-        loraForwardCLS(layer, .attentionOutput, x: a.ctx, y: a.attnResidual, c)
-        dropoutCLS(a.attnResidual, mask: a.attnMask, site: DropoutSite.attentionOutput(layer), sh)
-        for i in 0 ..< b * d { a.attnResidual[i] += xc[i] }
-        LayerNorm.forward(x: a.attnResidual, gamma: w.ln1Gamma!, beta: w.ln1Beta!, y: a.ln1, mean: a.ln1Mean,
-                          rstd: a.ln1Rstd, rows: b, dim: d, eps: sh.eps)
-        Linear.forward(x: a.ln1, weight: w.inter!, bias: w.interBias!, y: a.ffnPre, tokens: b, inFeatures: d, outFeatures: f)
-        loraForwardCLS(layer, .intermediate, x: a.ln1, y: a.ffnPre, c)
-        GELU.forward(x: a.ffnPre, y: a.ffnAct, count: b * f)
-        Linear.forward(x: a.ffnAct, weight: w.out!, bias: w.outBias!, y: a.ffnResidual, tokens: b, inFeatures: f, outFeatures: d)
-        loraForwardCLS(layer, .output, x: a.ffnAct, y: a.ffnResidual, c)
-        dropoutCLS(a.ffnResidual, mask: a.ffnMask, site: DropoutSite.ffnOutput(layer), sh)
-        for i in 0 ..< b * d { a.ffnResidual[i] += a.ln1[i] }
-        LayerNorm.forward(x: a.ffnResidual, gamma: w.ln2Gamma!, beta: w.ln2Beta!, y: a.out, mean: a.ln2Mean,
-                          rstd: a.ln2Rstd, rows: b, dim: d, eps: sh.eps)
+        forwardFromContext(layer, residual: xc, rows: b, sh,
+                           lora: { target, x, y in loraForwardCLS(layer, target, x: x, y: y, c) },
+                           dropout: { x, mask, site in dropoutCLS(x, mask: mask, site: site, sh) })
     }
 
     /// Backward of `blockForwardCLS`, in exact reverse order. On entry acts.dHidden holds

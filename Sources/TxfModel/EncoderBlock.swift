@@ -61,7 +61,7 @@ extension BertClassifier {
     ///     r2      = ln1 + dropout(g·Wo2ᵀ + bo2);      out = LN2(r2)
     func blockForward(_ layer: Int, x: UnsafePointer<Float>, _ sh: PassShape) {
         let w = blockParams[layer], a = acts.blocks[layer]
-        let t = sh.tokens, d = sh.dim, f = sh.ffn
+        let t = sh.tokens, d = sh.dim
         Linear.forward(x: x, weight: w.query!, bias: w.queryBias!, y: a.q, tokens: t, inFeatures: d, outFeatures: d)
         loraForward(layer, .query, x: x, y: a.q, sh)
         Linear.forward(x: x, weight: w.key!, bias: w.keyBias!, y: a.k, tokens: t, inFeatures: d, outFeatures: d)
@@ -77,21 +77,41 @@ extension BertClassifier {
                           dropoutP: sh.attentionP, positionStride: sh.maxPositions, scratch: acts.scratchA,
                           lengths: acts.lengths, batch: sh.batch, seqLen: sh.seqLen, heads: sh.heads,
                           headSize: d / sh.heads)
-        Linear.forward(x: a.ctx, weight: w.attnOut!, bias: w.attnOutBias!, y: a.attnResidual, tokens: t, inFeatures: d, outFeatures: d)
-        loraForward(layer, .attentionOutput, x: a.ctx, y: a.attnResidual, sh)
-        dropoutHidden(a.attnResidual, mask: a.attnMask, site: DropoutSite.attentionOutput(layer), sh)
-        for i in 0 ..< t * d { a.attnResidual[i] += x[i] }
+        forwardFromContext(layer, residual: x, rows: t, sh,
+                           lora: { target, x, y in loraForward(layer, target, x: x, y: y, sh) },
+                           dropout: { x, mask, site in dropoutHidden(x, mask: mask, site: site, sh) })
+    }
+
+    /// The block from attention's context on, over `rows` rows of a.ctx (every token, or one
+    /// [CLS] row per sample in `blockForwardCLS`), each pass bringing its own LoRA branch and
+    /// hidden-state dropout for those rows:
+    ///
+    ///     r1 = residual + dropout(ctx·Woᵀ + bo);   ln1 = LN1(r1)
+    ///     r2 = ln1 + dropout(gelu(ln1·Wiᵀ + bi)·Wo2ᵀ + bo2);   out = LN2(r2)
+    ///
+    /// residual: [rows, D] (the block's input at those rows) -> a.out: [rows, D].
+    func forwardFromContext(
+        _ layer: Int, residual: UnsafePointer<Float>, rows: Int, _ sh: PassShape,
+        lora: (LoRATarget, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void,
+        dropout: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<UInt8>, UInt64) -> Void
+    ) {
+        let w = blockParams[layer], a = acts.blocks[layer]
+        let d = sh.dim, f = sh.ffn
+        Linear.forward(x: a.ctx, weight: w.attnOut!, bias: w.attnOutBias!, y: a.attnResidual, tokens: rows, inFeatures: d, outFeatures: d)
+        lora(.attentionOutput, a.ctx, a.attnResidual)
+        dropout(a.attnResidual, a.attnMask, DropoutSite.attentionOutput(layer))
+        for i in 0 ..< rows * d { a.attnResidual[i] += residual[i] }
         LayerNorm.forward(x: a.attnResidual, gamma: w.ln1Gamma!, beta: w.ln1Beta!, y: a.ln1, mean: a.ln1Mean,
-                          rstd: a.ln1Rstd, rows: t, dim: d, eps: sh.eps)
-        Linear.forward(x: a.ln1, weight: w.inter!, bias: w.interBias!, y: a.ffnPre, tokens: t, inFeatures: d, outFeatures: f)
-        loraForward(layer, .intermediate, x: a.ln1, y: a.ffnPre, sh)
-        GELU.forward(x: a.ffnPre, y: a.ffnAct, count: t * f)
-        Linear.forward(x: a.ffnAct, weight: w.out!, bias: w.outBias!, y: a.ffnResidual, tokens: t, inFeatures: f, outFeatures: d)
-        loraForward(layer, .output, x: a.ffnAct, y: a.ffnResidual, sh)
-        dropoutHidden(a.ffnResidual, mask: a.ffnMask, site: DropoutSite.ffnOutput(layer), sh)
-        for i in 0 ..< t * d { a.ffnResidual[i] += a.ln1[i] }
+                          rstd: a.ln1Rstd, rows: rows, dim: d, eps: sh.eps)
+        Linear.forward(x: a.ln1, weight: w.inter!, bias: w.interBias!, y: a.ffnPre, tokens: rows, inFeatures: d, outFeatures: f)
+        lora(.intermediate, a.ln1, a.ffnPre)
+        GELU.forward(x: a.ffnPre, y: a.ffnAct, count: rows * f)
+        Linear.forward(x: a.ffnAct, weight: w.out!, bias: w.outBias!, y: a.ffnResidual, tokens: rows, inFeatures: f, outFeatures: d)
+        lora(.output, a.ffnAct, a.ffnResidual)
+        dropout(a.ffnResidual, a.ffnMask, DropoutSite.ffnOutput(layer))
+        for i in 0 ..< rows * d { a.ffnResidual[i] += a.ln1[i] }
         LayerNorm.forward(x: a.ffnResidual, gamma: w.ln2Gamma!, beta: w.ln2Beta!, y: a.out, mean: a.ln2Mean,
-                          rstd: a.ln2Rstd, rows: t, dim: d, eps: sh.eps)
+                          rstd: a.ln2Rstd, rows: rows, dim: d, eps: sh.eps)
     }
 
     /// Backward of block `layer`, in exact reverse order of `blockForward`.
