@@ -163,19 +163,20 @@ public final class MPICommunicator: Communicator, FailsTogether, @unchecked Send
     }
 
     public func allReduceSum(_ values: inout [Double]) {
-        if worldSize.nonzeroBitCount == 1, !values.isEmpty {
-            values.withUnsafeMutableBufferPointer { recursiveDoublingSum($0.baseAddress!, count: $0.count, type: txf_mpi_double()) }
-            return
-        }
-        allReduce(&values, type: txf_mpi_double(), op: txf_mpi_sum(), name: "MPI_Allreduce (sum) of doubles")
+        sum(&values, type: txf_mpi_double(), name: "MPI_Allreduce (sum) of doubles")
     }
 
     public func allReduceSum(_ values: inout [Int64]) {
-        if worldSize.nonzeroBitCount == 1, !values.isEmpty {
-            values.withUnsafeMutableBufferPointer { recursiveDoublingSum($0.baseAddress!, count: $0.count, type: txf_mpi_int64()) }
+        sum(&values, type: txf_mpi_int64(), name: "MPI_Allreduce (sum) of int64")
+    }
+
+    /// Small sums: recursive doubling where W is a power of two (no allocation), else MPI_Allreduce.
+    private func sum<T: AdditiveArithmetic>(_ values: inout [T], type: MPI_Datatype?, name: String) {
+        guard worldSize.nonzeroBitCount == 1, !values.isEmpty else {
+            allReduce(&values, type: type, op: txf_mpi_sum(), name: name)
             return
         }
-        allReduce(&values, type: txf_mpi_int64(), op: txf_mpi_sum(), name: "MPI_Allreduce (sum) of int64")
+        values.withUnsafeMutableBufferPointer { recursiveDoublingSum($0.baseAddress!, count: $0.count, type: type) }
     }
 
     public func allReduceMax(_ values: inout [Double]) {
