@@ -47,6 +47,8 @@ public final class DataParallelUpdate {
     /// [V] indices of the union's rows.
     private let union: UnsafeMutablePointer<Int>
     private var partial = [0.0]
+    /// The union's marks after the last `sumGradients` (nil when the word rows went densely).
+    private var unionMarks: FloatBuffer?
 
     /// Word-embedding rows summed in the last `sumGradients`, or nil when they went densely.
     public private(set) var lastRowCount: Int?
@@ -108,6 +110,7 @@ public final class DataParallelUpdate {
             // Mark the rows this rank touched, and learn every rank's.
             let marks = touchedRows ?? self.marks
             precondition(marks.count == rows, "touchedRows must have one mark per word row")
+            unionMarks = marks
             if touchedRows == nil {
                 for r in 0 ..< rows {
                     let row = g + r * d
@@ -128,14 +131,28 @@ public final class DataParallelUpdate {
             for j in 0 ..< touched { (g + union[j] * d).update(from: packed.pointer + j * d, count: d) }
         } else {
             lastRowCount = nil
+            unionMarks = nil
         }
         communicator.reduceScatterSum(UnsafeMutableBufferPointer(start: g + rest, count: count - rest), layout: restLayout)
     }
 
     /// Step 2: ‖g‖₂ of the summed gradient, the same on every rank.
     public func gradientNorm(_ gradients: FloatBuffer) -> Double {
+        let g = gradients.pointer
         var sum = 0.0
-        for range in owned { sum += GradientClipping.sumOfSquares(gradients.pointer + range.lowerBound, count: range.count) }
+        for range in owned {
+            guard let marks = unionMarks, range.lowerBound < rows * width else {
+                sum += GradientClipping.sumOfSquares(g + range.lowerBound, count: range.count)
+                continue
+            }
+            // Word rows no rank touched are zero on every rank: only the union's rows count.
+            var start = range.lowerBound
+            while start < range.upperBound {
+                let row = start / width, end = min(range.upperBound, (row + 1) * width)
+                if marks[row] != 0 { sum += GradientClipping.sumOfSquares(g + start, count: end - start) }
+                start = end
+            }
+        }
         partial[0] = sum
         communicator.allReduceSum(&partial)
         return partial[0].squareRoot()
