@@ -39,23 +39,15 @@ extension BertClassifier {
     ///     r2   = ln1 + dropout(gelu(ln1·Wiᵀ + bi)·Wo2ᵀ + bo2);  out = LN2(r2)
     func blockForwardCLS(_ layer: Int, x: UnsafePointer<Float>, _ sh: PassShape) {
         let w = blockParams[layer], a = acts.blocks[layer]
-        let t = sh.tokens, d = sh.dim, b = sh.batch, s = sh.seqLen
+        let d = sh.dim, b = sh.batch, s = sh.seqLen
         let c = clsShape(sh)
         let xc = acts.clsInput
         for r in 0 ..< b { (xc + r * d).update(from: x + r * s * d, count: d) }
-        Linear.forward(x: x, weight: w.key!, bias: w.keyBias!, y: a.k, tokens: t, inFeatures: d, outFeatures: d)
-        loraForward(layer, .key, x: x, y: a.k, sh)
-        Linear.forward(x: x, weight: w.value!, bias: w.valueBias!, y: a.v, tokens: t, inFeatures: d, outFeatures: d)
-        loraForward(layer, .value, x: x, y: a.v, sh)
+        projectKeysValues(layer, x: x, sh)
         Linear.forward(x: xc, weight: w.query!, bias: w.queryBias!, y: a.q, tokens: b, inFeatures: d, outFeatures: d)
         loraForwardCLS(layer, .query, x: xc, y: a.q, c)
-        var probsKeys: UnsafePointer<RandomKey>? = nil
-        if let stream = sh.dropout, sh.attentionP > 0 {
-            prepareKeys(stream, site: DropoutSite.attentionProbs(layer), batch: b)
-            probsKeys = UnsafePointer(acts.keys)
-        }
         Attention.forwardFirstQuery(q: a.q, k: a.k, v: a.v, ctx: a.ctx, probs: a.probs, mask: a.probsMask,
-                                    keys: probsKeys, dropoutP: sh.attentionP, positionStride: sh.maxPositions,
+                                    keys: attentionDropoutKeys(layer, sh), dropoutP: sh.attentionP, positionStride: sh.maxPositions,
                                     scratch: acts.scratchA, lengths: acts.lengths, batch: b, seqLen: s,
                                     heads: sh.heads, headSize: d / sh.heads)
         forwardFromContext(layer, residual: xc, rows: b, sh,

@@ -64,22 +64,34 @@ extension BertClassifier {
         let t = sh.tokens, d = sh.dim
         Linear.forward(x: x, weight: w.query!, bias: w.queryBias!, y: a.q, tokens: t, inFeatures: d, outFeatures: d)
         loraForward(layer, .query, x: x, y: a.q, sh)
-        Linear.forward(x: x, weight: w.key!, bias: w.keyBias!, y: a.k, tokens: t, inFeatures: d, outFeatures: d)
-        loraForward(layer, .key, x: x, y: a.k, sh)
-        Linear.forward(x: x, weight: w.value!, bias: w.valueBias!, y: a.v, tokens: t, inFeatures: d, outFeatures: d)
-        loraForward(layer, .value, x: x, y: a.v, sh)
-        var probsKeys: UnsafePointer<RandomKey>? = nil
-        if let stream = sh.dropout, sh.attentionP > 0 {
-            prepareKeys(stream, site: DropoutSite.attentionProbs(layer), batch: sh.batch)
-            probsKeys = UnsafePointer(acts.keys)
-        }
-        Attention.forward(q: a.q, k: a.k, v: a.v, ctx: a.ctx, probs: a.probs, mask: a.probsMask, keys: probsKeys,
+        projectKeysValues(layer, x: x, sh)
+        Attention.forward(q: a.q, k: a.k, v: a.v, ctx: a.ctx, probs: a.probs, mask: a.probsMask,
+                          keys: attentionDropoutKeys(layer, sh),
                           dropoutP: sh.attentionP, positionStride: sh.maxPositions, scratch: acts.scratchA,
                           lengths: acts.lengths, batch: sh.batch, seqLen: sh.seqLen, heads: sh.heads,
                           headSize: d / sh.heads)
         forwardFromContext(layer, residual: x, rows: t, sh,
                            lora: { target, x, y in loraForward(layer, target, x: x, y: y, sh) },
                            dropout: { x, mask, site in dropoutHidden(x, mask: mask, site: site, sh) })
+    }
+
+    /// k, v = x·Wkᵀ + bk, x·Wvᵀ + bv over every token: x: [T, D] -> a.k, a.v: [T, D] (the full
+    /// and the [CLS]-only block both attend over every position).
+    func projectKeysValues(_ layer: Int, x: UnsafePointer<Float>, _ sh: PassShape) {
+        let w = blockParams[layer], a = acts.blocks[layer]
+        let t = sh.tokens, d = sh.dim
+        Linear.forward(x: x, weight: w.key!, bias: w.keyBias!, y: a.k, tokens: t, inFeatures: d, outFeatures: d)
+        loraForward(layer, .key, x: x, y: a.k, sh)
+        Linear.forward(x: x, weight: w.value!, bias: w.valueBias!, y: a.v, tokens: t, inFeatures: d, outFeatures: d)
+        loraForward(layer, .value, x: x, y: a.v, sh)
+    }
+
+    /// Per-sample dropout keys of block `layer`'s attention probabilities (in acts.keys), or
+    /// nil when that dropout is off.
+    func attentionDropoutKeys(_ layer: Int, _ sh: PassShape) -> UnsafePointer<RandomKey>? {
+        guard let stream = sh.dropout, sh.attentionP > 0 else { return nil }
+        prepareKeys(stream, site: DropoutSite.attentionProbs(layer), batch: sh.batch)
+        return UnsafePointer(acts.keys)
     }
 
     /// The block from attention's context on, over `rows` rows of a.ctx (every token, or one
