@@ -179,13 +179,6 @@ public enum SgemmBenchmark {
                       samples: sampleCount, callsPerSample: callsPerSample)
     }
 
-    /// CPU time this process has used, all threads together.
-    private static func processCPUSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
-    }
-
     /// Seconds `body` takes, run `count` times back to back (monotonic clock).
     private static func time(repeating count: Int = 1, _ body: () -> Void) -> Double {
         let clock = ContinuousClock()

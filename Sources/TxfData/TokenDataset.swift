@@ -126,8 +126,8 @@ public final class TokenDataset {
     }
 
     /// Reads rows `rows` (any order, repeats allowed) into a new batch.
-    public func readRows(_ rows: [Int], seqLen: Int? = nil) throws -> TokenBatch {
-        var batch = TokenBatch()
+    public func readRows(_ rows: [Int], seqLen: Int? = nil) throws -> MicroBatch {
+        var batch = MicroBatch()
         try readRows(rows, into: &batch, seqLen: seqLen)
         return batch
     }
@@ -137,8 +137,10 @@ public final class TokenDataset {
     /// - Parameters:
     ///   - rows: dataset rows; sample b of the batch is row `rows[b]`.
     ///   - batch: overwritten; its arrays keep their capacity between calls.
+    ///   - sampleIndices: the rows' positions in the global batch (they key dropout); nil: 0, 1, ….
     ///   - seqLen: fixed padded length (must be ≥ the longest requested row); nil: the longest.
-    public func readRows(_ rows: [Int], into batch: inout TokenBatch, seqLen: Int? = nil) throws {
+    public func readRows(_ rows: [Int], into batch: inout MicroBatch, sampleIndices: [Int]? = nil,
+                         seqLen: Int? = nil) throws {
         var longest = 0
         for row in rows {
             guard row >= 0 && row < rowCount else { throw TxfError("\(path): row \(row) is outside 0..<\(rowCount)") }
@@ -154,7 +156,16 @@ public final class TokenDataset {
         batch.rows.append(contentsOf: rows)
         batch.seqLen = width
         batch.lengths.removeAll(keepingCapacity: true)
-        batch.labels.removeAll(keepingCapacity: true)
+        batch.tokenTypes = nil
+        if batch.labels == nil { batch.labels = [] }
+        batch.labels!.removeAll(keepingCapacity: true)
+        batch.sampleIndices.removeAll(keepingCapacity: true)
+        if let sampleIndices {
+            precondition(sampleIndices.count == rows.count, "one sample index per row")
+            batch.sampleIndices.append(contentsOf: sampleIndices)
+        } else {
+            batch.sampleIndices.append(contentsOf: rows.indices)
+        }
         batch.tokens.removeAll(keepingCapacity: true)
         batch.tokens.append(contentsOf: repeatElement(info.padId, count: rows.count * width))
         scratch.withUnsafeBufferPointer { source in
@@ -167,8 +178,8 @@ public final class TokenDataset {
             }
         }
         for row in rows {
-            batch.lengths.append(Int32(length(ofRow: row)))
-            batch.labels.append(labels[row])
+            batch.lengths.append(length(ofRow: row))
+            batch.labels!.append(labels[row])
         }
     }
 

@@ -18,22 +18,6 @@ extension BertClassifier {
             }
         }
     }
-
-    /// Folds every adapter into its base weight in place, W ← W + (alpha/r)·B·A (one fp32 sgemm
-    /// per adapted weight), and sets B to zero so the model's output is unchanged. After this
-    /// the base weights alone give the adapted model's logits (see `LoRAMerge`).
-    public func mergeAdapters() {
-        guard let lora else { return }
-        for layer in 0 ..< config.numHiddenLayers {
-            for target in lora.config.targets {
-                guard let slot = lora.slot(layer, target) else { continue }
-                let w = paramPointer(target.weightName(layer: layer))
-                LoRAMerge.fold(weight: w, a: slot.a, b: slot.b, out: slot.outFeatures, in: slot.inFeatures,
-                               rank: lora.config.rank, scale: lora.config.scale)
-                slot.b.update(repeating: 0, count: slot.outFeatures * lora.config.rank)
-            }
-        }
-    }
 }
 
 /// Folding LoRA updates into base weights.

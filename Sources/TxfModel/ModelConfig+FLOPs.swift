@@ -1,3 +1,5 @@
+import TxfCore
+
 extension ModelConfig {
     /// Weights that enter a matrix multiply per token: the encoder's projections and FFN,
     /// N · (4·D² + 2·D·F). Embedding lookups are not multiplies; pooler and classifier run
@@ -21,5 +23,30 @@ extension ModelConfig {
         return 6 * Double(matmulParametersPerToken) * tokens
             + 12 * Double(numHiddenLayers) * d * squares
             + 6 * (d * d + Double(numLabels) * d) * sequences
+    }
+}
+
+extension ModelConfig {
+    /// Model FLOPs of one training step of this model over sequences of the given real lengths:
+    /// full fine-tuning without `lora` (`trainingFLOPs(lengths:)`), else only the work LoRA
+    /// needs (`LoRAConfig.trainingFLOPs`). The numerator of every MFU txf reports.
+    public func trainingFLOPs(lengths: some Sequence<Int>, lora: LoRAConfig?) -> Double {
+        lora.map { $0.trainingFLOPs(self, lengths: lengths) } ?? trainingFLOPs(lengths: lengths)
+    }
+
+    /// The sgemm shapes of one micro-step of `tokens` token rows: projections forward (NT),
+    /// input gradients (NN) and weight gradients (TN) at hidden and FFN widths. Their measured
+    /// peak is the denominator of the MFU.
+    public func matmulShapes(tokens t: Int) -> [SgemmBenchmark.Shape] {
+        let d = hiddenSize, f = intermediateSize
+        return [
+            .init(m: t, k: d, n: d, transB: true, role: "Q/K/V/output projection x·Wᵀ"),
+            .init(m: t, k: d, n: f, transB: true, role: "FFN up x·Wᵀ"),
+            .init(m: t, k: f, n: d, transB: true, role: "FFN down x·Wᵀ"),
+            .init(m: t, k: d, n: d, role: "input gradient dY·W, hidden"),
+            .init(m: t, k: d, n: f, role: "input gradient dY·W, FFN down"),
+            .init(m: d, k: t, n: d, transA: true, role: "weight gradient dYᵀ·X, hidden"),
+            .init(m: f, k: t, n: d, transA: true, role: "weight gradient dYᵀ·X, FFN up"),
+        ]
     }
 }

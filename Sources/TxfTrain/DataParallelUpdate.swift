@@ -40,8 +40,6 @@ public final class DataParallelUpdate {
     let owned: [Range<Int>]
     /// The optimizer's segments cut to this rank's floats.
     let ownedSegments: [ParameterSegment]
-    /// [V] how many ranks touched each row (small integers, exact in Float).
-    private let marks: FloatBuffer
     /// [V, D] packed rows of the union (at most V).
     private let packed: FloatBuffer
     /// [V] indices of the union's rows.
@@ -85,7 +83,6 @@ public final class DataParallelUpdate {
                 return lower < upper ? ParameterSegment(paramOffset: lower, gradientOffset: lower, count: upper - lower, decays: s.decays) : nil
             }
         }
-        marks = FloatBuffer(count: rows)
         packed = FloatBuffer(count: rows * width)
         union = .allocate(capacity: max(rows, 1))
     }
@@ -95,33 +92,24 @@ public final class DataParallelUpdate {
     /// Step 1: every rank's gradient summed, as each rank needs it (see the type's comment).
     ///
     /// - Parameter touchedRows: [V] the model's marks of the word rows its backward touched
-    ///   (`BertClassifier.touchedWordRows`); summed over ranks in place, so they then mark the
-    ///   union, every row this call may have written. Without them the rows are found by
-    ///   scanning the table for nonzeros.
-    public func sumGradients(_ gradients: FloatBuffer, touchedRows: FloatBuffer? = nil) {
+    ///   (`BertClassifier.touchedWordRows`; empty when the table is frozen); summed over ranks
+    ///   in place, so they then mark the union, every row this call may have written
+    ///   (`TrainingStep` keeps that invariant).
+    public func sumGradients(_ gradients: FloatBuffer, touchedRows: FloatBuffer) {
         precondition(gradients.count == count)
         guard communicator.worldSize > 1 else { return }
         let g = gradients.pointer, d = width, rest = rows * width
-        if rows == 0, let touchedRows, touchedRows.count > 0 {
+        if rows == 0, touchedRows.count > 0 {
             // The word table is reduce-scattered with the rest: any of its rows may now be nonzero.
             touchedRows.buffer.update(repeating: 1)
         }
         if rows > 0 {
-            // Mark the rows this rank touched, and learn every rank's.
-            let marks = touchedRows ?? self.marks
-            precondition(marks.count == rows, "touchedRows must have one mark per word row")
-            unionMarks = marks
-            if touchedRows == nil {
-                for r in 0 ..< rows {
-                    let row = g + r * d
-                    var any = false
-                    for i in 0 ..< d where row[i] != 0 { any = true; break }
-                    marks[r] = any ? 1 : 0
-                }
-            }
-            communicator.allReduceSum(marks.buffer)
+            // Every rank's marks: the union of the rows touched.
+            precondition(touchedRows.count == rows, "touchedRows must have one mark per word row")
+            unionMarks = touchedRows
+            communicator.allReduceSum(touchedRows.buffer)
             var touched = 0
-            for r in 0 ..< rows where marks[r] != 0 {
+            for r in 0 ..< rows where touchedRows[r] != 0 {
                 union[touched] = r
                 (packed.pointer + touched * d).update(from: g + r * d, count: d)
                 touched += 1

@@ -35,17 +35,18 @@ extension Evaluation {
         }
         // [correct, Σ loss, count, confusion (classes²)]
         var totals = [Double](repeating: 0, count: 3 + classes * classes)
-        var batch = TokenBatch()
+        var batch = MicroBatch()
         var start = 0
         while start < ordered.count {
             let rows = Array(ordered[start ..< min(start + batchSize, ordered.count)])
             try dataset.readRows(rows, into: &batch)
-            if let bad = batch.labels.firstIndex(where: { $0 < 0 || Int($0) >= classes }) {
-                throw TxfError("\(dataset.path): row \(rows[bad]) has label \(batch.labels[bad]), not a class of this \(classes)-class model; evaluation needs a labelled dataset")
+            let labels = batch.labels ?? []
+            if let bad = labels.firstIndex(where: { $0 < 0 || Int($0) >= classes }) {
+                throw TxfError("\(dataset.path): row \(rows[bad]) has label \(labels[bad]), not a class of this \(classes)-class model; evaluation needs a labelled dataset")
             }
-            totals[1] += model.forward(MicroBatch(batch, sampleIndices: Array(0 ..< rows.count)), mode: .eval)
+            totals[1] += model.forward(batch, mode: .eval)
             for b in 0 ..< rows.count {
-                let predicted = model.predictedClass(row: b), truth = Int(batch.labels[b])
+                let predicted = model.predictedClass(row: b), truth = Int(labels[b])
                 if predicted == truth { totals[0] += 1 }
                 totals[3 + truth * classes + predicted] += 1
             }

@@ -24,16 +24,17 @@ public enum Evaluation {
             return la != lb ? la > lb : a < b
         }
         var correct = 0.0, lossSum = 0.0
-        var batch = TokenBatch()
+        var batch = MicroBatch()
         var start = 0
         while start < ordered.count {
             let rows = Array(ordered[start ..< min(start + batchSize, ordered.count)])
             try dataset.readRows(rows, into: &batch)
-            if let bad = batch.labels.firstIndex(where: { $0 < 0 }) {
+            let labels = batch.labels ?? []
+            if let bad = labels.firstIndex(where: { $0 < 0 }) {
                 throw TxfError("\(dataset.path): row \(rows[bad]) has no label; evaluation needs a labelled dataset")
             }
-            lossSum += model.forward(MicroBatch(batch, sampleIndices: Array(0 ..< rows.count)), mode: .eval)
-            for b in 0 ..< rows.count where model.predictedClass(row: b) == Int(batch.labels[b]) { correct += 1 }
+            lossSum += model.forward(batch, mode: .eval)
+            for b in 0 ..< rows.count where model.predictedClass(row: b) == Int(labels[b]) { correct += 1 }
             start += rows.count
         }
         var totals = [correct, lossSum, Double(ordered.count)]
@@ -41,14 +42,5 @@ public enum Evaluation {
         let count = Int(totals[2])
         precondition(count == dataset.rowCount, "evaluation counted \(count) of \(dataset.rowCount) rows")
         return EvalRecord(step: step, loss: totals[1] / max(1, totals[2]), accuracy: totals[0] / max(1, totals[2]), count: count)
-    }
-}
-
-extension MicroBatch {
-    /// The model input for rows read from a dataset; `sampleIndices` are the rows' positions in
-    /// the global batch (they key dropout).
-    public init(_ batch: TokenBatch, sampleIndices: [Int]) {
-        self.init(tokens: batch.tokens, lengths: batch.lengths.map(Int.init), seqLen: batch.seqLen,
-                  labels: batch.labels, sampleIndices: sampleIndices)
     }
 }

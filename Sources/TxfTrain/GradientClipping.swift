@@ -1,15 +1,11 @@
 /// Global gradient-norm clipping, as `torch.nn.utils.clip_grad_norm_`.
 ///
-/// The norm is ‖g‖₂ over every trainable gradient together, summed in Double in buffer order
-/// (every rank holds the same all-reduced gradient, so every rank gets the same norm). When it
+/// The norm is ‖g‖₂ over every trainable gradient together, its squares summed in Double
+/// (`DataParallelUpdate.gradientNorm`: each rank over its shard, then one all-reduce, so every
+/// rank gets the same norm). When it
 /// exceeds `maxNorm` the gradient is scaled by maxNorm / (‖g‖ + 1e-6); the scale is returned
 /// rather than applied, and AdamW folds it into its single pass over the buffers.
 public enum GradientClipping {
-    /// ‖g‖₂ of `count` floats at `gradients`.
-    public static func globalNorm(_ gradients: UnsafePointer<Float>, count: Int) -> Double {
-        sumOfSquares(gradients, count: count).squareRoot()
-    }
-
     /// Σ g² of `count` floats at `gradients`, in Double.
     public static func sumOfSquares(_ gradients: UnsafePointer<Float>, count: Int) -> Double {
         // Four partial sums: independent chains let the loop pipeline; the fixed order keeps

@@ -32,7 +32,8 @@ public struct GradientDump {
             throw TxfError("--rows \(rows.lowerBound):\(rows.upperBound) is not a non-empty range inside the \(dataset.rowCount) rows of \(dataset.path)")
         }
         let batch = try dataset.readRows(Array(rows))
-        if let bad = batch.labels.firstIndex(where: { $0 < 0 }) {
+        let labels = batch.labels ?? []
+        if let bad = labels.firstIndex(where: { $0 < 0 }) {
             throw TxfError("\(dataset.path): row \(rows.lowerBound + bad) has no label; gradients need labels")
         }
         let model: BertClassifier
@@ -46,19 +47,19 @@ public struct GradientDump {
             model = try BertClassifier(config: stored.config, maxBatch: rows.count, maxSeqLen: max(1, batch.seqLen))
             for e in stored.table.entries { _ = model.parameter(e.name).update(from: stored.tensor(e.name)) }
         }
-        if let bad = batch.labels.first(where: { Int($0) >= model.config.numLabels }) {
+        if let bad = labels.first(where: { Int($0) >= model.config.numLabels }) {
             throw TxfError("\(dataset.path) has label \(bad) but the model has \(model.config.numLabels) classes")
         }
         model.zeroGradients()
-        let sum = model.forward(MicroBatch(batch, sampleIndices: Array(0 ..< rows.count)), mode: .eval)
+        let sum = model.forward(batch, mode: .eval)
         model.backward(lossScale: 1 / Float(rows.count))
         let declared = ParameterTable.bertClassifier(model.config, lora: model.loraConfig).entries.map(\.name)
         let gradients = declared.compactMap { name -> (String, [Int], [Float])? in
             guard let g = model.gradient(name) else { return nil }
             return (HFExport.hfName(name), model.table.info(name).shape, Array(g))
         }
-        return GradientDump(loss: sum / Double(rows.count), logits: Array(model.logits), labels: batch.labels,
-                            numLabels: model.config.numLabels, tokens: batch.tokens, lengths: batch.lengths,
+        return GradientDump(loss: sum / Double(rows.count), logits: Array(model.logits), labels: labels,
+                            numLabels: model.config.numLabels, tokens: batch.tokens, lengths: batch.lengths.map(Int32.init),
                             seqLen: batch.seqLen, gradients: gradients)
     }
 

@@ -4,11 +4,9 @@ import TxfData
 import TxfDist
 import TxfModel
 
-/// Times the training step of `txf bench --training`: the same work as one optimizer step of
-/// `Trainer` (zero gradients; forward + backward per micro-step with dropout on; one all-reduce
-/// of the gradient buffer; global-norm clipping and AdamW), on a real or synthetic length
-/// distribution, with every figure needed to judge it against the machine (MFU against the
-/// sgemm peak measured in the same run on the model's own shapes).
+/// `txf bench --training`: a timer around `TrainingStep`, the step `Trainer` runs, on a real or
+/// synthetic length distribution, with every figure needed to judge it against the machine
+/// (MFU against the sgemm peak measured in the same run on the model's own shapes).
 ///
 /// The micro-batches of every timed step are built before timing starts (reading data is not
 /// the step's work, and is done by the trainer from an open dataset), so the allocation count
@@ -167,7 +165,7 @@ public enum TrainingBenchmark {
         let total = options.warmupSteps + options.steps
         let steps = try plannedSteps(lengths: lengths, dataset: dataset, layout: layout, rank: rank, count: total,
                                      config: config, options: options)
-        let longest = steps.flatMap { $0.micro.map(\.seqLen) }.max() ?? 1
+        let longest = steps.joined().map(\.seqLen).max() ?? 1
 
         let model = try BertClassifier(config: config, maxBatch: micro, maxSeqLen: longest, lora: options.lora)
         if let path = options.modelPath {
@@ -176,81 +174,47 @@ public enum TrainingBenchmark {
             model.initializeWeights(seed: options.seed)
         }
         if options.lora != nil { model.initializeAdapters(seed: options.seed) }
-        let optimizer = AdamW(weightDecay: 0.01)
-        let m = FloatBuffer(count: model.table.trainableCount), v = FloatBuffer(count: model.table.trainableCount)
-        let update = DataParallelUpdate(table: model.table, communicator: communicator, denseWordEmbeddings: options.denseAllReduce)
-        var rowsReduced = 0.0
+        let trainingStep = TrainingStep(model: model, communicator: communicator, layout: layout,
+                                        optimizer: AdamW(weightDecay: 0.01), seed: options.seed, maxGradNorm: 1,
+                                        denseWordEmbeddings: options.denseAllReduce)
 
         // The sgemm peak on this model's shapes, all ranks at once (as they train).
-        let tokensPerMicro = steps.dropFirst(options.warmupSteps).flatMap(\.micro).map { $0.batchSize * $0.seqLen }
+        let tokensPerMicro = steps.dropFirst(options.warmupSteps).flatMap(\.self).map { $0.batchSize * $0.seqLen }
         let typicalTokens = max(1, tokensPerMicro.reduce(0, +) / max(1, tokensPerMicro.count))
-        communicator.barrier()
-        let sgemm = SgemmBenchmark.run(shapes: modelShapes(config, tokens: typicalTokens),
-                                       secondsPerShape: options.sgemmSecondsPerShape)
-        var peaks = [sgemm.peakGflops]
-        communicator.allReduceSum(&peaks)
+        let (sgemm, peak) = trainingStep.measureSgemmPeak(tokens: typicalTokens, secondsPerShape: options.sgemmSecondsPerShape)
 
-        // Steps: warm-up, then timed.
-        var phase = [0.0, 0.0, 0.0, 0.0, 0.0]  // forward, backward, all-reduce, optimizer, waiting
+        // Steps: warm-up, then timed, the trainer's step with its phases timed.
+        trainingStep.phases = StepPhases()
+        var flops = 0.0, realTokens = 0.0, rowsReduced = 0.0, rowsCounted = true
         var allocationsBefore = 0, cpuBefore = 0.0, wallBefore = 0.0
-        for (i, step) in steps.enumerated() {
+        for (i, micro) in steps.enumerated() {
             if i == options.warmupSteps {
                 communicator.barrier()
-                // Zeroed in place: assigning a literal would make the next `+=` copy it (an
-                // allocation inside the timed steps).
-                for k in phase.indices { phase[k] = 0 }
+                trainingStep.phases!.reset()
                 allocationsBefore = options.allocationCounter?() ?? 0
                 cpuBefore = processCPUSeconds()
                 wallBefore = monotonicSeconds()
             }
-            var t0 = monotonicSeconds()
-            model.zeroGradients()
-            var t1 = monotonicSeconds()
-            phase[3] += t1 - t0
-            for batch in step.micro {
-                t0 = monotonicSeconds()
-                model.forward(batch, mode: .train(seed: options.seed, step: UInt64(i)))
-                t1 = monotonicSeconds()
-                model.backward(lossScale: 1 / Float(g))
-                let t2 = monotonicSeconds()
-                phase[0] += t1 - t0
-                phase[1] += t2 - t1
-            }
-            // Ranks whose backward finished first wait here for the slowest, so the all-reduce
-            // below times communication only (the trainer has no barrier: it waits in the sum).
-            t0 = monotonicSeconds()
-            if world > 1 { communicator.barrier() }
-            phase[4] += monotonicSeconds() - t0
-            // The trainer's end of step: sum (communication), norm and AdamW on this rank's
-            // shard (optimizer), all-gather of the parameters (communication).
-            t0 = monotonicSeconds()
-            update.sumGradients(model.gradients, touchedRows: model.touchedWordRows)
-            if i >= options.warmupSteps { rowsReduced += Double(update.lastRowCount ?? 0) }
-            t1 = monotonicSeconds()
-            let norm = update.gradientNorm(model.gradients)
-            update.update(optimizer, params: model.parameters, gradients: model.gradients, m: m, v: v, step: i,
-                          learningRate: 2e-5, gradientScale: GradientClipping.scale(norm: norm, maxNorm: 1))
-            let t2 = monotonicSeconds()
-            update.gatherParameters(model.parameters)
-            let t3 = monotonicSeconds()
-            phase[2] += (t1 - t0) + (t3 - t2)
-            phase[3] += t2 - t1
+            let outcome = try trainingStep.run(micro, step: i, learningRate: 2e-5)
+            guard i >= options.warmupSteps else { continue }
+            flops += outcome.modelFLOPs
+            realTokens += outcome.realTokens
+            if let rows = outcome.wordRowsSummed { rowsReduced += Double(rows) } else { rowsCounted = false }
         }
         let wall = monotonicSeconds() - wallBefore
         let cpu = processCPUSeconds() - cpuBefore
         let allocations = options.allocationCounter.map { Double($0() - allocationsBefore) / Double(options.steps) }
 
-        // Averages over ranks; throughput from rank 0's wall clock (the all-reduce keeps ranks in step).
-        var sums = phase + [cpu]
+        // Averages over ranks; throughput from rank 0's wall clock (the sums keep ranks in step).
+        let phases = trainingStep.phases!
+        var sums = [phases.forward, phases.backward, phases.communication, phases.optimizer, phases.wait, cpu]
         communicator.allReduceSum(&sums)
         let n = Double(options.steps), w = Double(world)
         let perStep = wall / n
+        flops /= n
+        realTokens /= n
         let timed = steps.dropFirst(options.warmupSteps)
-        let flops = timed.map { step in
-            options.lora.map { $0.trainingFLOPs(config, lengths: step.globalLengths) } ?? config.trainingFLOPs(lengths: step.globalLengths)
-        }.reduce(0, +) / n
-        let realTokens = timed.map { Double($0.globalLengths.reduce(0, +)) }.reduce(0, +) / n
-        var padded = [Double(timed.flatMap(\.micro).map { $0.batchSize * $0.seqLen }.reduce(0, +)) / n]
+        var padded = [Double(timed.flatMap(\.self).map { $0.batchSize * $0.seqLen }.reduce(0, +)) / n]
         communicator.allReduceSum(&padded)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -269,29 +233,22 @@ public enum TrainingBenchmark {
             stepSeconds: perStep, forwardSeconds: sums[0] / w / n, backwardSeconds: sums[1] / w / n,
             allReduceSeconds: sums[2] / w / n, optimizerSeconds: sums[3] / w / n, waitSeconds: sums[4] / w / n,
             allReduceShare: sums[2] / w / n / perStep,
-            allReduceRows: update.lastRowCount == nil ? nil : rowsReduced / n,
-            modelGflopPerStep: flops * 1e-9, achievedGflops: achieved, sgemmPeakGflops: peaks[0],
-            mfu: achieved / peaks[0], gflopPerCPUSecond: flops * n * 1e-9 / max(sums[5], 1e-9),
+            allReduceRows: rowsCounted ? rowsReduced / n : nil,
+            modelGflopPerStep: flops * 1e-9, achievedGflops: achieved, sgemmPeakGflops: peak,
+            mfu: achieved / peak, gflopPerCPUSecond: flops * n * 1e-9 / max(sums[5], 1e-9),
             peakRSSMB: Double(usage.ru_maxrss) / 1024, allocationsPerStep: allocations, sgemm: sgemm)
     }
 
-    /// One optimizer step's inputs on this rank, and the lengths of the whole global batch.
-    struct PlannedStep {
-        var micro: [MicroBatch]
-        var globalLengths: [Int]
-    }
-
     /// `count` steps of the trainer's sample order (epoch plans from the seed, grouped by length
-    /// when asked), spread evenly over the first epoch, as this rank's micro-batches.
+    /// when asked), spread evenly over the first epoch: each step as this rank's micro-batches.
     static func plannedSteps(lengths: [Int], dataset: TokenDataset?, layout: BatchLayout, rank: Int, count: Int,
-                             config: ModelConfig, options: Options) throws -> [PlannedStep] {
+                             config: ModelConfig, options: Options) throws -> [[MicroBatch]] {
         let g = layout.globalBatch
         guard lengths.count >= g else { throw TxfError("the data has \(lengths.count) rows, fewer than one global batch of \(g)") }
         let tokenKey = RandomKey(seed: options.seed).with(0x746F6B73)  // "toks"
         var plan = EpochPlan(rowCount: lengths.count, seed: options.seed, epoch: 0, globalBatch: g,
                              lengths: lengths, groupByLength: options.groupByLength)
-        var out: [PlannedStep] = []
-        var batch = TokenBatch()
+        var out: [[MicroBatch]] = []
         // Steps spread evenly over the epoch: grouped batches run from short to long rows, so a
         // run of consecutive steps would not show the epoch's length mix.
         let stride = max(1, plan.steps / count)
@@ -306,8 +263,9 @@ public enum TrainingBenchmark {
             for a in 0 ..< layout.accumulation {
                 let (rows, positions) = plan.rows(step: inEpoch, rank: rank, microStep: a, layout: layout)
                 if let dataset {
-                    try dataset.readRows(rows, into: &batch)
-                    micro.append(MicroBatch(batch, sampleIndices: positions))
+                    var batch = MicroBatch()
+                    try dataset.readRows(rows, into: &batch, sampleIndices: positions)
+                    micro.append(batch)
                 } else {
                     // Random ids (never the pad id 0) and labels: speed does not depend on them.
                     let ids = rows.map { row in
@@ -317,30 +275,8 @@ public enum TrainingBenchmark {
                     micro.append(MicroBatch(rows: ids, labels: labels, sampleIndices: positions))
                 }
             }
-            out.append(PlannedStep(micro: micro, globalLengths: plan.rows(step: inEpoch).map { lengths[$0] }))
+            out.append(micro)
         }
         return out
-    }
-
-    /// The sgemm shapes of one micro-step of `tokens` token rows: projections forward (NT),
-    /// input gradients (NN) and weight gradients (TN) at hidden and FFN widths.
-    public static func modelShapes(_ config: ModelConfig, tokens t: Int) -> [SgemmBenchmark.Shape] {
-        let d = config.hiddenSize, f = config.intermediateSize
-        return [
-            .init(m: t, k: d, n: d, transB: true, role: "Q/K/V/output projection x·Wᵀ"),
-            .init(m: t, k: d, n: f, transB: true, role: "FFN up x·Wᵀ"),
-            .init(m: t, k: f, n: d, transB: true, role: "FFN down x·Wᵀ"),
-            .init(m: t, k: d, n: d, role: "input gradient dY·W, hidden"),
-            .init(m: t, k: d, n: f, role: "input gradient dY·W, FFN down"),
-            .init(m: d, k: t, n: d, transA: true, role: "weight gradient dYᵀ·X, hidden"),
-            .init(m: f, k: t, n: d, transA: true, role: "weight gradient dYᵀ·X, FFN up"),
-        ]
-    }
-
-    /// CPU time this process has used, all threads together.
-    static func processCPUSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
     }
 }

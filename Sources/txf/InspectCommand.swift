@@ -71,7 +71,8 @@ struct Inspect: ParsableCommand {
         let batch = try data.readRows(Array(0..<shown))
         for b in 0..<shown {
             let ids = Array(batch.tokens(ofSample: b))
-            let label = batch.labels[b] >= 0 ? data.labelNames[Int(batch.labels[b])] : "-"
+            let id = batch.labels?[b] ?? -1
+            let label = id >= 0 ? data.labelNames[Int(id)] : "-"
             print("  [\(b)] label \(label), \(ids.count) tokens: \(tokenizer.decode(ids))")
             print("       ids: \(ids.map(String.init).joined(separator: " "))")
         }

@@ -29,7 +29,7 @@ struct TokenDatasetTests {
         let data = try TokenDataset(path: path)
         #expect(data.rowCount == 6 && data.tokenCount == 17)
         #expect(data.lengths == [3, 1, 4, 2, 5, 2])
-        var batch = TokenBatch()
+        var batch = MicroBatch()
         // Rows out of order, a repeat, and neighbours (2, 3) that merge into one run.
         try data.readRows([3, 0, 2, 3, 5], into: &batch)
         #expect(batch.seqLen == 4)

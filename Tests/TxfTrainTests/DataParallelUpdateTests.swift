@@ -107,7 +107,7 @@ private final class Ranks: @unchecked Sendable {
     var norms = [0.0, 0.0]
     let pair = ThreadPair()
     let chunkElements: Int
-    /// The word rows each rank's backward would have marked (nil: the update scans for them).
+    /// The word rows each rank's backward would have marked (nil: those nonzero in its gradient).
     var marks: [FloatBuffer]?
 
     init(table: ParameterTable, grads: [FloatBuffer], initial: FloatBuffer, chunkElements: Int) {
@@ -118,6 +118,15 @@ private final class Ranks: @unchecked Sendable {
         params = [copy(initial), copy(initial)]
         m = (0 ..< 2).map { _ in FloatBuffer(count: table.trainableCount) }
         v = (0 ..< 2).map { _ in FloatBuffer(count: table.trainableCount) }
+    }
+
+    /// [V] marks of the word rows that are nonzero in `g` (what backward would have marked);
+    /// empty when the table is frozen.
+    func nonzeroWordRows(_ g: FloatBuffer) -> FloatBuffer {
+        guard let word = table["embeddings.word_embeddings.weight"], word.trainable else { return FloatBuffer(count: 0) }
+        let rows = word.shape[0], d = word.shape[1], marks = FloatBuffer(count: rows)
+        for r in 0 ..< rows where (0 ..< d).contains(where: { g[word.offset + r * d + $0] != 0 }) { marks[r] = 1 }
+        return marks
     }
 
     /// Two AdamW steps, the second on the first's gradient again (so the moments carry over).
@@ -136,7 +145,7 @@ private final class Ranks: @unchecked Sendable {
                     fresh.pointer.update(from: touched.pointer, count: touched.count)
                     update.sumGradients(self.grads[rank], touchedRows: fresh)
                 } else {
-                    update.sumGradients(self.grads[rank])
+                    update.sumGradients(self.grads[rank], touchedRows: self.nonzeroWordRows(self.grads[rank]))
                 }
                 let norm = update.gradientNorm(self.grads[rank])
                 self.norms[rank] = norm

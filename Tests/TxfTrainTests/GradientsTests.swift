@@ -24,7 +24,7 @@ import TxfModel
         let batch = try dataset.readRows(Array(rows))
         let model = try BertClassifier(config: stored.config, maxBatch: 8, maxSeqLen: batch.seqLen)
         model.parameters.pointer.update(from: stored.parameters.pointer, count: stored.table.totalCount)
-        let input = MicroBatch(batch, sampleIndices: Array(0 ..< 8))
+        let input = batch
         let loss = model.forward(input, mode: .eval) / 8
         model.backward(lossScale: 1.0 / 8)
 

@@ -37,7 +37,7 @@ enum LoRAFixture {
     static func devLogits(_ model: BertClassifier, rows: Int = 16) throws -> [Float] {
         let dev = try TokenDataset(path: TrainFixture.paths.dev)
         let batch = try dev.readRows(Array(0 ..< rows))
-        model.forward(MicroBatch(batch, sampleIndices: Array(0 ..< rows)), mode: .eval)
+        model.forward(batch, mode: .eval)
         return Array(model.logits)
     }
 }
@@ -63,7 +63,7 @@ enum LoRAFixture {
         let adapters = table.entries.filter { LoRAConfig.isAdapter($0.name) }
         #expect(adapters.count == 2 * 6)
         let expected = adapters.map(\.count).reduce(0, +) + table.info("classifier.weight").count + table.info("classifier.bias").count
-        #expect(table.trainableCount == expected && trainer.model.gradients.count == expected && trainer.m.count == expected)
+        #expect(table.trainableCount == expected && trainer.model.gradients.count == expected && trainer.trainingStep.m.count == expected)
         #expect(table.entries.filter(\.trainable).allSatisfy { LoRAConfig.isAdapter($0.name) || $0.name.hasPrefix("classifier.") })
 
         try trainer.run { _ in }
@@ -99,7 +99,8 @@ enum LoRAFixture {
         func losses(_ events: [TrainingEvent]) -> [Double] { events.compactMap { if case .train(let t) = $0 { t.loss } else { nil } } }
         #expect(losses(resumedEvents) == Array(losses(straightEvents).suffix(3)))
         #expect(resumed.model.parameters.toArray() == straight.model.parameters.toArray())
-        #expect(resumed.m.toArray() == straight.m.toArray() && resumed.v.toArray() == straight.v.toArray())
+        #expect(resumed.trainingStep.m.toArray() == straight.trainingStep.m.toArray()
+                && resumed.trainingStep.v.toArray() == straight.trainingStep.v.toArray())
     }
 
     /// Resume, predict (StoredModel), merge and export refuse a base file whose bytes changed

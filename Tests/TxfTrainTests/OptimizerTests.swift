@@ -106,7 +106,7 @@ import TxfCore
     // ‖(3, 4, 0, 12)‖ = 13; max norm 6.5 halves (up to the 1e-6 guard), above-threshold keeps 1.
     @Test func globalNormAndClipScale() {
         let g: [Float] = [3, 4, 0, 12, 0]
-        let norm = g.withUnsafeBufferPointer { GradientClipping.globalNorm($0.baseAddress!, count: $0.count) }
+        let norm = g.withUnsafeBufferPointer { GradientClipping.sumOfSquares($0.baseAddress!, count: $0.count).squareRoot() }
         #expect(norm == 13)
         assertClose(GradientClipping.scale(norm: 13, maxNorm: 6.5), 0.5, relativeTolerance: 1e-6)
         #expect(GradientClipping.scale(norm: 13, maxNorm: 20) == 1)

@@ -66,8 +66,8 @@ func runTxf(_ arguments: [String], ranks: Int? = nil) throws -> (status: Int32, 
         var confusion = [[Int]](repeating: [0, 0], count: 2)
         for row in 0 ..< dataset.rowCount {
             let batch = try dataset.readRows([row])
-            single.forward(MicroBatch(tokens: batch.tokens, lengths: [Int(batch.lengths[0])], seqLen: batch.seqLen, labels: nil, sampleIndices: [0]), mode: .eval)
-            let z = single.logits.map(Double.init), label = Int(batch.labels[0])
+            single.forward(MicroBatch(tokens: batch.tokens, lengths: [batch.lengths[0]], seqLen: batch.seqLen, labels: nil, sampleIndices: [0]), mode: .eval)
+            let z = single.logits.map(Double.init), label = Int(batch.labels![0])
             let m = z.max()!
             loss += m + log(z.map { exp($0 - m) }.reduce(0, +)) - z[label]
             let predicted = z[1] > z[0] ? 1 : 0

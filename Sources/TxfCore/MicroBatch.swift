@@ -1,9 +1,11 @@
-/// The model's input for one micro-step: token rows padded to the micro-batch's own longest row.
+/// Token rows padded to the batch's own longest row: what a dataset read returns
+/// (`TokenDataset.readRows`) and what the model takes for one micro-step.
 ///
-/// Row b holds `lengths[b]` real tokens followed by padding (any valid id; the pad id by
-/// convention). `sampleIndices[b]` is the row's position within the *global* batch of the
-/// optimizer step; dropout masks are keyed by it, so the same sample draws the same mask no
-/// matter which rank or micro-step carries it.
+/// Row b holds `lengths[b]` real tokens ([CLS] … [SEP]) followed by padding (the pad id).
+/// `sampleIndices[b]` is the row's position within the *global* batch of the optimizer step;
+/// dropout masks are keyed by it, so the same sample draws the same mask no matter which rank
+/// or micro-step carries it. Reuse one value across steps: `readRows(_:into:)` keeps the
+/// arrays' capacity, so steady-state reads do not grow memory.
 public struct MicroBatch: Sendable, Equatable {
     /// Padded length of every row, S (≤ the model's maxSeqLen and max_position_embeddings).
     public var seqLen: Int
@@ -13,26 +15,43 @@ public struct MicroBatch: Sendable, Equatable {
     public var lengths: [Int]
     /// Token-type (segment) ids, [batch, seqLen], or nil for all 0 (single-sentence tasks).
     public var tokenTypes: [Int32]?
-    /// Class labels, [batch], or nil for inference (no loss).
+    /// Class labels, [batch] (−1 where a dataset row has none), or nil for inference (no loss).
     public var labels: [Int32]?
     /// Index of each row within the global batch, [batch] (keys dropout masks).
     public var sampleIndices: [Int]
+    /// Dataset row of each sample when read from a dataset, [batch]; empty otherwise.
+    public var rows: [Int]
 
     /// Rows in this micro-batch.
     public var batchSize: Int { lengths.count }
 
+    /// Sum of real (unpadded) tokens.
+    public var realTokenCount: Int { lengths.reduce(0, +) }
+
+    /// The real tokens of sample `b` (without padding).
+    public func tokens(ofSample b: Int) -> ArraySlice<Int32> {
+        tokens[(b * seqLen) ..< (b * seqLen + lengths[b])]
+    }
+
+    /// An empty batch, to be filled by `TokenDataset.readRows(_:into:)`.
+    public init() {
+        self.init(tokens: [], lengths: [], seqLen: 0, labels: [], sampleIndices: [])
+    }
+
     public init(tokens: [Int32], lengths: [Int], seqLen: Int, labels: [Int32]?, sampleIndices: [Int],
-                tokenTypes: [Int32]? = nil) {
+                tokenTypes: [Int32]? = nil, rows: [Int] = []) {
         precondition(tokens.count == lengths.count * seqLen, "tokens must be [batch, seqLen]")
         precondition(sampleIndices.count == lengths.count, "one sample index per row")
         precondition(labels == nil || labels!.count == lengths.count, "one label per row")
         precondition(tokenTypes == nil || tokenTypes!.count == tokens.count, "tokenTypes must be [batch, seqLen]")
+        precondition(rows.isEmpty || rows.count == lengths.count, "one dataset row per sample")
         self.seqLen = seqLen
         self.tokens = tokens
         self.lengths = lengths
         self.tokenTypes = tokenTypes
         self.labels = labels
         self.sampleIndices = sampleIndices
+        self.rows = rows
     }
 
     /// Pads `rows` to the longest of them with `padID`. `sampleIndices` defaults to 0..<rows.count.
@@ -45,11 +64,4 @@ public struct MicroBatch: Sendable, Equatable {
         self.init(tokens: tokens, lengths: rows.map(\.count), seqLen: s, labels: labels,
                   sampleIndices: sampleIndices ?? Array(0 ..< rows.count))
     }
-}
-
-/// Whether a forward pass trains (dropout on, masks keyed by seed and optimizer step) or
-/// evaluates (dropout off).
-public enum ForwardMode: Sendable, Equatable {
-    case eval
-    case train(seed: UInt64, step: UInt64)
 }

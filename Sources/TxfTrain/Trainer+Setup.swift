@@ -1,0 +1,169 @@
+import Foundation
+import TxfCore
+import TxfData
+import TxfModel
+import TxfText
+
+// The named steps of `Trainer.init`, in the order it takes them. Each runs on every rank inside
+// `Communicator.together` (no collectives inside), so a failure on one rank ends all of them.
+
+/// Step 1, open the data: the training and evaluation sets, checked against each other and
+/// against `--vocab`, and the checkpoint this rank would resume from.
+struct TrainingData {
+    let train: TokenDataset
+    let eval: TokenDataset?
+    /// The training data's vocab, id order (stored in every checkpoint).
+    let vocab: [String]
+    /// The tokenizer settings the data was prepared with (stored in every checkpoint).
+    let tokenizer: [String: String]
+    /// The checkpoint `--resume` names as this rank sees it (rank 0's is used).
+    let resumeCandidate: String?
+
+    /// Mean tokens per training row (sizes the sgemm peak measurement).
+    var meanRowLength: Double { Double(train.lengths.reduce(0) { $0 + Int($1) }) / Double(max(1, train.rowCount)) }
+
+    /// The longest row of either set.
+    var longestRow: Int { max(train.info.maxLength, eval?.info.maxLength ?? 0) }
+
+    static func open(_ config: TrainConfig, worldSize: Int) throws -> TrainingData {
+        try config.validate(worldSize: worldSize)
+        let train = try TokenDataset(path: config.train!)
+        let vocabulary = try train.vocabulary()
+        if let path = config.vocab {
+            let own = try Vocabulary(contentsOf: path)
+            try train.checkVocab(sha256: own.sha256, source: path)
+        }
+        let eval = try config.eval.map { try TokenDataset(path: $0) }
+        if let eval {
+            try eval.checkVocab(sha256: train.info.vocabSHA256, source: "the training data \(train.path)")
+            guard eval.labelNames == train.labelNames else {
+                throw TxfError("\(eval.path) has labels \(eval.labelNames) but the training data \(train.path) has \(train.labelNames)")
+            }
+        }
+        guard !train.labelNames.isEmpty else { throw TxfError("\(train.path) has no labels; training needs a labelled dataset") }
+        let info = train.info
+        let tokenizer = ["kind": DatasetSchema.tokenizer, "lowercase": info.lowercase ? "1" : "0",
+                         "vocab_sha256": info.vocabSHA256, "vocab_size": String(info.vocabSize),
+                         "pad_id": String(info.padId), "unk_id": String(info.unkId),
+                         "cls_id": String(info.clsId), "sep_id": String(info.sepId),
+                         "max_length": String(info.maxLength)]
+        return TrainingData(train: train, eval: eval, vocab: (0 ..< vocabulary.count).map { vocabulary.token(for: Int32($0)) },
+                            tokenizer: tokenizer, resumeCandidate: try Trainer.checkpointToResume(config))
+    }
+}
+
+/// Step 2, resolve the model: the checkpoint to resume (checked against this run), the
+/// architecture (from the checkpoint, `--init` or the flags), the batch layout, the schedule,
+/// and the model built with zeroed parameters.
+struct ResolvedModel {
+    let model: BertClassifier
+    let checkpoint: CheckpointFile?
+    /// The run's config with its architecture filled in.
+    let config: TrainConfig
+    let layout: BatchLayout
+    let schedule: LearningRateSchedule
+    let stepsPerEpoch: Int
+    let lora: LoRACheckpointInfo?
+    /// Rows per evaluation batch.
+    let evalBatch: Int
+
+    static func resolve(_ given: TrainConfig, data: TrainingData, resumedFrom: String?, worldSize: Int) throws -> ResolvedModel {
+        let train = data.train, info = train.info
+        let checkpoint = try resumedFrom.map { try CheckpointFile(path: $0) }
+        if let c = checkpoint { try Trainer.checkCompatible(c, with: given, fingerprint: train.fingerprint, vocabSHA256: info.vocabSHA256) }
+        let lora = try Trainer.loraSetup(given, checkpoint: checkpoint)
+        if checkpoint == nil, let path = given.initFrom, let stored = try ModelFile.vocabSHA256(path), stored != info.vocabSHA256 {
+            throw TxfError("--init \(path) was made with a vocab of sha256 \(stored.prefix(12))…, but \(train.path) was tokenized with \(info.vocabSHA256.prefix(12))…; prepare the data with the model's vocab.txt")
+        }
+        let base: ModelConfig? = try checkpoint?.meta.model ?? given.initFrom.map { try ModelFile.readConfig($0) }
+        let source = checkpoint.map { "checkpoint \($0.path)" } ?? given.initFrom ?? ""
+        let modelConfig = try Architecture.resolve(given, base: base, baseSource: source, vocabSize: data.vocab.count,
+                                                   numLabels: info.labelNames.count, padTokenId: Int(info.padId))
+        guard data.longestRow <= modelConfig.maxPositionEmbeddings else {
+            throw TxfError("the data has rows of \(data.longestRow) tokens but the model takes at most \(modelConfig.maxPositionEmbeddings) (--max-length / max_position_embeddings)")
+        }
+        let layout = try given.layout(worldSize: worldSize)
+        let stepsPerEpoch = train.rowCount / given.globalBatch
+        guard stepsPerEpoch >= 1 else {
+            throw TxfError("\(train.path) has \(train.rowCount) rows, fewer than one global batch of \(given.globalBatch)")
+        }
+        let total = given.maxSteps ?? given.epochs * stepsPerEpoch
+        let warmup = given.warmup(totalSteps: total)
+        guard warmup < total else { throw TxfError("warmup of \(warmup) steps is not shorter than training (\(total) steps)") }
+        let schedule = LearningRateSchedule(kind: given.schedule, peak: given.lr, warmupSteps: warmup, totalSteps: total)
+        let evalBatch = max(layout.microBatch, 32)
+        let model = try BertClassifier(config: modelConfig, maxBatch: max(layout.microBatch, data.eval == nil ? 1 : evalBatch),
+                                       maxSeqLen: max(1, data.longestRow), lora: lora?.config)
+        return ResolvedModel(model: model, checkpoint: checkpoint, config: Architecture.resolvedConfig(given, model: modelConfig),
+                             layout: layout, schedule: schedule, stepsPerEpoch: stepsPerEpoch, lora: lora, evalBatch: evalBatch)
+    }
+}
+
+extension Trainer {
+    /// Step 3, restore the state: the parameters and AdamW moments of the checkpoint (with a
+    /// LoRA run's frozen base), else `--init`'s parameters with fresh adapters, else a random
+    /// initialisation from the seed.
+    static func restoreState(_ trainingStep: TrainingStep, checkpoint: CheckpointFile?, lora: LoRACheckpointInfo?,
+                             config: TrainConfig) throws {
+        let model = trainingStep.model, table = model.table
+        if let checkpoint {
+            if let lora { try LoRABase.load(lora, checkpoint: checkpoint.path, table: table, into: model.parameters.pointer) }
+            try checkpoint.load(table: table, parameters: model.parameters.pointer, m: trainingStep.m.pointer, v: trainingStep.v.pointer)
+        } else if let path = config.initFrom {
+            try ModelFile.loadParameters(path, table: table, into: model.parameters.pointer)
+            model.initializeAdapters(seed: config.seed)
+        } else {
+            model.initializeWeights(seed: config.seed)
+        }
+    }
+
+    /// Step 4, the run directory and `metrics.jsonl` (rank 0 only; nil elsewhere): a resumed
+    /// run keeps the lines up to its step, a new run starts the file afresh.
+    static func openMetrics(_ run: RunDirectory, rank: Int, resumedAt step: Int?) throws -> MetricsLog? {
+        guard rank == 0 else { return nil }
+        try run.create()
+        if let step {
+            try MetricsLog.truncate(path: run.metricsPath, afterStep: step)
+        } else {
+            unlink(run.metricsPath)
+        }
+        return try MetricsLog(path: run.metricsPath)
+    }
+
+    /// The checkpoint `config.resume` names: "auto" = the newest in `--out` (nil when none),
+    /// otherwise the path given. Without `--resume`, a run directory that already holds
+    /// checkpoints is refused rather than overwritten.
+    static func checkpointToResume(_ config: TrainConfig) throws -> String? {
+        let run = RunDirectory(path: config.out!)
+        switch config.resume {
+        case "auto"?:
+            return try run.newestCheckpoint()
+        case let path?:
+            guard FileManager.default.fileExists(atPath: path) else { throw TxfError("--resume \(path): no such file") }
+            return path
+        case nil:
+            if !run.stepCheckpoints().isEmpty || FileManager.default.fileExists(atPath: run.finalPath) {
+                throw TxfError("\(run.path) already holds checkpoints; pass --resume auto to continue that run, or choose another --out")
+            }
+            return nil
+        }
+    }
+
+    /// Refuses a checkpoint from another run: other data, batch, seed or tokenizer.
+    static func checkCompatible(_ c: CheckpointFile, with config: TrainConfig, fingerprint: String, vocabSHA256: String) throws {
+        let meta = c.meta
+        if meta.datasetFingerprint != fingerprint {
+            throw TxfError("checkpoint \(c.path) was trained on other data than --train \(config.train!) (dataset fingerprints differ)")
+        }
+        if meta.config.globalBatch != config.globalBatch {
+            throw TxfError("checkpoint \(c.path) has global-batch = \(meta.config.globalBatch) but --global-batch is \(config.globalBatch); the data order depends on it")
+        }
+        if meta.seed != config.seed {
+            throw TxfError("checkpoint \(c.path) has seed = \(meta.seed) but --seed is \(config.seed); the data order and dropout depend on it")
+        }
+        if let stored = meta.tokenizer["vocab_sha256"], stored != vocabSHA256 {
+            throw TxfError("checkpoint \(c.path) was trained with a vocab of sha256 \(stored.prefix(12))…, the data with \(vocabSHA256.prefix(12))…")
+        }
+    }
+
+}

@@ -1,0 +1,155 @@
+import TxfCore
+import TxfData
+import TxfDist
+import TxfModel
+
+/// One optimizer step of data-parallel training: the step `Trainer` loops over and
+/// `txf bench --training` times (docs/ARCHITECTURE.md, "One optimizer step, exactly").
+///
+/// `run` takes this rank's A micro-batches of the global batch (G samples over all ranks) and:
+/// 1. zeroes the gradients;
+/// 2. per micro-batch, forward with dropout keyed by (seed, step, sample index) and backward
+///    with loss scale 1/G, so the gradient adds up to ∂(Σ sample losses)/G;
+/// 3. sums the gradients over ranks (`DataParallelUpdate`) and the step's loss, real tokens
+///    and model FLOPs (one all-reduce of three Doubles);
+/// 4. takes the global gradient norm and stops every rank alike when it or the loss is not
+///    finite (every rank sees the same sums);
+/// 5. runs AdamW, with the clipping factor folded in, on this rank's shard (ZeRO stage 1);
+/// 6. all-gathers the parameters, so every rank leaves with the same model.
+///
+/// It owns the optimizer state: the AdamW moments (only this rank's shard is current between
+/// steps; `gatherMoments` makes them whole for a checkpoint) and the sharding.
+///
+/// The word-embedding rows. Backward marks in `model.touchedWordRows` every row of the word
+/// gradient it adds to; the marks are the step's record of which rows may be nonzero. The sum
+/// adds every rank's marks, so afterwards they mark the union that it wrote; `zeroGradients`
+/// at the next step clears exactly those rows and the marks. Only this type calls both, so
+/// the invariant — a row without a mark is zero on every rank — holds between steps.
+public final class TrainingStep {
+    public let model: BertClassifier
+    public let communicator: any Communicator
+    public let layout: BatchLayout
+    public let optimizer: AdamW
+    /// Keys the dropout masks, with the step and the sample's position in the global batch.
+    public let seed: UInt64
+    /// Clip the gradient to this global norm (0: no clipping).
+    public let maxGradNorm: Double
+    /// AdamW moments, [trainableCount] each, in the gradient layout.
+    public let m: FloatBuffer, v: FloatBuffer
+    /// When set, `run` adds each phase's seconds to it, and waits for the slowest rank at a
+    /// barrier before the sum so that the sum times communication only (`txf bench`).
+    public var phases: StepPhases?
+    let update: DataParallelUpdate
+    /// [Σ sample losses, real tokens, model FLOPs] of this rank, then of all ranks.
+    private var totals = [0.0, 0.0, 0.0]
+
+    /// What one step measured, the same on every rank.
+    public struct Outcome: Sendable, Equatable {
+        /// Mean loss over the global batch.
+        public var loss: Double
+        /// Global gradient norm before clipping.
+        public var gradNorm: Double
+        /// Real (unpadded) tokens of the global batch.
+        public var realTokens: Double
+        /// Model FLOPs of the step, all ranks (`ModelConfig.trainingFLOPs(lengths:lora:)`).
+        public var modelFLOPs: Double
+        /// Word-embedding rows summed as rows, or nil when the whole gradient went densely.
+        public var wordRowsSummed: Int?
+    }
+
+    /// - Parameter denseWordEmbeddings: reduce-scatter the word-embedding gradient like the
+    ///   rest instead of as its touched rows (for comparison in `txf bench`).
+    public init(model: BertClassifier, communicator: any Communicator, layout: BatchLayout, optimizer: AdamW,
+                seed: UInt64, maxGradNorm: Double, denseWordEmbeddings: Bool = false) {
+        self.model = model
+        self.communicator = communicator
+        self.layout = layout
+        self.optimizer = optimizer
+        self.seed = seed
+        self.maxGradNorm = maxGradNorm
+        m = FloatBuffer(count: model.table.trainableCount)
+        v = FloatBuffer(count: model.table.trainableCount)
+        update = DataParallelUpdate(table: model.table, communicator: communicator,
+                                    denseWordEmbeddings: denseWordEmbeddings)
+    }
+
+    /// Runs optimizer step `step` (0-based) on this rank's micro-batches at `learningRate`.
+    /// Throws a `CollectiveError` on every rank when the loss or the gradient norm is not finite
+    /// (the parameters are then left as they were before the update).
+    public func run(_ microBatches: [MicroBatch], step: Int, learningRate: Float) throws -> Outcome {
+        precondition(microBatches.count == layout.accumulation, "one micro-batch per micro-step")
+        var clock = monotonicSeconds()
+        func lap(_ phase: WritableKeyPath<StepPhases, Double>) {
+            guard phases != nil else { return }
+            let now = monotonicSeconds()
+            phases![keyPath: phase] += now - clock
+            clock = now
+        }
+        model.zeroGradients()
+        lap(\.optimizer)
+        let mode = ForwardMode.train(seed: seed, step: UInt64(step)), lossScale = 1 / Float(layout.globalBatch)
+        for k in totals.indices { totals[k] = 0 }
+        for batch in microBatches {
+            totals[0] += model.forward(batch, mode: mode)
+            lap(\.forward)
+            model.backward(lossScale: lossScale)
+            totals[1] += Double(batch.realTokenCount)
+            totals[2] += model.config.trainingFLOPs(lengths: batch.lengths, lora: model.loraConfig)
+            lap(\.backward)
+        }
+        if phases != nil && communicator.worldSize > 1 {
+            communicator.barrier()
+            lap(\.wait)
+        }
+        update.sumGradients(model.gradients, touchedRows: model.touchedWordRows)
+        communicator.allReduceSum(&totals)
+        lap(\.communication)
+        let loss = totals[0] / Double(layout.globalBatch)
+        let norm = update.gradientNorm(model.gradients)
+        guard loss.isFinite, norm.isFinite else {
+            throw CollectiveError("training diverged at step \(step + 1): loss is \(Self.show(loss)), gradient norm \(Self.show(norm)); lower --lr (this step's rate was \(learningRate)) or check the data")
+        }
+        update.update(optimizer, params: model.parameters, gradients: model.gradients, m: m, v: v, step: step,
+                      learningRate: learningRate, gradientScale: GradientClipping.scale(norm: norm, maxNorm: maxGradNorm))
+        lap(\.optimizer)
+        update.gatherParameters(model.parameters)
+        lap(\.communication)
+        return Outcome(loss: loss, gradNorm: norm, realTokens: totals[1], modelFLOPs: totals[2],
+                       wordRowsSummed: update.lastRowCount)
+    }
+
+    /// Every rank's shard of the AdamW moments to every rank (before a checkpoint is written).
+    public func gatherMoments() { update.gatherMoments(m: m, v: v) }
+
+    /// The sgemm GFLOP/s of all ranks together on this model's matrix shapes for micro-steps of
+    /// `tokens` token rows: every rank measures at once, as they train (the MFU's denominator).
+    public func measureSgemmPeak(tokens: Int, secondsPerShape: Double) -> (report: SgemmBenchmark.Report, allRanksGflops: Double) {
+        communicator.barrier()
+        let report = SgemmBenchmark.run(shapes: model.config.matmulShapes(tokens: max(1, tokens)),
+                                        secondsPerShape: secondsPerShape)
+        var peak = [report.peakGflops]
+        communicator.allReduceSum(&peak)
+        return (report, peak[0])
+    }
+
+    /// A number for a message: "NaN" / "inf" rather than C's "-nan".
+    static func show(_ x: Double) -> String {
+        x.isNaN ? "NaN" : x.isInfinite ? (x < 0 ? "-inf" : "inf") : "\(x)"
+    }
+}
+
+/// Seconds a `TrainingStep` spent in each phase, summed over the steps run since `reset`.
+public struct StepPhases: Sendable, Equatable {
+    public var forward = 0.0
+    public var backward = 0.0
+    /// Waiting at the barrier for the slowest rank's forward and backward.
+    public var wait = 0.0
+    /// Gradient sum, loss all-reduce and parameter all-gather.
+    public var communication = 0.0
+    /// Zeroing the gradients, the norm, clipping and AdamW on this rank's shard.
+    public var optimizer = 0.0
+
+    public init() {}
+
+    public mutating func reset() { self = StepPhases() }
+}
