@@ -30,7 +30,7 @@ extension ModelConfig {
     /// Model FLOPs of one training step of this model over sequences of the given real lengths:
     /// full fine-tuning without `lora` (`trainingFLOPs(lengths:)`), else only the work LoRA
     /// needs (`LoRAConfig.trainingFLOPs`). The numerator of every MFU txf reports.
-    public func trainingFLOPs(lengths: some Sequence<Int>, lora: LoRAConfig?) -> Double {
+    public func trainingFLOPs(lengths: [Int], lora: LoRAConfig?) -> Double {
         lora.map { $0.trainingFLOPs(self, lengths: lengths) } ?? trainingFLOPs(lengths: lengths)
     }
 

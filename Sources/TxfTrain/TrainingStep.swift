@@ -79,31 +79,25 @@ public final class TrainingStep {
     public func run(_ microBatches: [MicroBatch], step: Int, learningRate: Float) throws -> Outcome {
         precondition(microBatches.count == layout.accumulation, "one micro-batch per micro-step")
         var clock = monotonicSeconds()
-        func lap(_ phase: WritableKeyPath<StepPhases, Double>) {
-            guard phases != nil else { return }
-            let now = monotonicSeconds()
-            phases![keyPath: phase] += now - clock
-            clock = now
-        }
         model.zeroGradients()
-        lap(\.optimizer)
+        phases?.add(.optimizer, since: &clock)
         let mode = ForwardMode.train(seed: seed, step: UInt64(step)), lossScale = 1 / Float(layout.globalBatch)
         for k in totals.indices { totals[k] = 0 }
         for batch in microBatches {
             totals[0] += model.forward(batch, mode: mode)
-            lap(\.forward)
+            phases?.add(.forward, since: &clock)
             model.backward(lossScale: lossScale)
             totals[1] += Double(batch.realTokenCount)
             totals[2] += model.config.trainingFLOPs(lengths: batch.lengths, lora: model.loraConfig)
-            lap(\.backward)
+            phases?.add(.backward, since: &clock)
         }
         if phases != nil && communicator.worldSize > 1 {
             communicator.barrier()
-            lap(\.wait)
+            phases?.add(.wait, since: &clock)
         }
         update.sumGradients(model.gradients, touchedRows: model.touchedWordRows)
         communicator.allReduceSum(&totals)
-        lap(\.communication)
+        phases?.add(.communication, since: &clock)
         let loss = totals[0] / Double(layout.globalBatch)
         let norm = update.gradientNorm(model.gradients)
         guard loss.isFinite, norm.isFinite else {
@@ -111,9 +105,9 @@ public final class TrainingStep {
         }
         update.update(optimizer, params: model.parameters, gradients: model.gradients, m: m, v: v, step: step,
                       learningRate: learningRate, gradientScale: GradientClipping.scale(norm: norm, maxNorm: maxGradNorm))
-        lap(\.optimizer)
+        phases?.add(.optimizer, since: &clock)
         update.gatherParameters(model.parameters)
-        lap(\.communication)
+        phases?.add(.communication, since: &clock)
         return Outcome(loss: loss, gradNorm: norm, realTokens: totals[1], modelFLOPs: totals[2],
                        wordRowsSummed: update.lastRowCount)
     }
@@ -149,7 +143,22 @@ public struct StepPhases: Sendable, Equatable {
     /// Zeroing the gradients, the norm, clipping and AdamW on this rank's shard.
     public var optimizer = 0.0
 
+    public enum Phase: Sendable { case forward, backward, wait, communication, optimizer }
+
     public init() {}
 
     public mutating func reset() { self = StepPhases() }
+
+    /// Adds the seconds since `clock` to `phase` and moves `clock` to now.
+    public mutating func add(_ phase: Phase, since clock: inout Double) {
+        let now = monotonicSeconds(), seconds = now - clock
+        clock = now
+        switch phase {
+        case .forward: forward += seconds
+        case .backward: backward += seconds
+        case .wait: wait += seconds
+        case .communication: communication += seconds
+        case .optimizer: optimizer += seconds
+        }
+    }
 }
