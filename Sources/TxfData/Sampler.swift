@@ -40,7 +40,7 @@ public struct BatchLayout: Sendable, Equatable, Codable {
     }
 }
 
-/// The rows of one epoch, in training order: DESIGN.md "One optimizer step, exactly".
+/// The rows of one epoch, in training order (docs/ARCHITECTURE.md, "One optimizer step, exactly").
 ///
 /// The order is a pure function of (seed, epoch, row count, lengths, global batch):
 /// 1. a permutation of all N rows drawn from (seed, epoch);

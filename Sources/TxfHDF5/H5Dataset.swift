@@ -2,7 +2,7 @@ import CHDF5
 import TxfCore
 
 /// An open dataset. Keep it open for repeated reads: its chunk cache lives with the id, and
-/// reopening per read throws decompressed chunks away (INTEROP.md).
+/// reopening per read throws decompressed chunks away (docs/ARCHITECTURE.md, "Measured facts").
 ///
 /// Row-wise reads treat dimension 0 as rows; a row is all the remaining dimensions
 /// (`rowSize` elements). For a 1-D dataset a row is one element.

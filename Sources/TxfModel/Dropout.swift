@@ -2,7 +2,7 @@ import TxfCore
 
 /// Inverted dropout with masks drawn from a counter-based key, so a mask is a pure function of
 /// (seed, optimizer step, sample index within the global batch, site, position, feature) —
-/// never of rank, micro-step or padded buffer offset (DESIGN.md, "One optimizer step, exactly").
+/// never of rank, micro-step or padded buffer offset (docs/ARCHITECTURE.md, "One optimizer step, exactly").
 ///
 /// Forward: `keep = uniform(key, counter) ≥ p`, `y = x · keep / (1 − p)`, with the 24-bit
 /// uniform `key.uniform(c)` = bits 40–63 of `key.bits(c)`, compared as an integer.
