@@ -23,9 +23,9 @@ public struct ParameterInfo: Equatable, Sendable {
 ///
 /// Layout: trainable tensors first, in declaration order, then frozen ones. So the trainable
 /// parameters are exactly `0 ..< trainableCount` of the parameter buffer, and the gradient and
-/// AdamW buffers (each `trainableCount` long) use the same offsets: all-reduce, clipping and the
-/// optimizer are single loops over `0 ..< trainableCount`, and frozen tensors get no gradient or
-/// optimizer storage. When every tensor is trainable the layout is plain declaration order.
+/// AdamW buffers (each `trainableCount` long) use the same offsets: the gradient exchange
+/// (reduce-scatter, all-gather), clipping and the optimizer work on ranges of
+/// `0 ..< trainableCount`, and frozen tensors get no gradient or optimizer storage. When every tensor is trainable the layout is plain declaration order.
 public struct ParameterTable: Equatable, Sendable {
     /// Tensors in buffer order (trainable first).
     public let entries: [ParameterInfo]

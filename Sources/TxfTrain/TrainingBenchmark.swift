@@ -10,7 +10,7 @@ import TxfModel
 ///
 /// The micro-batches of every timed step are built before timing starts (reading data is not
 /// the step's work, and is done by the trainer from an open dataset), so the allocation count
-/// covers the model, the optimizer and the all-reduce only.
+/// covers the model, the optimizer and the gradient exchange only.
 public enum TrainingBenchmark {
     /// What to measure.
     public struct Options: Sendable {
