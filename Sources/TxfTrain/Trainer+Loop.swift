@@ -2,7 +2,9 @@ import Foundation
 import TxfCore
 import TxfData
 import TxfDist
+import TxfEval
 import TxfModel
+import TxfStore
 
 extension Trainer {
     /// Trains from `step` to `totalSteps`, evaluating and checkpointing as configured, then
@@ -101,7 +103,7 @@ extension Trainer {
         update.gatherMoments(m: m, v: v)
         if rank == 0 {
             let path = directory.finalPath
-            try Checkpoint.write(to: path, table: model.table, parameters: model.parameters.pointer,
+            try ModelArchive.write(to: path, table: model.table, parameters: model.parameters.pointer,
                                  m: m.pointer, v: v.pointer, meta: checkpointMeta())
             emit(.checkpoint(CheckpointRecord(step: step, path: path)))
         }
@@ -118,7 +120,7 @@ extension Trainer {
             bestAccuracy = record.accuracy
             update.gatherMoments(m: m, v: v)
             if communicator.rank == 0 {
-                try Checkpoint.write(to: directory.bestPath, table: model.table, parameters: model.parameters.pointer,
+                try ModelArchive.write(to: directory.bestPath, table: model.table, parameters: model.parameters.pointer,
                                      m: m.pointer, v: v.pointer, meta: checkpointMeta())
                 emit(.checkpoint(CheckpointRecord(step: step, path: directory.bestPath)))
             }
@@ -130,7 +132,7 @@ extension Trainer {
         update.gatherMoments(m: m, v: v)
         guard communicator.rank == 0 else { return }
         let path = directory.stepPath(step)
-        try Checkpoint.write(to: path, table: model.table, parameters: model.parameters.pointer,
+        try ModelArchive.write(to: path, table: model.table, parameters: model.parameters.pointer,
                              m: m.pointer, v: v.pointer, meta: checkpointMeta())
         emit(.checkpoint(CheckpointRecord(step: step, path: path)))
         directory.rotate(keep: config.keep)

@@ -3,6 +3,7 @@ import TxfCore
 import TxfData
 import TxfDist
 import TxfModel
+import TxfStore
 import TxfText
 
 /// A data-parallel training run: every rank builds one with the same config, then calls `run`.
@@ -43,7 +44,7 @@ public final class Trainer {
     /// Sums gradients over ranks and runs this rank's shard of AdamW.
     let update: DataParallelUpdate
     let vocab: [String]
-    let tokenizer: [String: String]
+    let tokenizer: TokenizerInfo
     var bestAccuracy: Double?
     var metrics: MetricsLog?
 
@@ -62,7 +63,7 @@ public final class Trainer {
             }
             let eval = try given.eval.map { try TokenDataset(path: $0) }
             if let eval {
-                try eval.checkVocab(sha256: train.info.vocabSHA256, source: "the training data \(train.path)")
+                try eval.checkVocab(sha256: train.info.tokenizer.vocabSHA256, source: "the training data \(train.path)")
                 guard eval.labelNames == train.labelNames else {
                     throw TxfError("\(eval.path) has labels \(eval.labelNames) but the training data \(train.path) has \(train.labelNames)")
                 }
@@ -82,27 +83,23 @@ public final class Trainer {
         let vocabulary = opened.2
         vocab = (0 ..< vocabulary.count).map { vocabulary.token(for: Int32($0)) }
         let info = opened.0.info, train = opened.0, eval = opened.1
-        tokenizer = ["kind": DatasetSchema.tokenizer, "lowercase": info.lowercase ? "1" : "0",
-                     "vocab_sha256": info.vocabSHA256, "vocab_size": String(info.vocabSize),
-                     "pad_id": String(info.padId), "unk_id": String(info.unkId),
-                     "cls_id": String(info.clsId), "sep_id": String(info.sepId),
-                     "max_length": String(info.maxLength)]
+        tokenizer = info.tokenizer
 
         // The model: architecture, buffers, schedule, initial or restored values.
         let fingerprint = train.fingerprint
         var loraInfo: LoRACheckpointInfo? = nil
-        let built = try communicator.together { () throws -> (BertClassifier, CheckpointFile?, TrainConfig, LearningRateSchedule, Int, BatchLayout) in
-            let checkpoint = try resumedFrom.map { try CheckpointFile(path: $0) }
-            if let c = checkpoint { try Trainer.checkCompatible(c, with: given, fingerprint: fingerprint, vocabSHA256: info.vocabSHA256) }
+        let built = try communicator.together { () throws -> (BertClassifier, ModelArchive?, TrainConfig, LearningRateSchedule, Int, BatchLayout) in
+            let checkpoint = try resumedFrom.map { try ModelArchive(path: $0, expecting: .checkpoint) }
+            if let c = checkpoint { try Trainer.checkCompatible(c, with: given, fingerprint: fingerprint, vocabSHA256: info.tokenizer.vocabSHA256) }
             loraInfo = try Trainer.loraSetup(given, checkpoint: checkpoint)
-            if checkpoint == nil, let path = given.initFrom, let stored = try ModelFile.vocabSHA256(path), stored != info.vocabSHA256 {
-                throw TxfError("--init \(path) was made with a vocab of sha256 \(stored.prefix(12))…, but \(train.path) was tokenized with \(info.vocabSHA256.prefix(12))…; prepare the data with the model's vocab.txt")
+            if checkpoint == nil, let path = given.initFrom, let stored = try ModelArchive(path: path).meta.tokenizer?.vocabSHA256, stored != info.tokenizer.vocabSHA256 {
+                throw TxfError("--init \(path) was made with a vocab of sha256 \(stored.prefix(12))…, but \(train.path) was tokenized with \(info.tokenizer.vocabSHA256.prefix(12))…; prepare the data with the model's vocab.txt")
             }
-            let base: ModelConfig? = try checkpoint?.meta.model ?? given.initFrom.map { try ModelFile.readConfig($0) }
+            let base: ModelConfig? = try checkpoint?.meta.model ?? given.initFrom.map { try ModelArchive(path: $0).meta.model }
             let source = checkpoint.map { "checkpoint \($0.path)" } ?? given.initFrom ?? ""
             let modelConfig = try Architecture.resolve(given, base: base, baseSource: source, vocabSize: vocabulary.count,
-                                                       numLabels: info.labelNames.count, padTokenId: Int(info.padId))
-            let longest = max(info.maxLength, eval?.info.maxLength ?? 0)
+                                                       numLabels: info.labelNames.count, padTokenId: Int(info.tokenizer.padId))
+            let longest = max(info.tokenizer.maxLength, eval?.info.tokenizer.maxLength ?? 0)
             guard longest <= modelConfig.maxPositionEmbeddings else {
                 throw TxfError("the data has rows of \(longest) tokens but the model takes at most \(modelConfig.maxPositionEmbeddings) (--max-length / max_position_embeddings)")
             }
@@ -147,15 +144,15 @@ public final class Trainer {
         sgemmPeakGflops = peak[0]
 
         let checkpoint = built.1
-        step = checkpoint?.meta.step ?? 0
-        bestAccuracy = checkpoint?.meta.bestAccuracy
+        step = checkpoint?.meta.training?.step ?? 0
+        bestAccuracy = checkpoint?.meta.training?.bestAccuracy
         let model = self.model, m = self.m, v = self.v, config = self.config, run = self.directory, step = self.step
         metrics = try communicator.together { () throws -> MetricsLog? in
             if let checkpoint {
                 if let loraInfo { try LoRABase.load(loraInfo, checkpoint: checkpoint.path, table: table, into: model.parameters.pointer) }
                 try checkpoint.load(table: table, parameters: model.parameters.pointer, m: m.pointer, v: v.pointer)
             } else if let path = config.initFrom {
-                try ModelFile.loadParameters(path, table: table, into: model.parameters.pointer)
+                try ModelArchive(path: path).loadParameters(table: table, into: model.parameters.pointer)
                 model.initializeAdapters(seed: config.seed)
             } else {
                 model.initializeWeights(seed: config.seed)
@@ -194,29 +191,30 @@ public final class Trainer {
     }
 
     /// Refuses a checkpoint from another run: other data, batch, seed or tokenizer.
-    static func checkCompatible(_ c: CheckpointFile, with config: TrainConfig, fingerprint: String, vocabSHA256: String) throws {
-        let meta = c.meta
+    static func checkCompatible(_ c: ModelArchive, with config: TrainConfig, fingerprint: String, vocabSHA256: String) throws {
+        let meta = c.meta.training!  // opened expecting a checkpoint
         if meta.datasetFingerprint != fingerprint {
             throw TxfError("checkpoint \(c.path) was trained on other data than --train \(config.train!) (dataset fingerprints differ)")
         }
-        if meta.config.globalBatch != config.globalBatch {
-            throw TxfError("checkpoint \(c.path) has global-batch = \(meta.config.globalBatch) but --global-batch is \(config.globalBatch); the data order depends on it")
+        if try c.runConfig().globalBatch != config.globalBatch {
+            throw TxfError("checkpoint \(c.path) has global-batch = \(try c.runConfig().globalBatch) but --global-batch is \(config.globalBatch); the data order depends on it")
         }
         if meta.seed != config.seed {
             throw TxfError("checkpoint \(c.path) has seed = \(meta.seed) but --seed is \(config.seed); the data order and dropout depend on it")
         }
-        if let stored = meta.tokenizer["vocab_sha256"], stored != vocabSHA256 {
+        if let stored = c.meta.tokenizer?.vocabSHA256, stored != vocabSHA256 {
             throw TxfError("checkpoint \(c.path) was trained with a vocab of sha256 \(stored.prefix(12))…, the data with \(vocabSHA256.prefix(12))…")
         }
     }
 
     /// The metadata a checkpoint written now records.
-    func checkpointMeta() -> CheckpointMeta {
+    func checkpointMeta() throws -> ArchiveMeta {
         let cursor = DataCursor(step: step, stepsPerEpoch: stepsPerEpoch)
-        return CheckpointMeta(step: step, epoch: cursor.epoch, stepInEpoch: cursor.stepInEpoch, seed: config.seed,
-                              schedule: schedule, config: config, model: model.config, optimizer: optimizer,
-                              worldSize: communicator.worldSize, datasetFingerprint: train.fingerprint, vocab: vocab,
-                              labelNames: train.labelNames, tokenizer: tokenizer, bestAccuracy: bestAccuracy, lora: lora)
+        let training = try TrainingState(step: step, epoch: cursor.epoch, stepInEpoch: cursor.stepInEpoch, seed: config.seed,
+                                         schedule: schedule, config: config, optimizer: optimizer,
+                                         worldSize: communicator.worldSize, datasetFingerprint: train.fingerprint, bestAccuracy: bestAccuracy)
+        return ArchiveMeta(model: model.config, vocab: vocab, labelNames: train.labelNames, tokenizer: tokenizer,
+                           training: training, lora: lora)
     }
 
     /// A multi-line summary for rank 0 to print once: the resolved config and the model's size.

@@ -52,3 +52,21 @@ extension MicroBatch {
                   labels: batch.labels, sampleIndices: sampleIndices)
     }
 }
+
+/// One evaluation over the whole evaluation set, every sample counted exactly once.
+public struct EvalRecord: Sendable, Equatable {
+    public var step: Int
+    /// Mean cross-entropy over the set.
+    public var loss: Double
+    /// Fraction of samples whose arg-max class is the label.
+    public var accuracy: Double
+    /// Samples evaluated (the set's row count).
+    public var count: Int
+
+    public init(step: Int, loss: Double, accuracy: Double, count: Int) {
+        self.step = step
+        self.loss = loss
+        self.accuracy = accuracy
+        self.count = count
+    }
+}
