@@ -27,10 +27,14 @@ let package = Package(
         .target(name: "TxfText"),
         .target(name: "TxfData", dependencies: ["TxfCore", "TxfHDF5", "TxfText"]),
         .target(name: "TxfModel", dependencies: ["TxfCore"]),
-        .target(name: "TxfTrain", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel"]),
+        // Model files and checkpoints (one archive format), safetensors and Hugging Face import/export.
+        .target(name: "TxfStore", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfModel"]),
+        // Evaluation, prediction and gradient dumps of a stored or in-memory model.
+        .target(name: "TxfEval", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfStore"]),
+        .target(name: "TxfTrain", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfStore", "TxfEval"]),
 
         .executableTarget(name: "txf", dependencies: [
-            "CAllocationCount", "TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfTrain",
+            "CAllocationCount", "TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfStore", "TxfEval", "TxfTrain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "txf-train", dependencies: [
@@ -45,7 +49,8 @@ let package = Package(
         .testTarget(name: "TxfTextTests", dependencies: ["TxfText"], exclude: ["Fixtures"]),  // golden files, found via #filePath
         .testTarget(name: "TxfDataTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData"]),
         .testTarget(name: "TxfModelTests", dependencies: ["TxfCore", "TxfModel"], exclude: ["Fixtures"]),  // reference.json + its generator, found via #filePath
-        .testTarget(name: "TxfTrainTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfTrain"], exclude: ["Fixtures"]),  // hf_reference.py, found via #filePath
+        .testTarget(name: "TxfStoreTests", dependencies: ["TxfCore", "TxfStore"]),
+        .testTarget(name: "TxfTrainTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfStore", "TxfEval", "TxfTrain"], exclude: ["Fixtures"]),  // hf_reference.py, found via #filePath
         .testTarget(name: "TxfDistTests", dependencies: ["TxfCore", "TxfDist"]),
     ],
     swiftLanguageModes: [.v6]

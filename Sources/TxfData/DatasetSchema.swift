@@ -41,19 +41,11 @@ public enum DatasetSchema {
     /// Rows per chunk of `/offsets` and `/labels`.
     public static let rowChunk = 16_384
 
-    /// Root attribute names.
+    /// Root attribute names (the tokenizer's are `TokenizerInfo.Attribute`). `txf_kind` and
+    /// `label_names` mean the same in model files and checkpoints, which use these names too.
     public enum Attribute {
         public static let kind = "txf_kind"
         public static let schemaVersion = "schema_version"
-        public static let tokenizer = "tokenizer"
-        public static let vocabSHA256 = "vocab_sha256"
-        public static let vocabSize = "vocab_size"
-        public static let lowercase = "lowercase"
-        public static let padId = "pad_id"
-        public static let unkId = "unk_id"
-        public static let clsId = "cls_id"
-        public static let sepId = "sep_id"
-        public static let maxLength = "max_length"
         public static let labelNames = "label_names"
         public static let sourcePath = "source_path"
         public static let sourceSHA256 = "source_sha256"

@@ -138,9 +138,8 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
         labelCounts += Array(repeating: 0, count: labelNames.count - labelCounts.count)
     }
     let info = DatasetInfo(
-        vocabSHA256: vocabulary.sha256, vocabSize: vocabulary.count, lowercase: options.lowercase,
-        padId: vocabulary.padId, unkId: vocabulary.unkId, clsId: vocabulary.clsId, sepId: vocabulary.sepId,
-        maxLength: options.maxLength, labelNames: labelNames, sourcePath: options.input,
+        tokenizer: TokenizerInfo(vocabulary: vocabulary, lowercase: options.lowercase, maxLength: options.maxLength),
+        labelNames: labelNames, sourcePath: options.input,
         sourceSHA256: try reader.finishHash(), rowCount: writer.rowCount, tokenCount: writer.tokenCount,
         truncatedRows: truncated, skippedRows: skipped)
     try writer.finish(info: info, vocabBytes: [UInt8](vocabData))

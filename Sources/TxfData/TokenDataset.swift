@@ -62,7 +62,7 @@ public final class TokenDataset {
     public var rowCount: Int { info.rowCount }
     public var tokenCount: Int { info.tokenCount }
     public var labelNames: [String] { info.labelNames }
-    public var padId: Int32 { info.padId }
+    public var padId: Int32 { info.tokenizer.padId }
 
     /// Tokens in row `row`, [CLS] and [SEP] included.
     public func length(ofRow row: Int) -> Int { Int(offsets[row + 1] - offsets[row]) }
@@ -77,7 +77,7 @@ public final class TokenDataset {
     public var fingerprint: String {
         let description = [
             DatasetSchema.kind, "v\(DatasetSchema.version)", "rows=\(rowCount)", "tokens=\(tokenCount)",
-            "max_length=\(info.maxLength)", "lowercase=\(info.lowercase)", "vocab=\(info.vocabSHA256)",
+            "max_length=\(info.tokenizer.maxLength)", "lowercase=\(info.tokenizer.lowercase)", "vocab=\(info.tokenizer.vocabSHA256)",
             "source=\(info.sourceSHA256)", "skipped=\(info.skippedRows)", "labels=\(info.labelNames.joined(separator: "\u{1F}"))",
         ].joined(separator: "\n")
         return SHA256.hex(of: Array(description.utf8))
@@ -87,16 +87,16 @@ public final class TokenDataset {
     ///
     /// - Parameter source: how to name that vocab in the message ("the model's vocab.txt").
     public func checkVocab(sha256: String, source: String) throws {
-        guard sha256 == info.vocabSHA256 else {
-            throw TxfError("vocab does not match the dataset: \(path) was tokenized with a vocab of sha256 \(info.vocabSHA256.prefix(12))…, \(source) has \(sha256.prefix(12))…; run `txf prepare` again with that vocab")
+        guard sha256 == info.tokenizer.vocabSHA256 else {
+            throw TxfError("vocab does not match the dataset: \(path) was tokenized with a vocab of sha256 \(info.tokenizer.vocabSHA256.prefix(12))…, \(source) has \(sha256.prefix(12))…; run `txf prepare` again with that vocab")
         }
     }
 
     /// Throws unless `vocabulary` (and the lowercase flag) match the dataset's tokenizer.
     public func checkTokenizer(_ vocabulary: Vocabulary, lowercase: Bool, source: String) throws {
         try checkVocab(sha256: vocabulary.sha256, source: source)
-        guard lowercase == info.lowercase else {
-            throw TxfError("\(path) was tokenized \(info.lowercase ? "uncased" : "cased"), \(source) is \(lowercase ? "uncased" : "cased"); run `txf prepare` again with \(lowercase ? "--uncased" : "--cased")")
+        guard lowercase == info.tokenizer.lowercase else {
+            throw TxfError("\(path) was tokenized \(info.tokenizer.lowercase ? "uncased" : "cased"), \(source) is \(lowercase ? "uncased" : "cased"); run `txf prepare` again with \(lowercase ? "--uncased" : "--cased")")
         }
     }
 
@@ -108,7 +108,7 @@ public final class TokenDataset {
     /// The tokenizer's vocabulary, rebuilt from the stored vocab.txt (checked against its hash).
     public func vocabulary() throws -> Vocabulary {
         let bytes = try vocabularyBytes()
-        guard SHA256.hex(of: bytes) == info.vocabSHA256 else {
+        guard SHA256.hex(of: bytes) == info.tokenizer.vocabSHA256 else {
             throw TxfError("\(path) is damaged: stored /vocab does not match vocab_sha256; regenerate it with `txf prepare`")
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
@@ -167,7 +167,7 @@ public final class TokenDataset {
             batch.sampleIndices.append(contentsOf: rows.indices)
         }
         batch.tokens.removeAll(keepingCapacity: true)
-        batch.tokens.append(contentsOf: repeatElement(info.padId, count: rows.count * width))
+        batch.tokens.append(contentsOf: repeatElement(info.tokenizer.padId, count: rows.count * width))
         scratch.withUnsafeBufferPointer { source in
             batch.tokens.withUnsafeMutableBufferPointer { target in
                 for (b, row) in rows.enumerated() {

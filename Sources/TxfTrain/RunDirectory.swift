@@ -1,5 +1,6 @@
 import Foundation
 import TxfCore
+import TxfStore
 
 /// The files of a run directory (`--out`): step checkpoints `step-00000100.h5`, `final.h5`,
 /// `best.h5` and `metrics.jsonl`. Temporary `*.h5.tmp` files are never taken for checkpoints.
@@ -42,8 +43,8 @@ public struct RunDirectory: Sendable {
     /// directory holds none.
     public func newestCheckpoint() throws -> String? {
         let newestStep = stepCheckpoints().last
-        if FileManager.default.fileExists(atPath: finalPath) {
-            let finalStep = try CheckpointFile(path: finalPath).meta.step
+        if FileManager.default.fileExists(atPath: finalPath),
+           let finalStep = try ModelArchive(path: finalPath, expecting: .checkpoint).meta.training?.step {
             if newestStep == nil || finalStep >= newestStep!.step { return finalPath }
         }
         return newestStep?.path

@@ -2,7 +2,9 @@ import Foundation
 import TxfCore
 import TxfData
 import TxfDist
+import TxfEval
 import TxfModel
+import TxfStore
 
 extension Trainer {
     /// Trains from `step` to `totalSteps`, evaluating and checkpointing as configured, then
@@ -96,7 +98,7 @@ extension Trainer {
     func writeCheckpoint(to path: String, _ emit: (TrainingEvent) -> Void) throws {
         trainingStep.gatherMoments()
         guard communicator.rank == 0 else { return }
-        try Checkpoint.write(to: path, table: model.table, parameters: model.parameters.pointer,
+        try ModelArchive.write(to: path, table: model.table, parameters: model.parameters.pointer,
                              m: trainingStep.m.pointer, v: trainingStep.v.pointer, meta: checkpointMeta())
         emit(.checkpoint(CheckpointRecord(step: step, path: path)))
     }

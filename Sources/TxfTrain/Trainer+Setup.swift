@@ -2,6 +2,7 @@ import Foundation
 import TxfCore
 import TxfData
 import TxfModel
+import TxfStore
 import TxfText
 
 // The named steps of `Trainer.init`, in the order it takes them. Each runs on every rank inside
@@ -15,7 +16,7 @@ struct TrainingData {
     /// The training data's vocab, id order (stored in every checkpoint).
     let vocab: [String]
     /// The tokenizer settings the data was prepared with (stored in every checkpoint).
-    let tokenizer: [String: String]
+    let tokenizer: TokenizerInfo
     /// The checkpoint `--resume` names as this rank sees it (rank 0's is used).
     let resumeCandidate: String?
 
@@ -23,7 +24,7 @@ struct TrainingData {
     var meanRowLength: Double { Double(train.lengths.reduce(0) { $0 + Int($1) }) / Double(max(1, train.rowCount)) }
 
     /// The longest row of either set.
-    var longestRow: Int { max(train.info.maxLength, eval?.info.maxLength ?? 0) }
+    var longestRow: Int { max(train.info.tokenizer.maxLength, eval?.info.tokenizer.maxLength ?? 0) }
 
     static func open(_ config: TrainConfig, worldSize: Int) throws -> TrainingData {
         try config.validate(worldSize: worldSize)
@@ -35,20 +36,14 @@ struct TrainingData {
         }
         let eval = try config.eval.map { try TokenDataset(path: $0) }
         if let eval {
-            try eval.checkVocab(sha256: train.info.vocabSHA256, source: "the training data \(train.path)")
+            try eval.checkVocab(sha256: train.info.tokenizer.vocabSHA256, source: "the training data \(train.path)")
             guard eval.labelNames == train.labelNames else {
                 throw TxfError("\(eval.path) has labels \(eval.labelNames) but the training data \(train.path) has \(train.labelNames)")
             }
         }
         guard !train.labelNames.isEmpty else { throw TxfError("\(train.path) has no labels; training needs a labelled dataset") }
-        let info = train.info
-        let tokenizer = ["kind": DatasetSchema.tokenizer, "lowercase": info.lowercase ? "1" : "0",
-                         "vocab_sha256": info.vocabSHA256, "vocab_size": String(info.vocabSize),
-                         "pad_id": String(info.padId), "unk_id": String(info.unkId),
-                         "cls_id": String(info.clsId), "sep_id": String(info.sepId),
-                         "max_length": String(info.maxLength)]
         return TrainingData(train: train, eval: eval, vocab: (0 ..< vocabulary.count).map { vocabulary.token(for: Int32($0)) },
-                            tokenizer: tokenizer, resumeCandidate: try Trainer.checkpointToResume(config))
+                            tokenizer: train.info.tokenizer, resumeCandidate: try Trainer.checkpointToResume(config))
     }
 }
 
@@ -57,7 +52,7 @@ struct TrainingData {
 /// and the model built with zeroed parameters.
 struct ResolvedModel {
     let model: BertClassifier
-    let checkpoint: CheckpointFile?
+    let checkpoint: ModelArchive?
     /// The run's config with its architecture filled in.
     let config: TrainConfig
     let layout: BatchLayout
@@ -68,17 +63,18 @@ struct ResolvedModel {
     let evalBatch: Int
 
     static func resolve(_ given: TrainConfig, data: TrainingData, resumedFrom: String?, worldSize: Int) throws -> ResolvedModel {
-        let train = data.train, info = train.info
-        let checkpoint = try resumedFrom.map { try CheckpointFile(path: $0) }
-        if let c = checkpoint { try Trainer.checkCompatible(c, with: given, fingerprint: train.fingerprint, vocabSHA256: info.vocabSHA256) }
+        let train = data.train, info = train.info, vocabSHA256 = info.tokenizer.vocabSHA256
+        let checkpoint = try resumedFrom.map { try ModelArchive(path: $0, expecting: .checkpoint) }
+        if let c = checkpoint { try Trainer.checkCompatible(c, with: given, fingerprint: train.fingerprint, vocabSHA256: vocabSHA256) }
         let lora = try Trainer.loraSetup(given, checkpoint: checkpoint)
-        if checkpoint == nil, let path = given.initFrom, let stored = try ModelFile.vocabSHA256(path), stored != info.vocabSHA256 {
-            throw TxfError("--init \(path) was made with a vocab of sha256 \(stored.prefix(12))…, but \(train.path) was tokenized with \(info.vocabSHA256.prefix(12))…; prepare the data with the model's vocab.txt")
+        let initial = try checkpoint == nil ? given.initFrom.map { try ModelArchive(path: $0) } : nil
+        if let initial, let stored = initial.meta.tokenizer?.vocabSHA256, stored != vocabSHA256 {
+            throw TxfError("--init \(initial.path) was made with a vocab of sha256 \(stored.prefix(12))…, but \(train.path) was tokenized with \(vocabSHA256.prefix(12))…; prepare the data with the model's vocab.txt")
         }
-        let base: ModelConfig? = try checkpoint?.meta.model ?? given.initFrom.map { try ModelFile.readConfig($0) }
+        let base: ModelConfig? = checkpoint?.meta.model ?? initial?.meta.model
         let source = checkpoint.map { "checkpoint \($0.path)" } ?? given.initFrom ?? ""
         let modelConfig = try Architecture.resolve(given, base: base, baseSource: source, vocabSize: data.vocab.count,
-                                                   numLabels: info.labelNames.count, padTokenId: Int(info.padId))
+                                                   numLabels: info.labelNames.count, padTokenId: Int(info.tokenizer.padId))
         guard data.longestRow <= modelConfig.maxPositionEmbeddings else {
             throw TxfError("the data has rows of \(data.longestRow) tokens but the model takes at most \(modelConfig.maxPositionEmbeddings) (--max-length / max_position_embeddings)")
         }
@@ -103,14 +99,14 @@ extension Trainer {
     /// Step 3, restore the state: the parameters and AdamW moments of the checkpoint (with a
     /// LoRA run's frozen base), else `--init`'s parameters with fresh adapters, else a random
     /// initialisation from the seed.
-    static func restoreState(_ trainingStep: TrainingStep, checkpoint: CheckpointFile?, lora: LoRACheckpointInfo?,
+    static func restoreState(_ trainingStep: TrainingStep, checkpoint: ModelArchive?, lora: LoRACheckpointInfo?,
                              config: TrainConfig) throws {
         let model = trainingStep.model, table = model.table
         if let checkpoint {
             if let lora { try LoRABase.load(lora, checkpoint: checkpoint.path, table: table, into: model.parameters.pointer) }
             try checkpoint.load(table: table, parameters: model.parameters.pointer, m: trainingStep.m.pointer, v: trainingStep.v.pointer)
         } else if let path = config.initFrom {
-            try ModelFile.loadParameters(path, table: table, into: model.parameters.pointer)
+            try ModelArchive(path: path).loadParameters(table: table, into: model.parameters.pointer)
             model.initializeAdapters(seed: config.seed)
         } else {
             model.initializeWeights(seed: config.seed)
@@ -150,20 +146,19 @@ extension Trainer {
     }
 
     /// Refuses a checkpoint from another run: other data, batch, seed or tokenizer.
-    static func checkCompatible(_ c: CheckpointFile, with config: TrainConfig, fingerprint: String, vocabSHA256: String) throws {
-        let meta = c.meta
+    static func checkCompatible(_ c: ModelArchive, with config: TrainConfig, fingerprint: String, vocabSHA256: String) throws {
+        let meta = c.meta.training!  // opened expecting a checkpoint
         if meta.datasetFingerprint != fingerprint {
             throw TxfError("checkpoint \(c.path) was trained on other data than --train \(config.train!) (dataset fingerprints differ)")
         }
-        if meta.config.globalBatch != config.globalBatch {
-            throw TxfError("checkpoint \(c.path) has global-batch = \(meta.config.globalBatch) but --global-batch is \(config.globalBatch); the data order depends on it")
+        if try c.runConfig().globalBatch != config.globalBatch {
+            throw TxfError("checkpoint \(c.path) has global-batch = \(try c.runConfig().globalBatch) but --global-batch is \(config.globalBatch); the data order depends on it")
         }
         if meta.seed != config.seed {
             throw TxfError("checkpoint \(c.path) has seed = \(meta.seed) but --seed is \(config.seed); the data order and dropout depend on it")
         }
-        if let stored = meta.tokenizer["vocab_sha256"], stored != vocabSHA256 {
+        if let stored = c.meta.tokenizer?.vocabSHA256, stored != vocabSHA256 {
             throw TxfError("checkpoint \(c.path) was trained with a vocab of sha256 \(stored.prefix(12))…, the data with \(vocabSHA256.prefix(12))…")
         }
     }
-
 }

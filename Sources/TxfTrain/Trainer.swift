@@ -3,6 +3,7 @@ import TxfCore
 import TxfData
 import TxfDist
 import TxfModel
+import TxfStore
 import TxfText
 
 /// A data-parallel training run: every rank builds one with the same config, then calls `run`.
@@ -75,8 +76,8 @@ public final class Trainer {
                                                         secondsPerShape: 0.03).allRanksGflops
 
         let checkpoint = resolved.checkpoint
-        step = checkpoint?.meta.step ?? 0
-        bestAccuracy = checkpoint?.meta.bestAccuracy
+        step = checkpoint?.meta.training?.step ?? 0
+        bestAccuracy = checkpoint?.meta.training?.bestAccuracy
         let trainingStep = self.trainingStep, config = self.config, run = self.directory, step = self.step, lora = self.lora
         metrics = try communicator.together {
             try Trainer.restoreState(trainingStep, checkpoint: checkpoint, lora: lora, config: config)
@@ -88,12 +89,13 @@ public final class Trainer {
     }
 
     /// The metadata a checkpoint written now records.
-    func checkpointMeta() -> CheckpointMeta {
+    func checkpointMeta() throws -> ArchiveMeta {
         let cursor = DataCursor(step: step, stepsPerEpoch: stepsPerEpoch)
-        return CheckpointMeta(step: step, epoch: cursor.epoch, stepInEpoch: cursor.stepInEpoch, seed: config.seed,
-                              schedule: schedule, config: config, model: model.config, optimizer: trainingStep.optimizer,
-                              worldSize: communicator.worldSize, datasetFingerprint: train.fingerprint, vocab: data.vocab,
-                              labelNames: train.labelNames, tokenizer: data.tokenizer, bestAccuracy: bestAccuracy, lora: lora)
+        let training = try TrainingState(step: step, epoch: cursor.epoch, stepInEpoch: cursor.stepInEpoch, seed: config.seed,
+                                         schedule: schedule, config: config, optimizer: trainingStep.optimizer,
+                                         worldSize: communicator.worldSize, datasetFingerprint: train.fingerprint, bestAccuracy: bestAccuracy)
+        return ArchiveMeta(model: model.config, vocab: data.vocab, labelNames: train.labelNames, tokenizer: data.tokenizer,
+                           training: training, lora: lora)
     }
 
     /// A multi-line summary for rank 0 to print once: the resolved config and the model's size.

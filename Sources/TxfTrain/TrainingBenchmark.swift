@@ -3,6 +3,7 @@ import TxfCore
 import TxfData
 import TxfDist
 import TxfModel
+import TxfStore
 
 /// `txf bench --training`: a timer around `TrainingStep`, the step `Trainer` runs, on a real or
 /// synthetic length distribution, with every figure needed to judge it against the machine
@@ -154,12 +155,12 @@ public enum TrainingBenchmark {
 
         // Rows: lengths (and tokens) of every row of the data or of the synthetic set.
         var config = options.model
-        if let path = options.modelPath { config = try ModelFile.readConfig(path) }
+        if let path = options.modelPath { config = try ModelArchive(path: path).meta.model }
         let dataset = try options.dataPath.map { try TokenDataset(path: $0) }
         let lengths = dataset.map { $0.lengths.map(Int.init) }
             ?? syntheticLengths(count: syntheticRows, maxLength: options.syntheticMaxLength, seed: options.seed)
         if let dataset, options.modelPath == nil {
-            config.vocabSize = dataset.info.vocabSize
+            config.vocabSize = dataset.info.tokenizer.vocabSize
             config.numLabels = max(2, dataset.labelNames.count)
         }
         let total = options.warmupSteps + options.steps
@@ -169,7 +170,7 @@ public enum TrainingBenchmark {
 
         let model = try BertClassifier(config: config, maxBatch: micro, maxSeqLen: longest, lora: options.lora)
         if let path = options.modelPath {
-            try ModelFile.loadParameters(path, table: model.table, into: model.parameters.pointer)
+            try ModelArchive(path: path).loadParameters(table: model.table, into: model.parameters.pointer)
         } else {
             model.initializeWeights(seed: options.seed)
         }

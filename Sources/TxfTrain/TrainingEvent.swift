@@ -1,3 +1,5 @@
+import TxfEval
+
 /// What the training loop reports as it goes; the executable prints these and `MetricsLog`
 /// stores them, one JSON object per line of `metrics.jsonl`.
 public enum TrainingEvent: Sendable, Equatable {
@@ -59,24 +61,6 @@ public struct TrainRecord: Sendable, Equatable {
         self.mfu = mfu
         self.elapsedSeconds = elapsedSeconds
         self.etaSeconds = etaSeconds
-    }
-}
-
-/// One evaluation over the whole evaluation set, every sample counted exactly once.
-public struct EvalRecord: Sendable, Equatable {
-    public var step: Int
-    /// Mean cross-entropy over the set.
-    public var loss: Double
-    /// Fraction of samples whose arg-max class is the label.
-    public var accuracy: Double
-    /// Samples evaluated (the set's row count).
-    public var count: Int
-
-    public init(step: Int, loss: Double, accuracy: Double, count: Int) {
-        self.step = step
-        self.loss = loss
-        self.accuracy = accuracy
-        self.count = count
     }
 }
 

@@ -3,6 +3,8 @@ import Foundation
 import TxfCore
 import TxfData
 import TxfDist
+import TxfEval
+import TxfStore
 import TxfTrain
 
 struct Evaluate: ParsableCommand {

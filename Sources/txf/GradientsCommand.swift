@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TxfCore
 import TxfData
-import TxfTrain
+import TxfEval
 
 struct Gradients: ParsableCommand {
     static let configuration = CommandConfiguration(

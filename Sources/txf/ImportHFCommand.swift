@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TxfCore
-import TxfTrain
+import TxfStore
 
 struct ImportHF: ParsableCommand {
     static let configuration = CommandConfiguration(

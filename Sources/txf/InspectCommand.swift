@@ -66,7 +66,7 @@ struct Inspect: ParsableCommand {
         let shown = min(rows, data.rowCount)
         guard shown > 0 else { return }
         let vocabulary = try given ?? data.vocabulary()
-        let tokenizer = BertTokenizer(vocabulary: vocabulary, lowercase: data.info.lowercase)
+        let tokenizer = BertTokenizer(vocabulary: vocabulary, lowercase: data.info.tokenizer.lowercase)
         print("First \(shown) row\(shown == 1 ? "" : "s"):")
         let batch = try data.readRows(Array(0..<shown))
         for b in 0..<shown {

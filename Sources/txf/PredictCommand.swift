@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TxfCore
-import TxfTrain
+import TxfEval
 
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -98,11 +98,11 @@ struct Prepare: ParsableCommand {
             FileHandle.standardError.write(Data(message.utf8))
         }
         print("Wrote \(output): \(info.rowCount) rows, \(info.tokenCount) tokens (mean \(String(format: "%.1f", Double(info.tokenCount) / Double(info.rowCount))) per row)")
-        print("  truncated to \(info.maxLength) tokens: \(info.truncatedRows) rows; skipped: \(info.skippedRows) rows")
+        print("  truncated to \(info.tokenizer.maxLength) tokens: \(info.truncatedRows) rows; skipped: \(info.skippedRows) rows")
         if !info.labelNames.isEmpty {
             let balance = zip(info.labelNames, summary.labelCounts).map { "\($0)=\($1)" }.joined(separator: " ")
             print("  labels: \(balance)")
         }
-        print("  \(info.lowercase ? "uncased" : "cased"), vocab \(info.vocabSize) tokens (sha256 \(info.vocabSHA256.prefix(12))…), \(String(format: "%.2f", summary.seconds)) s")
+        print("  \(info.tokenizer.lowercase ? "uncased" : "cased"), vocab \(info.tokenizer.vocabSize) tokens (sha256 \(info.tokenizer.vocabSHA256.prefix(12))…), \(String(format: "%.2f", summary.seconds)) s")
     }
 }

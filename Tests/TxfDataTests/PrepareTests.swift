@@ -41,13 +41,13 @@ struct PrepareTests {
         let info = data.info
         #expect(info.labelNames == ["0", "1"])
         #expect(info.tokenCount == 16)
-        #expect((info.padId, info.unkId, info.clsId, info.sepId) == (0, 1, 2, 3))
-        #expect(info.vocabSize == 14 && info.lowercase && info.maxLength == 128)
-        #expect(info.vocabSHA256 == SHA256.hex(of: Array(tinyVocab.utf8)))
+        #expect((info.tokenizer.padId, info.tokenizer.unkId, info.tokenizer.clsId, info.tokenizer.sepId) == (0, 1, 2, 3))
+        #expect(info.tokenizer.vocabSize == 14 && info.tokenizer.lowercase && info.tokenizer.maxLength == 128)
+        #expect(info.tokenizer.vocabSHA256 == SHA256.hex(of: Array(tinyVocab.utf8)))
         #expect(info.sourceSHA256 == SHA256.hex(of: Array(input.utf8)))
         #expect(info.sourcePath == dir.file("train.tsv"))
         #expect(try data.vocabularyBytes() == Array(tinyVocab.utf8))
-        #expect(try data.vocabulary().sha256 == info.vocabSHA256)
+        #expect(try data.vocabulary().sha256 == info.tokenizer.vocabSHA256)
         #expect(dir.listing() == ["out.h5", "train.tsv", "vocab.txt"])
     }
 

@@ -14,8 +14,9 @@ struct TokenDatasetTests {
         for (i, length) in lengths.enumerated() {
             try writer.append((0..<length).map { Int32(1000 * i + $0) }, label: labels[i])
         }
-        let info = DatasetInfo(vocabSHA256: "v", vocabSize: 5, lowercase: true, padId: -7, unkId: 1, clsId: 2, sepId: 3,
-                               maxLength: 64, labelNames: ["neg", "pos"], sourcePath: "s.tsv", sourceSHA256: "s",
+        let info = DatasetInfo(tokenizer: TokenizerInfo(vocabSHA256: "v", vocabSize: 5, lowercase: true, padId: -7, unkId: 1,
+                                                             clsId: 2, sepId: 3, maxLength: 64),
+                               labelNames: ["neg", "pos"], sourcePath: "s.tsv", sourceSHA256: "s",
                                rowCount: 0, tokenCount: 0, truncatedRows: 0, skippedRows: 0)
         try writer.finish(info: info, vocabBytes: Array("[PAD]\n".utf8))
         return path

@@ -1,8 +1,11 @@
 import Foundation
 import Testing
 import TxfCore
+import TxfData
 import TxfHDF5
 import TxfModel
+@testable import TxfEval
+@testable import TxfStore
 @testable import TxfTrain
 
 @Suite struct CheckpointTests {
@@ -15,14 +18,20 @@ import TxfModel
         return path
     }
 
-    func meta(step: Int) -> CheckpointMeta {
+    var config: TrainConfig {
         var config = TrainConfig()
         config.train = "t.h5"; config.out = "o"; config.globalBatch = 16
-        return CheckpointMeta(step: step, epoch: step / 7, stepInEpoch: step % 7, seed: 0xFEED_FACE_CAFE_BEEF,
-                              schedule: LearningRateSchedule(kind: .cosine, peak: 1e-3, warmupSteps: 2, totalSteps: 50),
-                              config: config, model: model, optimizer: AdamW(weightDecay: 0.01), worldSize: 4,
-                              datasetFingerprint: "abc123", vocab: (0 ..< 30).map { "tok\($0)" }, labelNames: ["a", "b", "c"],
-                              tokenizer: ["vocab_sha256": "ff00", "lowercase": "1"], bestAccuracy: 0.75)
+        return config
+    }
+
+    func meta(step: Int) throws -> ArchiveMeta {
+        let training = try TrainingState(step: step, epoch: step / 7, stepInEpoch: step % 7, seed: 0xFEED_FACE_CAFE_BEEF,
+                                         schedule: LearningRateSchedule(kind: .cosine, peak: 1e-3, warmupSteps: 2, totalSteps: 50),
+                                         config: config, optimizer: AdamW(weightDecay: 0.01), worldSize: 4,
+                                         datasetFingerprint: "abc123", bestAccuracy: 0.75)
+        let tokenizer = TokenizerInfo(vocabSHA256: "ff00", vocabSize: 30, lowercase: true, padId: 0, unkId: 1, clsId: 2, sepId: 3, maxLength: 12)
+        return ArchiveMeta(model: model, vocab: (0 ..< 30).map { "tok\($0)" }, labelNames: ["a", "b", "c"], tokenizer: tokenizer,
+                           training: training)
     }
 
     /// Buffers with distinct values, so a tensor read into the wrong place shows.
@@ -39,11 +48,12 @@ import TxfModel
         let table = ParameterTable.bertClassifier(model)
         let (p, m, v) = buffers(table, salt: 9)
         let path = dir + "/step-00000012.h5"
-        try Checkpoint.write(to: path, table: table, parameters: p.pointer, m: m.pointer, v: v.pointer, meta: meta(step: 12))
+        try ModelArchive.write(to: path, table: table, parameters: p.pointer, m: m.pointer, v: v.pointer, meta: meta(step: 12))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["step-00000012.h5"])  // no .tmp left
 
-        let file = try CheckpointFile(path: path)
-        #expect(file.meta == meta(step: 12))
+        let file = try ModelArchive(path: path, expecting: .checkpoint)
+        #expect(try file.meta == meta(step: 12))
+        #expect(try file.runConfig() == config)
         let (p2, m2, v2) = buffers(table, salt: 10)
         try file.load(table: table, parameters: p2.pointer, m: m2.pointer, v: v2.pointer)
         #expect(p2.toArray() == p.toArray() && m2.toArray() == m.toArray() && v2.toArray() == v.toArray())
@@ -58,7 +68,7 @@ import TxfModel
         let table = ParameterTable.bertClassifier(model)
         let (p, m, v) = buffers(table, salt: 3)
         let path = dir + "/final.h5"
-        try Checkpoint.write(to: path, table: table, parameters: p.pointer, m: m.pointer, v: v.pointer, meta: meta(step: 50))
+        try ModelArchive.write(to: path, table: table, parameters: p.pointer, m: m.pointer, v: v.pointer, meta: meta(step: 50))
         do {
             // Flip one moment value in place, as a bad disk block would.
             let file = try H5File.open(path, writable: true)
@@ -68,16 +78,16 @@ import TxfModel
             try values.withUnsafeBufferPointer { try dataset.write($0) }
         }
         let (p2, m2, v2) = buffers(table, salt: 4)
-        #expect(throws: TxfError.self) { try CheckpointFile(path: path).load(table: table, parameters: p2.pointer, m: m2.pointer, v: v2.pointer) }
-        do { try CheckpointFile(path: path).load(table: table, parameters: p2.pointer, m: m2.pointer, v: v2.pointer) } catch let e as TxfError {
+        #expect(throws: TxfError.self) { try ModelArchive(path: path, expecting: .checkpoint).load(table: table, parameters: p2.pointer, m: m2.pointer, v: v2.pointer) }
+        do { try ModelArchive(path: path, expecting: .checkpoint).load(table: table, parameters: p2.pointer, m: m2.pointer, v: v2.pointer) } catch let e as TxfError {
             #expect(e.message.contains("checkpoint \(path) is corrupt: checksum"))
         }
         // A truncated file, and a file of another kind, are refused naming the file.
         let truncated = dir + "/step-00000001.h5"
         let bytes = FileManager.default.contents(atPath: path)!
         _ = FileManager.default.createFile(atPath: truncated, contents: bytes.prefix(bytes.count / 2))
-        #expect(message { _ = try CheckpointFile(path: truncated) }?.contains(truncated) == true)
-        #expect(message { _ = try CheckpointFile(path: TrainFixture.paths.train) }?.contains("is not a txf checkpoint") == true)
+        #expect(message { _ = try ModelArchive(path: truncated, expecting: .checkpoint) }?.contains(truncated) == true)
+        #expect(message { _ = try ModelArchive(path: TrainFixture.paths.train, expecting: .checkpoint) }?.contains("is not a txf checkpoint") == true)
     }
 
     @Test func aModelOfAnotherShapeIsRefused() throws {
@@ -85,12 +95,12 @@ import TxfModel
         let table = ParameterTable.bertClassifier(model)
         let (p, m, v) = buffers(table, salt: 5)
         let path = dir + "/final.h5"
-        try Checkpoint.write(to: path, table: table, parameters: p.pointer, m: m.pointer, v: v.pointer, meta: meta(step: 50))
+        try ModelArchive.write(to: path, table: table, parameters: p.pointer, m: m.pointer, v: v.pointer, meta: meta(step: 50))
         var wider = model
         wider.intermediateSize = 20
         let other = ParameterTable.bertClassifier(wider)
         let (p2, m2, v2) = buffers(other, salt: 6)
-        let text = message { try CheckpointFile(path: path).load(table: other, parameters: p2.pointer, m: m2.pointer, v: v2.pointer) }
+        let text = message { try ModelArchive(path: path, expecting: .checkpoint).load(table: other, parameters: p2.pointer, m: m2.pointer, v: v2.pointer) }
         #expect(text?.contains("intermediate.dense.weight has shape [16, 8], the model expects [20, 8]") == true)
     }
 
@@ -101,13 +111,13 @@ import TxfModel
         let table = ParameterTable.bertClassifier(model)
         let (p, m, v) = buffers(table, salt: 1)
         for step in [5, 10, 15, 20] {
-            try Checkpoint.write(to: run.stepPath(step), table: table, parameters: p.pointer, m: m.pointer, v: v.pointer, meta: meta(step: step))
+            try ModelArchive.write(to: run.stepPath(step), table: table, parameters: p.pointer, m: m.pointer, v: v.pointer, meta: meta(step: step))
         }
         _ = FileManager.default.createFile(atPath: run.stepPath(25) + ".tmp", contents: Data([1, 2, 3]))  // a killed write
         #expect(try run.newestCheckpoint() == run.stepPath(20))
         #expect(run.rotate(keep: 2) == [run.stepPath(5), run.stepPath(10)])
         #expect(run.stepCheckpoints().map(\.step) == [15, 20])
-        try Checkpoint.write(to: run.finalPath, table: table, parameters: p.pointer, m: m.pointer, v: v.pointer, meta: meta(step: 20))
+        try ModelArchive.write(to: run.finalPath, table: table, parameters: p.pointer, m: m.pointer, v: v.pointer, meta: meta(step: 20))
         #expect(try run.newestCheckpoint() == run.finalPath)
     }
 

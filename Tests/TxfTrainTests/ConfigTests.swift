@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import TxfCore
+@testable import TxfEval
+@testable import TxfStore
 @testable import TxfTrain
 
 @Suite struct ConfigTests {

@@ -3,6 +3,8 @@ import Testing
 import TxfCore
 import TxfDist
 import TxfModel
+@testable import TxfEval
+@testable import TxfStore
 @testable import TxfTrain
 
 /// Two ranks as two threads of one process. The collectives really combine the two ranks'

@@ -5,6 +5,8 @@ import TxfData
 import TxfDist
 import TxfHDF5
 import TxfModel
+@testable import TxfEval
+@testable import TxfStore
 @testable import TxfTrain
 
 @Suite struct GradientsTests {

@@ -4,6 +4,8 @@ import TxfCore
 import TxfDist
 import TxfModel
 import TxfText
+@testable import TxfEval
+@testable import TxfStore
 @testable import TxfTrain
 
 /// Exported directories checked from outside txf by Tests/TxfTrainTests/Fixtures/hf_reference.py:
@@ -140,7 +142,7 @@ enum HFPython {
         let query = "encoder.layer.0.attention.self.query.weight"
         #expect(try exported.floats("bert." + query) != Array(try StoredModel(path: base).tensor(query)), "the adapters are folded in")
 
-        let checkpoint = try CheckpointFile(path: lora)
+        let checkpoint = try ModelArchive(path: lora, expecting: .checkpoint)
         let (table, parameters) = try Merge.loraParameters(checkpoint)
         let rows: [[Int32]] = [[2, 5, 20, 7, 3], [2, 3], [2, 30, 31, 8, 9, 10, 11, 12, 3]]
         let unmerged = try BertClassifier(config: checkpoint.meta.model, maxBatch: rows.count, maxSeqLen: 9, lora: checkpoint.meta.lora!.config)

@@ -2,8 +2,11 @@ import Foundation
 import Testing
 import TxfCore
 import TxfDist
+import TxfHDF5
 import TxfModel
 import TxfText
+@testable import TxfEval
+@testable import TxfStore
 @testable import TxfTrain
 
 /// Tiny Hugging Face BERT directories written by the tests: config.json, TrainFixture's
@@ -137,8 +140,12 @@ func hfErrorMessage(_ body: () throws -> Void) -> String? {
         #expect(a.tensor("classifier.bias").allSatisfy { $0 == 0 })
         let w = Array(a.tensor("classifier.weight"))
         #expect(w.allSatisfy { abs($0) < 0.1 } && Set(w).count == w.count)
-        #expect(a.tokenizer["vocab_sha256"] == (try SHA256.hex(ofFile: TrainFixture.paths.vocab)))
-        #expect(a.tokenizer["lowercase"] == "1" && a.tokenizer["pad_id"] == "0" && a.tokenizer["cls_id"] == "2")
+        #expect(a.tokenizer?.vocabSHA256 == (try SHA256.hex(ofFile: TrainFixture.paths.vocab)))
+        #expect(a.tokenizer?.lowercase == true && a.tokenizer?.padId == 0 && a.tokenizer?.clsId == 2)
+        // Stored as text attributes, as files written before read them.
+        let h5 = try H5File.open(first)
+        #expect(try h5.stringAttribute("tokenizer_lowercase") == "1" && h5.stringAttribute("tokenizer_pad_id") == "0"
+                && h5.stringAttribute("tokenizer_cls_id") == "2" && h5.stringAttribute("tokenizer_kind") == "bert-wordpiece")
 
         let exportSummary = try HFExport.run(modelPath: first, outputDirectory: exported)
         #expect(exportSummary.vocabHashMatches == true && exportSummary.tensorCount == a.table.entries.count)
@@ -190,18 +197,18 @@ func hfErrorMessage(_ body: () throws -> Void) -> String? {
     /// it is stored in the model file and written back as do_lower_case.
     @Test func casingComesFromTheOptionOrTokenizerConfig() throws {
         let (source, _) = try HFFixture.directory()
-        func imported(_ lowercase: Bool?) throws -> (stored: String?, exported: Bool?) {
+        func imported(_ lowercase: Bool?) throws -> (stored: Bool?, exported: Bool?) {
             let file = HFFixture.temporary("casing.h5"), out = HFFixture.temporary("casing")
             _ = try HFImport.run(HFImportOptions(modelDirectory: source, output: file, lowercase: lowercase))
             _ = try HFExport.run(modelPath: file, outputDirectory: out)
             let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/tokenizer_config.json"))) as? [String: Any]
-            return (try StoredModel(path: file).tokenizer["lowercase"], config?["do_lower_case"] as? Bool)
+            return (try StoredModel(path: file).tokenizer?.lowercase, config?["do_lower_case"] as? Bool)
         }
-        #expect(try imported(nil) == ("1", true))
-        #expect(try imported(false) == ("0", false))
+        #expect(try imported(nil) == (true, true))
+        #expect(try imported(false) == (false, false))
         try #"{"do_lower_case": false, "tokenizer_class": "BertTokenizer"}"#.write(toFile: source + "/tokenizer_config.json", atomically: true, encoding: .utf8)
-        #expect(try imported(nil) == ("0", false))
-        #expect(try imported(true) == ("1", true))
+        #expect(try imported(nil) == (false, false))
+        #expect(try imported(true) == (true, true))
     }
 
     @Test func brokenSourcesAreClearErrorsNamingTheTensor() throws {
@@ -245,10 +252,10 @@ func hfErrorMessage(_ body: () throws -> Void) -> String? {
         let (source, _) = try HFFixture.directory()
         let base = HFFixture.temporary("base.h5")
         _ = try HFImport.run(HFImportOptions(modelDirectory: source, output: base))
-        #expect(try ModelFile.readConfig(base) == HFFixture.config)
+        #expect(try ModelArchive(path: base).meta.model == HFFixture.config)
         let table = ParameterTable.bertClassifier(HFFixture.config)
         let loaded = FloatBuffer(count: table.totalCount)
-        #expect(try ModelFile.loadParameters(base, table: table, into: loaded.pointer).isEmpty)
+        #expect(try ModelArchive(path: base).loadParameters(table: table, into: loaded.pointer).isEmpty)
 
         var c = TrainConfig()
         c.train = TrainFixture.paths.train; c.out = TrainFixture.runDirectory("hf-init")
@@ -260,7 +267,7 @@ func hfErrorMessage(_ body: () throws -> Void) -> String? {
         let checkpoint = c.out! + "/final.h5", exported = HFFixture.temporary("trained"), back = HFFixture.temporary("back.h5")
         let summary = try HFExport.run(modelPath: checkpoint, outputDirectory: exported)
         let trained = try StoredModel(path: checkpoint)
-        #expect(trained.kind == "checkpoint" && summary.labelNames == trained.labelNames && !trained.labelNames.isEmpty)
+        #expect(trained.kind == .checkpoint && summary.labelNames == trained.labelNames && !trained.labelNames.isEmpty)
         _ = try HFImport.run(HFImportOptions(modelDirectory: exported, output: back))
         let again = try StoredModel(path: back)
         #expect(bits(again.parameters) == bits(trained.parameters) && bits(trained.parameters) != bits(loaded))

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import TxfCore
 import TxfModel
+@testable import TxfEval
+@testable import TxfStore
 @testable import TxfTrain
 
 /// LoRA runs of `txf-train` under `mpirun -n 2`: killed with SIGKILL and resumed, they match
@@ -20,7 +22,7 @@ struct LoRAMultiRankTests {
 
     /// The trainable tensors and their moments of a LoRA checkpoint (all it stores).
     func trained(_ path: String) throws -> [Float] {
-        let file = try CheckpointFile(path: path)
+        let file = try ModelArchive(path: path, expecting: .checkpoint)
         let (table, parameters) = try Merge.loraParameters(file)
         let m = FloatBuffer(count: table.trainableCount), v = FloatBuffer(count: table.trainableCount)
         let p = FloatBuffer(count: table.totalCount)
@@ -44,7 +46,7 @@ struct LoRAMultiRankTests {
         #expect(a.count == 12 && a.map(\.step) == b.map(\.step) && a.map(\.loss) == b.map(\.loss))
         #expect(try trained(straight + "/final.h5") == trained(resumed + "/final.h5"))
         // The pooler was trained (--train-pooler) and so is stored; the encoder is not.
-        let meta = try CheckpointFile(path: straight + "/final.h5").meta
+        let meta = try ModelArchive(path: straight + "/final.h5", expecting: .checkpoint).meta
         #expect(meta.lora?.config.trainPooler == true && meta.lora?.config.targets == [.query, .value, .output])
     }
 }

@@ -6,6 +6,8 @@ import TxfDist
 import TxfHDF5
 import TxfModel
 import TxfText
+@testable import TxfEval
+@testable import TxfStore
 @testable import TxfTrain
 
 /// A base model for the LoRA tests: 3 steps of full training on the fixture (1 block,
@@ -80,7 +82,7 @@ enum LoRAFixture {
         params.close()
         #expect(try file.stringAttribute("base_model_sha256") == SHA256.hex(ofFile: LoRAFixture.base))
         #expect(try file.stringAttribute("base_model_path") == URL(fileURLWithPath: LoRAFixture.base).standardizedFileURL.path)
-        let stored = try CheckpointFile(path: out + "/final.h5").meta.lora
+        let stored = try ModelArchive(path: out + "/final.h5", expecting: .checkpoint).meta.lora
         #expect(stored?.config == LoRAConfig(rank: 4, alpha: 8, dropout: 0.1, targets: LoRATarget.allCases, trainPooler: false))
     }
 
@@ -136,7 +138,7 @@ enum LoRAFixture {
     @Test func mergedAndUnmergedLogitsAgree() throws {
         let out = TrainFixture.runDirectory("lora-merge")
         _ = try train(LoRAFixture.config(out: out))
-        let checkpoint = try CheckpointFile(path: out + "/final.h5")
+        let checkpoint = try ModelArchive(path: out + "/final.h5", expecting: .checkpoint)
         let (table, parameters) = try Merge.loraParameters(checkpoint)
         let unmerged = try BertClassifier(config: checkpoint.meta.model, maxBatch: 16, maxSeqLen: 16, lora: checkpoint.meta.lora!.config)
         #expect(unmerged.table == table)

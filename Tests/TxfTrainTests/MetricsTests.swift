@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+@testable import TxfEval
+@testable import TxfStore
 @testable import TxfTrain
 
 @Suite struct MetricsTests {

@@ -3,6 +3,8 @@ import Testing
 import TxfCore
 import TxfHDF5
 import TxfModel
+@testable import TxfEval
+@testable import TxfStore
 @testable import TxfTrain
 
 /// Real runs of `txf-train` under mpirun on the tiny fixture task: the same optimizer steps
@@ -45,7 +47,7 @@ struct MultiRankTrainingTests {
 
     /// Parameters of a checkpoint, in its own table's layout.
     func parameters(_ path: String) throws -> [Float] {
-        let file = try CheckpointFile(path: path)
+        let file = try ModelArchive(path: path, expecting: .checkpoint)
         let table = ParameterTable.bertClassifier(file.meta.model)
         let p = FloatBuffer(count: table.totalCount), m = FloatBuffer(count: table.trainableCount), v = FloatBuffer(count: table.trainableCount)
         try file.load(table: table, parameters: p.pointer, m: m.pointer, v: v.pointer)

@@ -1,5 +1,7 @@
 import Testing
 import TxfCore
+@testable import TxfEval
+@testable import TxfStore
 @testable import TxfTrain
 
 @Suite struct OptimizerTests {

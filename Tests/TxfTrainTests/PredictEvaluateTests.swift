@@ -4,6 +4,8 @@ import TxfCore
 import TxfData
 import TxfDist
 import TxfModel
+@testable import TxfEval
+@testable import TxfStore
 @testable import TxfTrain
 
 /// Runs the built `txf` (next to `txf-train`) with `arguments`, under `launch/txf-mpirun -n ranks`

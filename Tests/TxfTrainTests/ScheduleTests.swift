@@ -1,4 +1,6 @@
 import Testing
+@testable import TxfEval
+@testable import TxfStore
 @testable import TxfTrain
 
 @Suite struct ScheduleTests {

@@ -4,6 +4,8 @@ import TxfCore
 import TxfDist
 import TxfHDF5
 import TxfModel
+@testable import TxfEval
+@testable import TxfStore
 @testable import TxfTrain
 
 /// The trainer in this process, on one rank (`SingleProcessCommunicator`): setup rules,
@@ -58,8 +60,8 @@ import TxfModel
         let lines = try String(contentsOfFile: c.out! + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == events.count)
         #expect(RunDirectory(path: c.out!).stepCheckpoints().map(\.step) == [4])  // --keep 1
-        let final = try CheckpointFile(path: c.out! + "/final.h5")
-        #expect(final.meta.step == 6 && final.meta.config == trainer.config && final.meta.worldSize == 1)
+        let final = try ModelArchive(path: c.out! + "/final.h5", expecting: .checkpoint)
+        #expect(try final.meta.training?.step == 6 && final.runConfig() == trainer.config && final.meta.training?.worldSize == 1)
         #expect(final.meta.vocab.count == 5 + TrainFixture.filler.count + 16)
     }
 

@@ -3,6 +3,7 @@ import TxfCore
 import TxfData
 import TxfHDF5
 import TxfModel
+import TxfStore
 
 /// The loss, logits and parameter gradients of a model on a few dataset rows, dropout off:
 /// what `txf gradients` writes, to compare against another implementation (PyTorch /
@@ -37,7 +38,7 @@ public struct GradientDump {
             throw TxfError("\(dataset.path): row \(rows.lowerBound + bad) has no label; gradients need labels")
         }
         let model: BertClassifier
-        let checkpoint = try? CheckpointFile(path: modelPath)
+        let checkpoint = try? ModelArchive(path: modelPath, expecting: .checkpoint)
         if let checkpoint, let lora = checkpoint.meta.lora {
             let (table, parameters) = try Merge.loraParameters(checkpoint)
             model = try BertClassifier(config: checkpoint.meta.model, maxBatch: rows.count, maxSeqLen: batch.seqLen, lora: lora.config)
@@ -71,8 +72,8 @@ public struct GradientDump {
     public func write(to path: String, modelPath: String, dataPath: String, rows: Range<Int>) throws {
         do {
             let file = try H5File.create(path)
-            try file.setAttribute("txf_kind", "gradients")
-            try file.setAttribute("txf_schema_version", 1)
+            try file.setAttribute(ArchiveSchema.Attribute.kind, "gradients")
+            try file.setAttribute(ArchiveSchema.Attribute.schemaVersion, 1)
             try file.setAttribute("model", modelPath)
             try file.setAttribute("data", dataPath)
             try file.setAttribute("rows", "\(rows.lowerBound):\(rows.upperBound)")
@@ -88,7 +89,7 @@ public struct GradientDump {
             group.close()
             try file.closeAndSync()
         } catch {
-            throw TxfError("cannot write \(path): \(Checkpoint.message(error))")
+            throw TxfError("cannot write \(path): \(ModelArchive.message(error))")
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TxfCore
-@testable import TxfModel
+@testable import TxfStore
 
 /// A fresh path in the temporary directory.
 private func temporaryPath(_ name: String) -> String {

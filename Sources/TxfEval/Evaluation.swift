@@ -44,3 +44,21 @@ public enum Evaluation {
         return EvalRecord(step: step, loss: totals[1] / max(1, totals[2]), accuracy: totals[0] / max(1, totals[2]), count: count)
     }
 }
+
+/// One evaluation over the whole evaluation set, every sample counted exactly once.
+public struct EvalRecord: Sendable, Equatable {
+    public var step: Int
+    /// Mean cross-entropy over the set.
+    public var loss: Double
+    /// Fraction of samples whose arg-max class is the label.
+    public var accuracy: Double
+    /// Samples evaluated (the set's row count).
+    public var count: Int
+
+    public init(step: Int, loss: Double, accuracy: Double, count: Int) {
+        self.step = step
+        self.loss = loss
+        self.accuracy = accuracy
+        self.count = count
+    }
+}

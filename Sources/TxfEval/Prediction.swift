@@ -1,6 +1,7 @@
 import Foundation
 import TxfCore
 import TxfModel
+import TxfStore
 import TxfText
 
 /// One text's prediction.
@@ -39,8 +40,7 @@ public final class Predictor {
             throw TxfError("\(stored.path): its vocab is not usable: \(error)")
         }
         tokenizer = BertTokenizer(vocabulary: vocabulary, lowercase: stored.lowercase)
-        let positions = stored.config.maxPositionEmbeddings
-        maxLength = min(positions, stored.tokenizer["max_length"].flatMap(Int.init) ?? positions)
+        maxLength = stored.maxLength
         self.batchSize = max(1, batchSize)
     }
 

@@ -16,22 +16,21 @@ public enum Merge {
     /// The LoRA model of `checkpoint` (a LoRA checkpoint): its table (adapters included) and
     /// parameters, the frozen ones read from the base model (`base`, else the recorded path),
     /// whose SHA-256 must match the recorded one.
-    public static func loraParameters(_ checkpoint: CheckpointFile, base: String? = nil) throws -> (ParameterTable, FloatBuffer) {
+    public static func loraParameters(_ checkpoint: ModelArchive, base: String? = nil) throws -> (ParameterTable, FloatBuffer) {
         guard let info = checkpoint.meta.lora else {
             throw TxfError("\(checkpoint.path) is not a LoRA checkpoint (it holds every tensor already)")
         }
         let table = ParameterTable.bertClassifier(checkpoint.meta.model, lora: info.config)
         let parameters = FloatBuffer(count: table.totalCount)
         try LoRABase.load(info, checkpoint: checkpoint.path, override: base, table: table, into: parameters.pointer)
-        let m = FloatBuffer(count: table.trainableCount), v = FloatBuffer(count: table.trainableCount)
-        try checkpoint.load(table: table, parameters: parameters.pointer, m: m.pointer, v: v.pointer)
+        try checkpoint.load(table: table, parameters: parameters.pointer)
         return (table, parameters)
     }
 
     /// The merged model of a LoRA checkpoint: every tensor of `ParameterTable.bertClassifier(config)`
     /// (all trainable, Hugging Face order), adapters folded in. Returns the plain table and its
     /// parameters [table.totalCount].
-    public static func merged(_ checkpoint: CheckpointFile, base: String? = nil) throws -> (ParameterTable, FloatBuffer) {
+    public static func merged(_ checkpoint: ModelArchive, base: String? = nil) throws -> (ParameterTable, FloatBuffer) {
         let (loraTable, source) = try loraParameters(checkpoint, base: base)
         let config = checkpoint.meta.model, lora = checkpoint.meta.lora!.config
         let table = ParameterTable.bertClassifier(config)
@@ -52,19 +51,19 @@ public enum Merge {
     }
 
     /// `txf merge`: reads the LoRA checkpoint at `modelPath`, folds it into its base and writes
-    /// a model file (`ModelFile.write`) at `output` with the checkpoint's vocab, labels and
+    /// a model file (`ModelArchive.write`) at `output` with the checkpoint's vocab, labels and
     /// tokenizer, and provenance attributes `merged_from`, `base_model_path`, `base_model_sha256`
     /// and `merged_lora_config`.
     public static func run(modelPath: String, output: String, base: String? = nil) throws -> MergeSummary {
-        let checkpoint = try CheckpointFile(path: modelPath)
+        let checkpoint = try ModelArchive(path: modelPath, expecting: .checkpoint)
         let (table, parameters) = try merged(checkpoint, base: base)
         let meta = checkpoint.meta, info = meta.lora!
-        try ModelFile.write(to: output, table: table, parameters: parameters.pointer, meta: ModelFileMeta(
+        try ModelArchive.write(to: output, table: table, parameters: parameters.pointer, meta: ArchiveMeta(
             model: meta.model, vocab: meta.vocab, labelNames: meta.labelNames, tokenizer: meta.tokenizer,
             provenance: ["merged_from": URL(fileURLWithPath: modelPath).standardizedFileURL.path,
                          "base_model_path": base.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? info.basePath,
                          "base_model_sha256": info.baseSHA256,
-                         "merged_lora_config": try Checkpoint.json(info.config)]))
+                         "merged_lora_config": try ModelArchive.json(info.config)]))
         return MergeSummary(output: output, lora: info, foldedWeights: meta.model.numHiddenLayers * info.config.targets.count)
     }
 }

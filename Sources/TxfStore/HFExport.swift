@@ -68,7 +68,7 @@ public enum HFExport {
         try write("vocab.txt", vocabText)
         try write("tokenizer_config.json", try json(tokenizerConfig(model)))
         try write("special_tokens_map.json", try json(specialTokens))
-        let matches = model.tokenizer["vocab_sha256"].map { $0 == SHA256.hex(of: vocabText) }
+        let matches = model.tokenizer.map { $0.vocabSHA256 == SHA256.hex(of: vocabText) }
         return HFExportSummary(files: files, tensorCount: tensors.count, labelNames: labels, vocabHashMatches: matches)
     }
 

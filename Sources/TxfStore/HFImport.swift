@@ -50,7 +50,7 @@ public struct HFImportSummary: Sendable {
 }
 
 /// Imports a Hugging Face BERT checkpoint (config.json + vocab.txt + model.safetensors) into a
-/// txf model file (`ModelFile.write`).
+/// txf model file (`ModelArchive.write`).
 ///
 /// Safetensors names may carry `bert.` (BertFor… checkpoints) or not (BertModel / MiniLM); the
 /// prefix is dropped. Every embedding and encoder tensor must be present with the shape
@@ -95,11 +95,7 @@ public enum HFImport {
             throw TxfError("\(vocabPath) has \(vocabulary.count) tokens but \(configURL.path) says vocab_size \(config.vocabSize)")
         }
         let lowercase = try options.lowercase ?? tokenizerLowercase(dir) ?? true
-        let tokenizer = ["kind": DatasetSchema.tokenizer, "lowercase": lowercase ? "1" : "0",
-                         "vocab_sha256": vocabulary.sha256, "vocab_size": String(vocabulary.count),
-                         "pad_id": String(vocabulary.padId), "unk_id": String(vocabulary.unkId),
-                         "cls_id": String(vocabulary.clsId), "sep_id": String(vocabulary.sepId),
-                         "max_length": String(config.maxPositionEmbeddings)]
+        let tokenizer = TokenizerInfo(vocabulary: vocabulary, lowercase: lowercase, maxLength: config.maxPositionEmbeddings)
 
         // Weights: HF initialisation first (the head's values), then everything the file has.
         let weights = try SafeTensorsFile(path: weightsPath)
@@ -108,13 +104,13 @@ public enum HFImport {
         let loaded = try loadTensors(weights, into: model)
         let sha = try SHA256.hex(ofFile: weightsPath)
 
-        let meta = ModelFileMeta(model: config, vocab: lines, labelNames: labelNames, tokenizer: tokenizer, provenance: [
+        let meta = ArchiveMeta(model: config, vocab: lines, labelNames: labelNames, tokenizer: tokenizer, provenance: [
             "source_format": "huggingface-safetensors",
             "source_path": dir.standardizedFileURL.path,
             "source_sha256": sha,
             "classifier_seed": String(options.seed),
         ])
-        try ModelFile.write(to: options.output, table: model.table, parameters: model.parameters.pointer, meta: meta)
+        try ModelArchive.write(to: options.output, table: model.table, parameters: model.parameters.pointer, meta: meta)
         return HFImportSummary(config: config, loaded: loaded.loaded, initialized: loaded.initialized, ignored: loaded.ignored,
                                sourceDTypes: loaded.dtypes, labelNames: labelNames, lowercase: lowercase, sourceSHA256: sha)
     }

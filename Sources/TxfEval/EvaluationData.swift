@@ -1,6 +1,7 @@
 import Foundation
 import TxfCore
 import TxfData
+import TxfStore
 import TxfText
 
 /// The dataset `txf evaluate --data` names, ready for `Evaluation.report`.
@@ -14,7 +15,7 @@ public enum EvaluationData {
         guard FileManager.default.fileExists(atPath: path) else { throw TxfError("--data \(path): no such file") }
         if path.hasSuffix(".h5") || path.hasSuffix(".hdf5") {
             let dataset = try TokenDataset(path: path)
-            let modelVocab = model.tokenizer["vocab_sha256"] ?? SHA256.hex(of: Data(model.vocab.map { $0 + "\n" }.joined().utf8))
+            let modelVocab = model.tokenizer?.vocabSHA256 ?? SHA256.hex(of: Data(model.vocab.map { $0 + "\n" }.joined().utf8))
             try dataset.checkVocab(sha256: modelVocab, source: "the model \(model.path)")
             try checkLabels(dataset, model)
             return (dataset, {})
@@ -25,10 +26,8 @@ public enum EvaluationData {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let vocab = directory + "/vocab.txt", output = directory + "/data.h5"
             try Data(model.vocab.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: vocab))
-            let positions = model.config.maxPositionEmbeddings
-            let maxLength = min(positions, model.tokenizer["max_length"].flatMap(Int.init) ?? positions)
             _ = try prepareDataset(PrepareOptions(input: path, vocab: vocab, output: output, columns: columns,
-                                                  maxLength: maxLength, lowercase: model.lowercase,
+                                                  maxLength: model.maxLength, lowercase: model.lowercase,
                                                   labels: LabelRule(classCount: model.config.numLabels)))
             let dataset = try TokenDataset(path: output)
             try checkLabels(dataset, model)

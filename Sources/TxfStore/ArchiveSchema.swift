@@ -1,0 +1,60 @@
+import TxfData
+
+/// The on-disk names of a model archive (`ModelArchive`): a model file or a checkpoint, one
+/// HDF5 file each.
+///
+/// | object | meaning |
+/// |---|---|
+/// | `/params/<name>` | float32 tensor under its Hugging Face BERT name without `bert.`, weights [out, in] |
+/// | `/adam_m/<name>`, `/adam_v/<name>` | checkpoints: AdamW moments of each trainable tensor |
+/// | `/vocab` | strings, one per token id |
+///
+/// Root attributes of both kinds: `txf_kind` ("model" or "checkpoint"), `txf_schema_version`,
+/// `model_config` (Hugging Face config.json text), `label_names`, `tokenizer_<key>` (text of
+/// each `TokenizerInfo` field), `checksum`. Checkpoints add `step`, `epoch`, `step_in_epoch`,
+/// `seed`, `world_size`, `schedule` / `config` / `optimizer` (the trainer's JSON),
+/// `dataset_fingerprint`, `best_accuracy` (once evaluated) and, for LoRA runs, `lora_config`,
+/// `base_model_path`, `base_model_sha256`. Model files add provenance string attributes.
+public enum ArchiveSchema {
+    public static let version: Int64 = 1
+
+    /// Groups and datasets.
+    public static let params = "params"
+    public static let adamM = "adam_m"
+    public static let adamV = "adam_v"
+    public static let vocab = DatasetSchema.vocab
+
+    /// Root attribute names.
+    public enum Attribute {
+        public static let kind = DatasetSchema.Attribute.kind
+        public static let schemaVersion = "txf_schema_version"
+        public static let modelConfig = "model_config"
+        public static let labelNames = DatasetSchema.Attribute.labelNames
+        public static let checksum = "checksum"
+        /// Each `TokenizerInfo.Attribute` is stored as this prefix + its key.
+        public static let tokenizerPrefix = "tokenizer_"
+
+        public static let step = "step"
+        public static let epoch = "epoch"
+        public static let stepInEpoch = "step_in_epoch"
+        public static let seed = "seed"
+        public static let worldSize = "world_size"
+        public static let schedule = "schedule"
+        public static let config = "config"
+        public static let optimizer = "optimizer"
+        public static let datasetFingerprint = "dataset_fingerprint"
+        public static let bestAccuracy = "best_accuracy"
+
+        public static let loraConfig = "lora_config"
+        public static let baseModelPath = "base_model_path"
+        public static let baseModelSHA256 = "base_model_sha256"
+
+        /// Names a model file's provenance may not take.
+        static let reservedForModels: Set = [kind, schemaVersion, modelConfig, labelNames, checksum]
+    }
+
+    /// `name` of a tokenizer field in an archive: `tokenizer_vocab_sha256`, `tokenizer_kind`, ….
+    public static func tokenizerAttribute(_ field: TokenizerInfo.Attribute) -> String {
+        Attribute.tokenizerPrefix + field.rawValue
+    }
+}
