@@ -10,8 +10,11 @@ import Foundation
 /// 2. each stretch between them: `BasicTokenizer` then `WordPiece`;
 /// 3. keep the first `maxLength - 2` ids, wrap in [CLS] ... [SEP].
 ///
-/// Hugging Face's Python tokenizer (`BertTokenizerLegacy` in transformers 5) differs on some
-/// input, listed in Tests/TxfTextTests/Fixtures/legacy_vs_fast.py.
+/// Hugging Face's Python tokenizer (`BertTokenizerLegacy` in transformers 5) gives other ids for
+/// some text: it lowercases Σ to ς at a word's end, drops scalars unassigned in Python's Unicode
+/// tables where this keeps them as [UNK], reads categories from those newer tables, applies NFC,
+/// treats special-token text that appears after cleaning as the special token, and counts
+/// U+2B820-U+2B91F as CJK. Tests/TxfTextTests/Fixtures/legacy_vs_fast.py counts such rows.
 ///
 /// Raw words (after cleaning and whitespace splitting) are cached with their ids, so repeated
 /// words cost one dictionary lookup. The cache is guarded by a lock: one tokenizer may be shared

@@ -92,6 +92,7 @@ enum CharacterClasses {
     @inline(__always)
     static func isChineseCharacter(_ s: Unicode.Scalar) -> Bool {
         let cp = s.value
+        if cp < 0x3400 { return false }
         return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF)
             || (cp >= 0x20000 && cp <= 0x2A6DF) || (cp >= 0x2A700 && cp <= 0x2B73F)
             || (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B920 && cp <= 0x2CEAF)
