@@ -1,21 +1,20 @@
 import Foundation
 
-/// BERT's WordPiece tokenizer, giving the ids of Hugging Face's Python BertTokenizer
-/// (`BertTokenizerLegacy` in transformers 5) for the same vocab.txt.
+/// BERT's WordPiece tokenizer, giving the ids of Hugging Face's Rust `tokenizers` BERT pipeline,
+/// the one deployments run (`AutoTokenizer`, transformers 5's `BertTokenizer`,
+/// `Tokenizer.from_file("tokenizer.json")` with `BertNormalizer`), for the same vocab.
 ///
-/// `encode` = HF `encode(text, truncation=bool(maxLength), max_length=maxLength)`:
+/// `encode` = `tokenizers` `encode(text)` with truncation to `maxLength` when given:
 /// 1. split the raw text around the special tokens' literal text ("[CLS]", "[SEP]", "[PAD]",
-///    "[UNK]", "[MASK]"; case-sensitive, HF's added-tokens trie): each becomes its own id;
+///    "[UNK]", "[MASK]"; case-sensitive, the added tokens, not normalized): each becomes its id;
 /// 2. each stretch between them: `BasicTokenizer` then `WordPiece`;
 /// 3. keep the first `maxLength - 2` ids, wrap in [CLS] ... [SEP].
 ///
-/// Where HF's Rust-backed BertTokenizerFast (transformers 5's `BertTokenizer`) differs from this
-/// reference, seen in Tests/TxfTextTests/Fixtures/golden.json: it lowercases Σ always to σ
-/// (Python's `lower()` gives ς at a word's end); it keeps scalars that Python's older Unicode
-/// tables call unassigned (as [UNK]) where Python drops them; it does not see special-token
-/// text that appears only after cleaning ("[CL\u{200B}S]" is [CLS] here, "[", "cl", "##s", "]"
-/// there); and it applies no NFC (visible only when cased). transformers 4's Python tokenizer
-/// lowercased the text character by character before splitting, so it too gives σ, never ς.
+/// Hugging Face's Python tokenizer (`BertTokenizerLegacy` in transformers 5) gives other ids for
+/// some text: it lowercases Σ to ς at a word's end, drops scalars unassigned in Python's Unicode
+/// tables where this keeps them as [UNK], reads categories from those newer tables, applies NFC,
+/// treats special-token text that appears after cleaning as the special token, and counts
+/// U+2B820-U+2B91F as CJK. Tests/TxfTextTests/Fixtures/legacy_vs_fast.py counts such rows.
 ///
 /// Raw words (after cleaning and whitespace splitting) are cached with their ids, so repeated
 /// words cost one dictionary lookup. The cache is guarded by a lock: one tokenizer may be shared
@@ -37,12 +36,9 @@ public final class BertTokenizer: @unchecked Sendable {
     /// - Parameters:
     ///   - lowercase: uncased model (lowercase and strip accents), HF `do_lower_case`.
     ///   - stripAccents: HF `strip_accents`; nil follows `lowercase`.
-    ///   - unicodeVersion: Unicode version of the Python to match (scalars assigned later are
-    ///     dropped as unassigned, as that Python does).
-    public init(vocabulary: Vocabulary, lowercase: Bool, stripAccents: Bool? = nil,
-                unicodeVersion: UnicodeVersion = .python311) {
+    public init(vocabulary: Vocabulary, lowercase: Bool, stripAccents: Bool? = nil) {
         self.vocabulary = vocabulary
-        self.basic = BasicTokenizer(lowercase: lowercase, stripAccents: stripAccents, unicodeVersion: unicodeVersion)
+        self.basic = BasicTokenizer(lowercase: lowercase, stripAccents: stripAccents)
         self.wordPiece = WordPiece(vocabulary: vocabulary)
         specials = SpecialTokenSplit(vocabulary: vocabulary)
     }
@@ -74,18 +70,29 @@ public final class BertTokenizer: @unchecked Sendable {
         pieceIds(text).map { vocabulary.token(for: $0) }
     }
 
-    /// HF `decode(ids)` with its defaults: tokens joined by spaces, " ##" removed, ends stripped,
-    /// then `clean_up_tokenization` (" ." -> ".", " n't" -> "n't", ...). Special tokens are kept.
+    /// `tokenizers`' `decode(ids, skip_special_tokens=False)` with BERT's WordPiece decoder (what
+    /// `AutoTokenizer.decode(ids)` returns): ids without a token are skipped; every token after
+    /// the first loses a leading "##" or gains a leading space; then each token on its own gets
+    /// the decoder's cleanup (" ." -> ".", " ," -> ",", ...). Special tokens are kept.
     public func decode(_ ids: [Int32]) -> String {
-        var text = ids.map { vocabulary.token(for: $0) }.joined(separator: " ")
-        text = text.replacingOccurrences(of: " ##", with: "", options: .literal)
-        text = pythonStrip(text)
-        for (from, to) in [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"),
-                           (" n't", "n't"), (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")] {
-            text = text.replacingOccurrences(of: from, with: to, options: .literal)
+        var text = String.UnicodeScalarView()
+        let continuation = Array("##".unicodeScalars)
+        for (i, token) in ids.compactMap({ vocabulary.knownToken(for: $0) }).enumerated() {
+            var piece = Array(token.unicodeScalars)
+            if i > 0 {
+                if piece.starts(with: continuation) { piece.removeFirst(2) } else { piece.insert(" ", at: 0) }
+            }
+            for (from, to) in Self.decoderCleanup { piece = replacingAll(from, with: to, in: piece) }
+            text.append(contentsOf: piece)
         }
-        return text
+        return String(text)
     }
+
+    /// The WordPiece decoder's `cleanup` replacements, applied in this order.
+    private static let decoderCleanup: [([Unicode.Scalar], [Unicode.Scalar])] = [
+        (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
+        (" 'm", "'m"), (" do not", " don't"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
+    ].map { (Array($0.0.unicodeScalars), Array($0.1.unicodeScalars)) }
 
     // MARK: - Internals
 
@@ -114,14 +121,21 @@ public final class BertTokenizer: @unchecked Sendable {
         }
     }
 
-    /// Python `str.strip()`: removes leading and trailing Python whitespace.
-    private func pythonStrip(_ text: String) -> String {
-        let s = Array(text.unicodeScalars)
-        var lo = 0, hi = s.count
-        while lo < hi && CharacterClasses.isPythonSpace(s[lo]) { lo += 1 }
-        while hi > lo && CharacterClasses.isPythonSpace(s[hi - 1]) { hi -= 1 }
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: s[lo..<hi])
-        return String(view)
+    /// Rust `str::replace`: every non-overlapping occurrence of `pattern`, left to right.
+    private func replacingAll(_ pattern: [Unicode.Scalar], with replacement: [Unicode.Scalar],
+                              in scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        guard scalars.count >= pattern.count else { return scalars }
+        var out: [Unicode.Scalar] = []
+        var i = 0
+        while i < scalars.count {
+            if i + pattern.count <= scalars.count && scalars[i..<(i + pattern.count)].elementsEqual(pattern) {
+                out.append(contentsOf: replacement)
+                i += pattern.count
+            } else {
+                out.append(scalars[i])
+                i += 1
+            }
+        }
+        return out
     }
 }

@@ -1,72 +1,77 @@
-/// The character predicates of Hugging Face's BERT tokenizer (`transformers.tokenization_python`
-/// `_is_whitespace`, `_is_control`, `_is_punctuation`, and `BasicTokenizer._is_chinese_char`),
-/// on Unicode scalars, the unit Python strings index.
+/// The character predicates of Hugging Face's Rust `tokenizers` BERT pipeline (`BertNormalizer`,
+/// `BertPreTokenizer`), the tokenizer `AutoTokenizer` and transformers 5's `BertTokenizer` run,
+/// on Unicode scalars (Rust `char`s).
 ///
-/// Python answers from its own `unicodedata` tables (Unicode 14.0 in Python 3.11, 15.0 in 3.12,
-/// 15.1 in 3.13); Swift's are newer (16.0 in Swift 6.3). The only difference that shows in
-/// tokenization is a scalar assigned after Python's version: Python calls it unassigned (`Cn`), a
-/// "control" character, and drops it. `UnicodeVersion` carries the version to emulate so that such
-/// scalars are dropped here too.
-public struct UnicodeVersion: Sendable, Equatable, Comparable, CustomStringConvertible {
-    public var major: Int
-    public var minor: Int
-    public init(_ major: Int, _ minor: Int) { self.major = major; self.minor = minor }
-
-    /// Python 3.11's `unicodedata.unidata_version`: the project's reference interpreter.
-    public static let python311 = UnicodeVersion(14, 0)
-
-    /// Parses "14.0.0" or "15.1".
-    public init?(_ text: String) {
-        let parts = text.split(separator: ".").map { Int($0) }
-        guard parts.count >= 2, let major = parts[0], let minor = parts[1] else { return nil }
-        self.init(major, minor)
-    }
-
-    public static func < (a: UnicodeVersion, b: UnicodeVersion) -> Bool {
-        (a.major, a.minor) < (b.major, b.minor)
-    }
-
-    public var description: String { "\(major).\(minor)" }
-}
-
+/// `tokenizers` answers from three sets of Unicode tables, each its own age:
+/// - general categories (control, punctuation, nonspacing mark) from the `unicode_categories`
+///   crate: Unicode 8.0. A scalar assigned later is none of them; a few scalars have changed
+///   category since (`unicode8Changes`).
+/// - canonical decompositions and combining classes from `unicode-normalization-alignments`:
+///   Unicode 9.0 (`Normalization.decomposed`).
+/// - `char::is_whitespace` (White_Space) and `char::to_lowercase` from Rust's standard library,
+///   which agree with Swift's for every scalar.
+///
+/// Swift's own tables are newer (Unicode 16), so the older versions are emulated with each
+/// scalar's age. Tests/TxfTextTests checks every scalar against `tokenizers`.
 enum CharacterClasses {
-    /// The scalar as Python's `unicodedata` of `version` would see it: true when it is assigned
-    /// there. Scalars newer than `version` read as unassigned (`Cn`).
+    /// Unicode version of the `unicode_categories` tables.
+    static let categoryVersion = (major: 8, minor: 0)
+
+    /// Scalars assigned by Unicode 8.0 whose general category has changed since, with their
+    /// 8.0 category.
+    private static let unicode8Changes: [UInt32: Unicode.GeneralCategory] = [
+        0x166D: .otherPunctuation,  // CANADIAN SYLLABICS CHI SIGN, So since 12.0
+        0x111C9: .otherPunctuation,  // SHARADA SANDHI MARK, Mn since 9.0
+        0x1885: .otherLetter, 0x1886: .otherLetter,  // MONGOLIAN LETTER ALI GALI BALUDA, Mn since 9.0
+        0xA9BD: .spacingMark,  // JAVANESE CONSONANT SIGN KERET, Mn since 12.0
+        0x1734: .nonspacingMark,  // HANUNOO SIGN PAMUDPOD, Mc since 14.0
+        0x1171E: .nonspacingMark,  // AHOM CONSONANT SIGN MEDIAL RA, Mc since 14.0
+    ]
+
+    /// The general category `unicode_categories` gives the scalar: its Unicode 8.0 category,
+    /// `.unassigned` when it was assigned later.
     @inline(__always)
-    static func isAssigned(_ s: Unicode.Scalar, in version: UnicodeVersion) -> Bool {
-        if s.value < 0x80 { return true }
-        guard let age = s.properties.age else { return false }
-        return age.major < version.major || (age.major == version.major && age.minor <= version.minor)
+    static func unicode8Category(_ s: Unicode.Scalar) -> Unicode.GeneralCategory {
+        if let old = unicode8Changes[s.value] { return old }
+        guard let age = s.properties.age,
+              age.major < categoryVersion.major
+                || (age.major == categoryVersion.major && age.minor <= categoryVersion.minor)
+        else { return .unassigned }
+        return s.properties.generalCategory
     }
 
-    /// HF `_is_control`: any category `C*` (Cc, Cf, Cs, Co, Cn) except tab, newline, return.
+    /// `BertNormalizer`'s `is_control` (plus the NUL and U+FFFD it also drops): category Cc, Cf,
+    /// Co or Cs in Unicode 8.0, except tab, newline and return. Unassigned scalars stay (as
+    /// [UNK]). Checked before whitespace, so U+000B, U+000C and U+0085 vanish.
     @inline(__always)
-    static func isControl(_ s: Unicode.Scalar, version: UnicodeVersion) -> Bool {
+    static func isControl(_ s: Unicode.Scalar) -> Bool {
         let v = s.value
         if v < 0x80 { return (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || v == 0x7F }
-        if !isAssigned(s, in: version) { return true }
-        switch s.properties.generalCategory {
-        case .control, .format, .surrogate, .privateUse, .unassigned: return true
+        if v == 0xFFFD { return true }
+        switch unicode8Category(s) {
+        case .control, .format, .surrogate, .privateUse: return true
         default: return false
         }
     }
 
-    /// HF `_is_whitespace`: space, tab, newline, return, or category `Zs`.
+    /// Rust's `char::is_whitespace` (the White_Space property), what both `BertNormalizer` (turned
+    /// into a space) and `BertPreTokenizer` (split on) test.
     @inline(__always)
     static func isWhitespace(_ s: Unicode.Scalar) -> Bool {
         let v = s.value
-        if v < 0x80 { return v == 0x20 || v == 0x09 || v == 0x0A || v == 0x0D }
-        return s.properties.generalCategory == .spaceSeparator
+        if v < 0x80 { return v == 0x20 || (v >= 0x09 && v <= 0x0D) }
+        return s.properties.isWhitespace
     }
 
-    /// HF `_is_punctuation`: every non-alphanumeric printable ASCII character, or category `P*`.
+    /// `BertPreTokenizer`'s `is_bert_punc`: ASCII punctuation (every printable non-alphanumeric
+    /// ASCII character) or category P* in Unicode 8.0.
     @inline(__always)
     static func isPunctuation(_ s: Unicode.Scalar) -> Bool {
         let v = s.value
         if v < 0x80 {
             return (v >= 33 && v <= 47) || (v >= 58 && v <= 64) || (v >= 91 && v <= 96) || (v >= 123 && v <= 126)
         }
-        switch s.properties.generalCategory {
+        switch unicode8Category(s) {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
              .initialPunctuation, .finalPunctuation, .otherPunctuation:
             return true
@@ -75,27 +80,22 @@ enum CharacterClasses {
         }
     }
 
-    /// HF `_is_chinese_char`: the CJK Unified Ideographs blocks and extensions it lists, by code
-    /// point, assigned or not (Hangul, kana and CJK punctuation are not included).
+    /// What accent stripping drops: category Mn in Unicode 8.0.
+    @inline(__always)
+    static func isNonspacingMark(_ s: Unicode.Scalar) -> Bool {
+        s.value >= 0x300 && unicode8Category(s) == .nonspacingMark
+    }
+
+    /// `BertNormalizer`'s `is_chinese_char`: the CJK Unified Ideographs blocks and extensions it
+    /// lists, by code point, assigned or not (Hangul, kana and CJK punctuation are not included).
+    /// Its Extension D/E range starts at U+2B920, not U+2B820 as in the Python tokenizer.
     @inline(__always)
     static func isChineseCharacter(_ s: Unicode.Scalar) -> Bool {
         let cp = s.value
+        if cp < 0x3400 { return false }
         return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF)
             || (cp >= 0x20000 && cp <= 0x2A6DF) || (cp >= 0x2A700 && cp <= 0x2B73F)
-            || (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF)
+            || (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B920 && cp <= 0x2CEAF)
             || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F)
-    }
-
-    /// Python's `str.split()` separators (`str.isspace`): what `whitespace_tokenize` splits on.
-    /// After `_clean_text` only space, U+2028 and U+2029 can still occur, but the full set keeps
-    /// this exact for any input.
-    @inline(__always)
-    static func isPythonSpace(_ s: Unicode.Scalar) -> Bool {
-        let v = s.value
-        if v < 0x80 { return v == 0x20 || (v >= 0x09 && v <= 0x0D) || (v >= 0x1C && v <= 0x1F) }
-        switch v {
-        case 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
-        default: return false
-        }
     }
 }

@@ -1,58 +1,61 @@
 import Foundation
 
-/// Python `str` operations the BERT tokenizer applies, on scalar arrays so that results match
-/// code point for code point. (Swift `String` compares and hashes up to canonical equivalence,
-/// Python does not; so scalars, not `String`s, are the currency here.)
+/// The case and accent steps of `tokenizers`' `BertNormalizer`, on scalar arrays so that results
+/// match scalar for scalar. (Swift `String` compares and hashes up to canonical equivalence,
+/// Rust `str` does not; so scalars, not `String`s, are the currency here.)
 enum Normalization {
-    /// Python's `unicodedata.normalize("NFC", text)`.
+    /// Unicode version of the decomposition tables of `unicode-normalization-alignments`.
+    static let decompositionVersion = (major: 9, minor: 0)
+
+    /// Canonical decomposition (NFD) as `tokenizers` computes it, with Unicode 9.0 tables: a
+    /// scalar assigned later neither decomposes nor moves (combining class 0, a starter).
     ///
-    /// Text whose scalars are all below U+0300 is already NFC (every such scalar has
-    /// NFC_Quick_Check=Yes and combining class 0), so it skips Foundation entirely.
-    static func nfc(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        if scalars.allSatisfy({ $0.value < 0x300 }) { return scalars }
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: scalars)
-        return Array(String(view).precomposedStringWithCanonicalMapping.unicodeScalars)
+    /// Canonical reordering never crosses a starter, so NFD of the stretches between such
+    /// scalars, joined, is the whole result.
+    static func decomposed(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(scalars.count + 4)
+        var stretch = String.UnicodeScalarView()
+        for s in scalars {
+            if isNewerThanDecompositionTables(s) {
+                out.append(contentsOf: String(stretch).decomposedStringWithCanonicalMapping.unicodeScalars)
+                stretch = String.UnicodeScalarView()
+                out.append(s)
+            } else {
+                stretch.append(s)
+            }
+        }
+        out.append(contentsOf: String(stretch).decomposedStringWithCanonicalMapping.unicodeScalars)
+        return out
     }
 
-    /// Python's `str.lower()`: the full (possibly multi-scalar) lowercase mapping of each scalar,
-    /// with the one context rule Python implements, Final_Sigma: U+03A3 becomes ς (U+03C2) when
-    /// preceded by a cased letter and not followed by one (case-ignorable scalars skipped both
-    /// ways), else σ (U+03C3). `tokenizers` (BertTokenizerFast) skips that rule and always gives σ.
-    static func pythonLowercase(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+    private static func isNewerThanDecompositionTables(_ s: Unicode.Scalar) -> Bool {
+        guard let age = s.properties.age else { return false }  // unassigned: no mapping either way
+        return age.major > decompositionVersion.major
+            || (age.major == decompositionVersion.major && age.minor > decompositionVersion.minor)
+    }
+
+    /// `BertNormalizer`'s `do_strip_accents`: NFD, then drop every nonspacing mark (Mn).
+    static func strippingAccents(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        // Below U+00C0 nothing decomposes and nothing is a mark.
+        if scalars.allSatisfy({ $0.value < 0xC0 }) { return scalars }
+        return decomposed(scalars).filter { !CharacterClasses.isNonspacingMark($0) }
+    }
+
+    /// `BertNormalizer`'s `do_lowercase`: Rust's `char::to_lowercase` of each scalar on its own,
+    /// the full (possibly multi-scalar) mapping, no context. So Σ is always σ, never the final ς
+    /// Python's `str.lower()` gives at a word's end; İ becomes "i" + U+0307.
+    static func lowercased(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
         var out: [Unicode.Scalar] = []
         out.reserveCapacity(scalars.count)
-        for (i, s) in scalars.enumerated() {
+        for s in scalars {
             let v = s.value
             if v < 0x80 {
                 out.append(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(v + 32)! : s)
-            } else if v == 0x03A3 {
-                out.append(Unicode.Scalar(isFinalSigma(scalars, at: i) ? 0x03C2 : 0x03C3)!)
             } else {
                 out.append(contentsOf: s.properties.lowercaseMapping.unicodeScalars)
             }
         }
         return out
-    }
-
-    /// CPython's `handle_capital_sigma`: `\p{cased} \p{case-ignorable}* Σ !(\p{case-ignorable}* \p{cased})`.
-    private static func isFinalSigma(_ scalars: [Unicode.Scalar], at i: Int) -> Bool {
-        var j = i - 1
-        while j >= 0 && scalars[j].properties.isCaseIgnorable { j -= 1 }
-        guard j >= 0 && scalars[j].properties.isCased else { return false }
-        j = i + 1
-        while j < scalars.count && scalars[j].properties.isCaseIgnorable { j += 1 }
-        return j == scalars.count || !scalars[j].properties.isCased
-    }
-
-    /// HF `_run_strip_accents`: NFD, then drop every nonspacing mark (category `Mn`).
-    static func stripAccents(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        // Below U+00C0 nothing decomposes and nothing is a mark.
-        if scalars.allSatisfy({ $0.value < 0xC0 }) { return scalars }
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: scalars)
-        return String(view).decomposedStringWithCanonicalMapping.unicodeScalars.filter {
-            $0.properties.generalCategory != .nonspacingMark
-        }
     }
 }

@@ -1,7 +1,9 @@
-/// HF's added-tokens split (`tokens_trie.split`): the literal text of a special token ("[CLS]",
-/// "[SEP]", "[PAD]", "[UNK]", "[MASK]") anywhere in the raw input, case-sensitive and even glued
-/// to other characters, stands for that token; only the stretches between go through basic
-/// tokenization. No special token occurs inside another, so leftmost matching is HF's result.
+/// `tokenizers`' added-tokens split: the literal text of a special token ("[CLS]", "[SEP]",
+/// "[PAD]", "[UNK]", "[MASK]"; added tokens with `normalized: false`) anywhere in the raw input,
+/// case-sensitive and even glued to other characters, stands for that token; only the stretches
+/// between are normalized and tokenized. Text that spells a special token only after cleaning
+/// ("[CL\u{200B}S]") is ordinary text. No special token occurs inside another, so leftmost
+/// matching is the leftmost-longest match `tokenizers` makes.
 struct SpecialTokenSplit: Sendable {
     /// (scalars, id) of each special token.
     let specials: [([Unicode.Scalar], Int32)]

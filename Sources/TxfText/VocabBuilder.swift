@@ -31,9 +31,9 @@ public struct VocabBuilder {
     /// - Parameters:
     ///   - size: number of tokens wanted, special tokens included.
     ///   - lowercase: build an uncased vocab (lowercase, strip accents), as MiniLM's.
-    public init(size: Int, lowercase: Bool = true, unicodeVersion: UnicodeVersion = .python311) {
+    public init(size: Int, lowercase: Bool = true) {
         self.size = size
-        self.basic = BasicTokenizer(lowercase: lowercase, unicodeVersion: unicodeVersion)
+        self.basic = BasicTokenizer(lowercase: lowercase)
         // Only the special tokens' text matters here; ids are placeholders.
         self.specials = SpecialTokenSplit(
             vocabulary: try! Vocabulary(tokens: Vocabulary.specialTokens))

@@ -109,6 +109,13 @@ public struct Vocabulary: Sendable {
         return t
     }
 
+    /// The token for an id; nil for an id out of range or shadowed by a duplicate (`tokenizers`
+    /// has no token for such an id, and its decoder skips it).
+    public func knownToken(for id: Int32) -> String? {
+        guard id >= 0, Int(id) < tokenById.count else { return nil }
+        return tokenById[Int(id)]
+    }
+
     /// The ids of the special tokens, keyed by their text.
     public var specialIds: [String: Int32] {
         ["[PAD]": padId, "[UNK]": unkId, "[CLS]": clsId, "[SEP]": sepId, "[MASK]": maskId]

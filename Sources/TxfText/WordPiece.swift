@@ -1,12 +1,12 @@
-/// Greedy longest-match-first WordPiece over one basic token (HF `WordpieceTokenizer`).
+/// Greedy longest-match-first WordPiece over one basic token (`tokenizers`' `WordPiece` model).
 ///
 /// From the word's start, take the longest prefix that is in the vocabulary, then from there
 /// the longest `##`-prefixed continuation, and so on. If some position has no match, the whole
 /// word is [UNK] (not just the unmatched rest); a word of more than `maxInputCharacters`
-/// scalars (Python characters) is [UNK] without trying.
+/// scalars (Rust `char`s) is [UNK] without trying.
 public struct WordPiece: Sendable {
     public let vocabulary: Vocabulary
-    /// HF's `max_input_chars_per_word`.
+    /// `max_input_chars_per_word` (100 in tokenizer.json).
     public let maxInputCharacters: Int
 
     public init(vocabulary: Vocabulary, maxInputCharacters: Int = 100) {

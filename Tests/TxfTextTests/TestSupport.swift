@@ -15,12 +15,25 @@ enum TestPaths {
     }
 
     /// MiniLM's vocab.txt from $TXF_MINILM_DIR or ~/.cache/txf/minilm, when present.
-    static var minilmVocab: String? {
+    static var minilmVocab: String? { minilmFile("vocab.txt") }
+
+    /// MiniLM's tokenizer.json (the Rust `tokenizers` pipeline it is served with), when present.
+    static var minilmTokenizerJSON: String? { minilmFile("tokenizer.json") }
+
+    private static func minilmFile(_ name: String) -> String? {
         let dir = ProcessInfo.processInfo.environment["TXF_MINILM_DIR"]
             ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/txf/minilm")
-        let path = (dir as NSString).appendingPathComponent("vocab.txt")
+        let path = (dir as NSString).appendingPathComponent(name)
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
+
+    /// python3 on $PATH when it can import `tokenizers` (Hugging Face's Rust tokenizer), else nil.
+    static let pythonWithTokenizers: String? = {
+        guard let python = findExecutable("python3"),
+              let (status, _) = try? runProcess(python, ["-c", "import tokenizers"]), status == 0
+        else { return nil }
+        return python
+    }()
 
     /// The SST-2 directory (train.tsv, dev.tsv) from $TXF_SST2_DIR or ../shared/datasets/sst2.
     static var sst2: URL? {

@@ -1,27 +1,19 @@
 #!/usr/bin/env python3
-"""Random adversarial texts and Hugging Face BertTokenizer's ids for them, for DifferentialTests.
+"""Random adversarial texts and the Rust `tokenizers` ids for them, for DifferentialTests.
 
-    python3 hf_fuzz.py VOCAB SEED COUNT
+    python3 hf_fuzz.py TOKENIZER_JSON SEED COUNT
 
-Writes JSON to stdout: {"python_unicode": ..., "cases": [{"text", "uncased", "cased"}, ...]}.
-Texts mix ASCII, controls and every kind of Unicode whitespace, format characters, Latin,
-combining marks, Greek (capital sigma), Cyrillic, CJK (all of HF's ranges, compatibility
-ideographs, unassigned extensions), Hangul syllables and jamo, kana, emoji with joiners,
-full-width forms, private use, scripts with spacing marks, fragments of special tokens, words
-over 100 characters. Exits 3 when transformers cannot be imported.
+Writes JSON to stdout: {"cases": [{"text", "uncased", "cased", "decoded"}, ...]} (`decoded`: the
+uncased ids decoded). Texts mix ASCII, controls and every kind of Unicode whitespace, format
+characters, Latin, combining marks, Greek (capital sigma), Cyrillic, CJK (all of HF's ranges,
+compatibility ideographs, unassigned extensions), Hangul syllables and jamo, kana, emoji with
+joiners, full-width forms, private use, scripts with spacing marks, fragments of special tokens,
+words over 100 characters. `texts(SEED, COUNT)` is the same list whoever calls it.
+Exits 3 when `tokenizers` cannot be imported.
 """
 import json
 import random
 import sys
-import unicodedata
-
-try:
-    from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegacy as SlowBert
-except ImportError:
-    try:
-        from transformers import BertTokenizer as SlowBert
-    except ImportError:
-        sys.exit(3)
 
 
 def r(a, b):
@@ -51,21 +43,32 @@ POOLS = [
 ]
 
 
-def main():
-    vocab, seed, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def texts(seed, count):
+    """`count` random texts drawn from POOLS with a generator seeded by `seed`."""
     rng = random.Random(seed)
-    texts = []
+    out = []
     for i in range(count):
         space = 0.0 if i % 2 == 0 else 0.4
         text = "".join(rng.choice(rng.choice(POOLS)) + (" " if rng.random() < space else "")
                        for _ in range(rng.randint(0, 40)))
         if rng.random() < 0.05:
             text += " " + "x" * rng.randint(95, 105)
-        texts.append(text)
-    uncased = SlowBert(vocab, do_lower_case=True)
-    cased = SlowBert(vocab, do_lower_case=False)
-    cases = [{"text": t, "uncased": uncased.encode(t), "cased": cased.encode(t)} for t in texts]
-    json.dump({"python_unicode": unicodedata.unidata_version, "cases": cases}, sys.stdout, ensure_ascii=True)
+        out.append(text)
+    return out
+
+
+def main():
+    import hf_fast
+
+    tokenizer_json, seed, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    cases = texts(seed, count)
+    uncased = hf_fast.load(tokenizer_json, lowercase=True)
+    cased = hf_fast.load(tokenizer_json, lowercase=False)
+    u = [e.ids for e in uncased.encode_batch(cases)]
+    c = [e.ids for e in cased.encode_batch(cases)]
+    out = [{"text": t, "uncased": ui, "cased": ci, "decoded": uncased.decode(ui, skip_special_tokens=False)}
+           for t, ui, ci in zip(cases, u, c)]
+    json.dump({"cases": out}, sys.stdout, ensure_ascii=True)
 
 
 if __name__ == "__main__":
