@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "TxfCore", dependencies: ["COpenBLAS"]),
         .target(name: "TxfHDF5", dependencies: ["CHDF5", "TxfCore"]),
         .target(name: "TxfDist", dependencies: ["CMPI", "TxfCore"]),
-        .target(name: "TxfText"),
+        .target(name: "TxfText", dependencies: ["TxfCore"]),
         .target(name: "TxfData", dependencies: ["TxfCore", "TxfHDF5", "TxfText"]),
         .target(name: "TxfModel", dependencies: ["TxfCore"]),
         // Model files and checkpoints (one archive format), safetensors and Hugging Face import/export.
@@ -33,12 +33,17 @@ let package = Package(
         .target(name: "TxfEval", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfStore"]),
         .target(name: "TxfTrain", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfStore", "TxfEval"]),
 
+        // The main of the command-line executables: arguments parsed, then the one error path of `Job`.
+        .target(name: "TxfCommand", dependencies: [
+            "TxfDist", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         .executableTarget(name: "txf", dependencies: [
-            "CAllocationCount", "TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfStore", "TxfEval", "TxfTrain",
+            "CAllocationCount", "TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfStore", "TxfEval", "TxfTrain", "TxfCommand",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "txf-train", dependencies: [
-            "TxfCore", "TxfDist", "TxfTrain",
+            "TxfCore", "TxfDist", "TxfTrain", "TxfCommand",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

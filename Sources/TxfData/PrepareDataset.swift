@@ -62,7 +62,7 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
         throw TxfError("cannot tell the format of \(options.input) from its extension; pass --format tsv, csv or jsonl")
     }
     let vocabulary: Vocabulary
-    do { vocabulary = try Vocabulary(contentsOf: options.vocab) } catch let error as TextError { throw TxfError(error.message) }
+    vocabulary = try Vocabulary(contentsOf: options.vocab)
     guard let vocabData = FileManager.default.contents(atPath: options.vocab) else {
         throw TxfError("cannot read vocab file \(options.vocab)")
     }

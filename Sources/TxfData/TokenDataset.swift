@@ -117,7 +117,7 @@ public final class TokenDataset {
         // Lines as vocab.txt is read: split at \n, \r\n or \r; no token after a final newline.
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).map(String.init)
         if lines.last == "" { lines.removeLast() }
-        do { return try Vocabulary(tokens: lines) } catch let error as TextError { throw TxfError("\(path): \(error.message)") }
+        do { return try Vocabulary(tokens: lines) } catch let error as TxfError { throw TxfError("\(path): \(error.message)") }
     }
 
     /// The token ids of one row.

@@ -2,14 +2,15 @@ import Foundation
 import TxfCore
 
 extension Communicator {
-    /// Checks that every rank holds the same `value`; if not, every rank throws the same error.
+    /// Checks that every rank holds the same `value`; if not, every rank throws the same
+    /// `CollectiveError`.
     ///
     /// Ranks all-gather a 64-bit FNV-1a hash and the length of their value; when they differ,
     /// they gather the values themselves (up to 64 KiB each) so the error can show what differs:
     /// `ranks disagree on dataset fingerprint: ranks 0, 1, 3 have "9f8e…", rank 2 has "1a2b…"`.
     /// Long values show an excerpt around the first differing byte: ``rank 2 has `…"lr": 0.002,
-    /// "steps": 10}` at byte 137 of 152``; raw bytes show their hash and length. Inside
-    /// `runOrAbort` the message is printed once (by rank 0) and every rank exits non-zero.
+    /// "steps": 10}` at byte 137 of 152``; raw bytes show their hash and length. Out of
+    /// `Job.run` the message is printed once (by rank 0) and every rank exits non-zero.
     /// - Parameters:
     ///   - what: what the value is, for the message ("config", "dataset fingerprint").
     ///   - value: this rank's value; text is shown quoted in the message.
@@ -49,8 +50,7 @@ extension Communicator {
         let message = Agreement.mismatchMessage(
             what: what, hashes: summaries.map(\.hash), lengths: summaries.map(\.length),
             values: values, isText: isText)
-        SharedFailures.record(message)
-        throw TxfError(message)
+        throw CollectiveError(message)
     }
 }
 

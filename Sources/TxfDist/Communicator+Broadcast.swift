@@ -8,25 +8,6 @@ extension Communicator {
         if rank != root { string = String(decoding: bytes, as: UTF8.self) }
     }
 
-    /// Copies rank `root`'s value to every rank as JSON (e.g. a resolved config).
-    ///
-    /// Encoding or decoding failures abort the job rather than throw: a throw on one rank would
-    /// leave the others waiting in the next collective.
-    public func broadcast<T: Codable>(json value: inout T, root: Int) {
-        var bytes: [UInt8] = []
-        if rank == root {
-            do { bytes = Array(try JSONEncoder().encode(value)) } catch {
-                abort("cannot encode \(T.self) for broadcast: \(error)")
-            }
-        }
-        broadcast(&bytes, root: root)
-        if rank != root {
-            do { value = try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
-                abort("cannot decode \(T.self) broadcast from rank \(root): \(error)")
-            }
-        }
-    }
-
     /// Sums one Double over all ranks.
     public func allReduceSum(_ value: Double) -> Double {
         var values = [value]

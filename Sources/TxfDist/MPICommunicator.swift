@@ -11,7 +11,7 @@ import Foundation
 /// Test processes should not touch `world`: use `SingleProcessCommunicator`, or spawn
 /// `txf-mpi-selftest` / the program under `launch/txf-mpirun`. Open MPI's singleton start-up
 /// forks an `orted` and was seen to stall a test process that also spawns child processes.
-public final class MPICommunicator: Communicator, FailsTogether, @unchecked Sendable {
+public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// The process's only instance; creating it is collective (every rank must touch it).
     public static let world = MPICommunicator()
 
@@ -19,7 +19,7 @@ public final class MPICommunicator: Communicator, FailsTogether, @unchecked Send
     public let worldSize: Int
     public let localRankCount: Int
 
-    /// Largest Float count per MPI call in `allReduceSum` / `startAllReduceSum`.
+    /// Largest Float count per MPI call in `allReduceSum`.
     ///
     /// One 90 MB all-reduce runs slower per byte than 1–10 MB pieces (INTEROP.md; here, on a
     /// loaded 2-core machine, 88 MB over 2 ranks took 384 ms in one call and 132 ms in 8 MB
@@ -96,22 +96,6 @@ public final class MPICommunicator: Communicator, FailsTogether, @unchecked Send
         }
     }
 
-    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) -> AllReduceRequest {
-        guard let base = buffer.baseAddress, !buffer.isEmpty else { return AllReduceRequest(pending: [], owner: self) }
-        var pending: [MPI_Request?] = []
-        var start = 0
-        while start < buffer.count {
-            let count = min(allReducePieceElements, buffer.count - start)
-            var request: MPI_Request?
-            check(MPI_Iallreduce(txf_mpi_in_place(), base + start, Int32(count),
-                                 txf_mpi_float(), txf_mpi_sum(), comm, &request),
-                  "MPI_Iallreduce of \(count) floats")
-            pending.append(request)
-            start += count
-        }
-        return AllReduceRequest(pending: pending, owner: self)
-    }
-
     /// A ring over the ranks, one chunk at a time: in W − 1 rounds each rank sends a piece to
     /// the next rank and adds the piece it receives from the previous one, so each rank ends
     /// holding the sum of its own piece (the bandwidth-optimal reduce-scatter). Written with
@@ -179,10 +163,6 @@ public final class MPICommunicator: Communicator, FailsTogether, @unchecked Send
         values.withUnsafeMutableBufferPointer { recursiveDoublingSum($0.baseAddress!, count: $0.count, type: type) }
     }
 
-    public func allReduceMax(_ values: inout [Double]) {
-        allReduce(&values, type: txf_mpi_double(), op: txf_mpi_max(), name: "MPI_Allreduce (max) of doubles")
-    }
-
     private func allReduce<T>(_ values: inout [T], type: MPI_Datatype?, op: MPI_Op?, name: String) {
         if values.isEmpty { return }
         let comm = self.comm
@@ -246,20 +226,5 @@ public final class MPICommunicator: Communicator, FailsTogether, @unchecked Send
         writeStandardError(worldSize > 1 ? "txf: rank \(rank): \(message)" : "txf: \(message)")
         MPI_Abort(comm, 1)
         exit(1)
-    }
-
-    /// Ends the job for a failure every rank saw: rank 0 prints it once and aborts; the others
-    /// wait for that abort to reach them (and abort themselves if it has not within 10 s).
-    func failTogether(_ message: String) -> Never {
-        MPIRuntime.skipFinalize = true
-        if rank == 0 {
-            abortLock.lock()
-            writeStandardError("txf: \(message)")
-            MPI_Abort(comm, 1)
-            exit(1)
-        }
-        fflush(nil)
-        for _ in 0..<100 { usleep(100_000) }
-        abort(message)
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// For tests and for single-process tools that run library code written against
 /// `Communicator`. `abort` prints `txf: message` to stderr and exits with status 1.
-public final class SingleProcessCommunicator: Communicator, FailsTogether, @unchecked Sendable {
+public final class SingleProcessCommunicator: Communicator, @unchecked Sendable {
     public let rank = 0
     public let worldSize = 1
     public let localRankCount = 1
@@ -13,10 +13,6 @@ public final class SingleProcessCommunicator: Communicator, FailsTogether, @unch
 
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) {}
 
-    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) -> AllReduceRequest {
-        AllReduceRequest()
-    }
-
     public func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {}
 
     public func allGather(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {}
@@ -24,8 +20,6 @@ public final class SingleProcessCommunicator: Communicator, FailsTogether, @unch
     public func allReduceSum(_ values: inout [Double]) {}
 
     public func allReduceSum(_ values: inout [Int64]) {}
-
-    public func allReduceMax(_ values: inout [Double]) {}
 
     public func broadcast(_ bytes: inout [UInt8], root: Int) {
         precondition(root == 0, "broadcast root \(root) outside 0..<1")
@@ -39,6 +33,4 @@ public final class SingleProcessCommunicator: Communicator, FailsTogether, @unch
         writeStandardError("txf: \(message)")
         exit(1)
     }
-
-    func failTogether(_ message: String) -> Never { abort(message) }
 }

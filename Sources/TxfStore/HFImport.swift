@@ -88,7 +88,7 @@ public enum HFImport {
 
         // Vocabulary and tokenizer.
         let vocabulary: Vocabulary
-        do { vocabulary = try Vocabulary(contentsOf: vocabPath) } catch let error as TextError { throw TxfError(error.message) }
+        vocabulary = try Vocabulary(contentsOf: vocabPath)
         let lines = try vocabLines(vocabPath)
         guard lines.count == vocabulary.count else { throw TxfError("\(vocabPath): cannot split into lines consistently") }
         guard vocabulary.count == config.vocabSize else {

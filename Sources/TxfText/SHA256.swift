@@ -1,3 +1,4 @@
+import TxfCore
 import Foundation
 
 /// SHA-256 (FIPS 180-4), streaming: `update` any number of times, then `finalize` once.
@@ -87,7 +88,7 @@ public struct SHA256: Sendable {
 
     /// Digest of a file's bytes, read in 1 MiB pieces (memory stays flat for any file size).
     public static func hex(ofFile path: String) throws -> String {
-        guard let file = fopen(path, "rb") else { throw TextError("cannot read \(path) to hash it") }
+        guard let file = fopen(path, "rb") else { throw TxfError("cannot read \(path) to hash it") }
         defer { fclose(file) }
         var h = SHA256()
         let size = 1 << 20
@@ -97,7 +98,7 @@ public struct SHA256: Sendable {
             let n = fread(buffer, 1, size, file)
             if n > 0 { h.update(UnsafeRawBufferPointer(start: buffer, count: n)) }
             if n < size {
-                if ferror(file) != 0 { throw TextError("cannot read \(path) to hash it") }
+                if ferror(file) != 0 { throw TxfError("cannot read \(path) to hash it") }
                 break
             }
         }

@@ -1,3 +1,5 @@
+import TxfCore
+
 /// Builds a WordPiece vocab.txt from training text, for models trained from scratch.
 ///
 /// Construction (the scheme of HF `tokenizers`' WordPieceTrainer, which is BPE with a `##`
@@ -84,7 +86,7 @@ public struct VocabBuilder {
         for s in ordered(initialCount) { _ = table.add([s]) }
         for s in ordered(continuationCount) { _ = table.add([hash, hash, s]) }
         if table.count > size {
-            throw TextError("vocab size \(size) is too small: this text needs \(table.count) entries "
+            throw TxfError("vocab size \(size) is too small: this text needs \(table.count) entries "
                 + "(5 special tokens + \(initialCount.count) word-initial and \(continuationCount.count) continuation characters)")
         }
 

@@ -1,3 +1,4 @@
+import TxfCore
 import Foundation
 
 /// A WordPiece vocabulary: vocab.txt, one token per line, the line number (from 0) is the id.
@@ -34,7 +35,7 @@ public struct Vocabulary: Sendable {
     /// special tokens.
     public init(contentsOf path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw TextError("cannot read vocab file \(path)")
+            throw TxfError("cannot read vocab file \(path)")
         }
         let bytes = [UInt8](data)
         var lines: [String] = []
@@ -56,7 +57,7 @@ public struct Vocabulary: Sendable {
             case .emptyInput:
                 break decoding
             case .error:
-                throw TextError("vocab file \(path) is not valid UTF-8 (line \(lines.count + 1))")
+                throw TxfError("vocab file \(path) is not valid UTF-8 (line \(lines.count + 1))")
             }
         }
         if !current.isEmpty { lines.append(String(current)) }
@@ -85,7 +86,7 @@ public struct Vocabulary: Sendable {
         self.sha256 = sha256
         func special(_ name: String) throws -> Int32 {
             guard let id = ids[name.unicodeScalars.map(\.value)] else {
-                throw TextError("\(source) has no \(name) token (a BERT vocab needs [PAD] [UNK] [CLS] [SEP] [MASK])")
+                throw TxfError("\(source) has no \(name) token (a BERT vocab needs [PAD] [UNK] [CLS] [SEP] [MASK])")
             }
             return id
         }

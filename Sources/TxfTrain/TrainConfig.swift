@@ -14,11 +14,12 @@ public enum ScheduleKind: String, Codable, CaseIterable, Sendable {
 
 /// Everything a training run is told: the `txf-train` flags, or a JSON `--config` file.
 ///
-/// JSON keys are the flag names without their leading dashes (`"global-batch": 32`,
-/// `"max-length": 66`, `"init": "base.h5"`); an unknown key is an error, so a typo never passes
-/// silently. Flags override the file (the executable applies them over a decoded file).
-/// Optional fields are nil when not given; the architecture fields then come from `--init` or a
-/// resumed checkpoint, or the from-scratch defaults of `ModelShape`.
+/// Each field is one setting of `TrainSetting.all`, which holds its key (the flag name without
+/// dashes, and the JSON key: `"global-batch": 32`, `"init": "base.h5"`), its help and the
+/// default the help shows. An unknown key is an error, so a typo never passes silently; flags
+/// override the file (the executable applies them over a decoded file). Fields with a value
+/// start at their default here; optional fields are nil when not given, and their defaults
+/// are applied where they are used (`Architecture`, `loraConfig()`, the batch layout).
 public struct TrainConfig: Codable, Equatable, Sendable {
     // MARK: - Files
 
@@ -36,132 +37,94 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     // MARK: - Architecture (from scratch; must match `init` / a resumed checkpoint when given)
 
-    /// Encoder blocks (default 2 from scratch).
+    /// Encoder blocks; nil = `Architecture.defaultLayers` from scratch.
     public var layers: Int?
-    /// Hidden size (default 128 from scratch).
+    /// Hidden size; nil = `Architecture.defaultHidden` from scratch.
     public var hidden: Int?
-    /// Attention heads; must divide `hidden` (default 2 from scratch).
+    /// Attention heads, dividing `hidden`; nil = `Architecture.defaultHeads` from scratch.
     public var heads: Int?
-    /// Feed-forward inner size (default 4 · hidden from scratch).
+    /// Feed-forward inner size; nil = 4 · hidden from scratch.
     public var ffn: Int?
-    /// Position embeddings: the longest sequence the model takes (default 128 from scratch).
+    /// Position embeddings, the longest sequence the model takes; nil =
+    /// `Architecture.defaultMaxLength` from scratch.
     public var maxLength: Int?
 
     // MARK: - Fine-tuning (see `LoRAConfig`; the LoRA fields are only for `mode` lora)
 
     /// full: train every tensor; lora: freeze the `init` model and train LoRA adapters and the
-    /// classifier (default full).
+    /// classifier.
     public var mode: TrainingMode = .full
-    /// LoRA rank r (default 8).
+    /// LoRA rank r; nil = `LoRAConfig`'s.
     public var loraRank: Int?
-    /// LoRA alpha; updates are scaled by alpha / r (default 16).
+    /// LoRA alpha, updates scaled by alpha / r; nil = `LoRAConfig`'s.
     public var loraAlpha: Double?
-    /// Dropout on the adapters' inputs (default 0.1).
+    /// Dropout on the adapters' inputs; nil = `LoRAConfig`'s.
     public var loraDropout: Double?
-    /// Comma-separated adapted layers: query, key, value, attention.output, intermediate,
-    /// output (default "query,value").
+    /// Comma-separated adapted layers (`LoRATarget` names); nil = `LoRAConfig`'s.
     public var loraTargets: String?
-    /// Train the pooler too in LoRA mode (default false; the classifier always trains).
+    /// Train the pooler too in LoRA mode (the classifier always trains); nil = `LoRAConfig`'s.
     public var trainPooler: Bool?
 
     // MARK: - Optimisation
 
-    /// Passes over the training data (default 1); ignored when `maxSteps` is given.
+    /// Passes over the training data; ignored when `maxSteps` is given.
     public var epochs: Int = 1
     /// Optimizer steps to take; the schedule ends at this step. Nil = epochs · steps per epoch.
     public var maxSteps: Int?
-    /// Samples per optimizer step, all ranks together (default 32).
+    /// Samples per optimizer step, all ranks together.
     public var globalBatch: Int = 32
     /// Samples per rank per micro-step; nil = globalBatch / ranks (no accumulation).
     public var microBatch: Int?
-    /// Peak learning rate (default 5e-5).
+    /// Peak learning rate.
     public var lr: Double = 5e-5
-    /// Warmup length in optimizer steps (exclusive with `warmupRatio`; default 0).
+    /// Warmup length in optimizer steps (exclusive with `warmupRatio`); nil and no ratio = 0.
     public var warmupSteps: Int?
     /// Warmup length as a fraction of all steps, rounded up (exclusive with `warmupSteps`).
     public var warmupRatio: Double?
-    /// Decay after warmup (default linear).
+    /// Decay after warmup.
     public var schedule: ScheduleKind = .linear
-    /// AdamW decoupled weight decay, not applied to biases and LayerNorm weights (default 0.01).
+    /// AdamW decoupled weight decay, not applied to biases and LayerNorm weights.
     public var weightDecay: Double = 0.01
-    /// Global gradient-norm clipping threshold; 0 turns clipping off (default 1).
+    /// Global gradient-norm clipping threshold; 0 turns clipping off.
     public var maxGradNorm: Double = 1.0
-    /// Dropout probability in the encoder and before the classifier (default 0.1).
+    /// Dropout probability in the encoder and before the classifier.
     public var dropout: Double = 0.1
-    /// Seed of initialisation, data order and dropout masks (default 42).
+    /// Seed of initialisation, data order and dropout masks.
     public var seed: UInt64 = 42
-    /// Batch rows of similar length together (less padding; default true).
+    /// Batch rows of similar length together (less padding).
     public var groupByLength: Bool = true
 
     // MARK: - Reporting and checkpoints
 
-    /// Optimizer steps between progress lines and train events (default 10).
+    /// Optimizer steps between progress lines and train events.
     public var logEvery: Int = 10
     /// Optimizer steps between evaluations; nil or 0 = only at the end.
     public var evalEvery: Int?
     /// Optimizer steps between checkpoints; nil or 0 = only `final.h5` at the end.
     public var saveEvery: Int?
-    /// Step checkpoints kept, newest first (default 3); `best.h5` and `final.h5` are apart.
+    /// Step checkpoints kept, newest first; `best.h5` and `final.h5` are apart.
     public var keep: Int = 3
     /// "auto" (newest complete checkpoint in `out`, else start fresh) or a checkpoint path.
     public var resume: String?
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case train, eval, out, initFrom = "init", vocab
-        case layers, hidden, heads, ffn, maxLength = "max-length"
-        case mode, loraRank = "lora-rank", loraAlpha = "lora-alpha", loraDropout = "lora-dropout"
-        case loraTargets = "lora-targets", trainPooler = "train-pooler"
-        case epochs, maxSteps = "max-steps", globalBatch = "global-batch", microBatch = "micro-batch"
-        case lr, warmupSteps = "warmup-steps", warmupRatio = "warmup-ratio", schedule
-        case weightDecay = "weight-decay", maxGradNorm = "max-grad-norm", dropout, seed
-        case groupByLength = "group-by-length"
-        case logEvery = "log-every", evalEvery = "eval-every", saveEvery = "save-every", keep, resume
+    /// Reads the keys of `TrainSetting.all`; an unknown key is an error listing the known ones.
+    public init(from decoder: Decoder) throws {
+        self.init()
+        let settings = TrainSetting.all
+        let c = try decoder.container(keyedBy: SettingKey.self)
+        let known = Set(settings.map(\.key))
+        if let unknown = c.allKeys.first(where: { !known.contains($0.stringValue) }) {
+            throw TxfError("unknown config key \"\(unknown.stringValue)\" (known keys: \(settings.map(\.key).joined(separator: ", ")))")
+        }
+        for setting in settings { try setting.decode(c, &self) }
     }
 
-    public init(from decoder: Decoder) throws {
-        let all = try decoder.container(keyedBy: AnyKey.self)
-        if let unknown = all.allKeys.first(where: { CodingKeys(stringValue: $0.stringValue) == nil }) {
-            let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
-            throw TxfError("unknown config key \"\(unknown.stringValue)\" (known keys: \(known))")
-        }
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = TrainConfig()
-        train = try c.decodeIfPresent(String.self, forKey: .train)
-        eval = try c.decodeIfPresent(String.self, forKey: .eval)
-        out = try c.decodeIfPresent(String.self, forKey: .out)
-        initFrom = try c.decodeIfPresent(String.self, forKey: .initFrom)
-        vocab = try c.decodeIfPresent(String.self, forKey: .vocab)
-        layers = try c.decodeIfPresent(Int.self, forKey: .layers)
-        hidden = try c.decodeIfPresent(Int.self, forKey: .hidden)
-        heads = try c.decodeIfPresent(Int.self, forKey: .heads)
-        ffn = try c.decodeIfPresent(Int.self, forKey: .ffn)
-        maxLength = try c.decodeIfPresent(Int.self, forKey: .maxLength)
-        mode = try c.decodeIfPresent(TrainingMode.self, forKey: .mode) ?? d.mode
-        loraRank = try c.decodeIfPresent(Int.self, forKey: .loraRank)
-        loraAlpha = try c.decodeIfPresent(Double.self, forKey: .loraAlpha)
-        loraDropout = try c.decodeIfPresent(Double.self, forKey: .loraDropout)
-        loraTargets = try c.decodeIfPresent(String.self, forKey: .loraTargets)
-        trainPooler = try c.decodeIfPresent(Bool.self, forKey: .trainPooler)
-        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
-        maxSteps = try c.decodeIfPresent(Int.self, forKey: .maxSteps)
-        globalBatch = try c.decodeIfPresent(Int.self, forKey: .globalBatch) ?? d.globalBatch
-        microBatch = try c.decodeIfPresent(Int.self, forKey: .microBatch)
-        lr = try c.decodeIfPresent(Double.self, forKey: .lr) ?? d.lr
-        warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps)
-        warmupRatio = try c.decodeIfPresent(Double.self, forKey: .warmupRatio)
-        schedule = try c.decodeIfPresent(ScheduleKind.self, forKey: .schedule) ?? d.schedule
-        weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
-        maxGradNorm = try c.decodeIfPresent(Double.self, forKey: .maxGradNorm) ?? d.maxGradNorm
-        dropout = try c.decodeIfPresent(Double.self, forKey: .dropout) ?? d.dropout
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
-        groupByLength = try c.decodeIfPresent(Bool.self, forKey: .groupByLength) ?? d.groupByLength
-        logEvery = try c.decodeIfPresent(Int.self, forKey: .logEvery) ?? d.logEvery
-        evalEvery = try c.decodeIfPresent(Int.self, forKey: .evalEvery)
-        saveEvery = try c.decodeIfPresent(Int.self, forKey: .saveEvery)
-        keep = try c.decodeIfPresent(Int.self, forKey: .keep) ?? d.keep
-        resume = try c.decodeIfPresent(String.self, forKey: .resume)
+    /// Writes every setting that has a value, under its key.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: SettingKey.self)
+        for setting in TrainSetting.all { try setting.encode(self, &c) }
     }
 
     // MARK: - Files and text
@@ -253,12 +216,4 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if let r = warmupRatio { return Int((r * Double(totalSteps)).rounded(.up)) }
         return 0
     }
-}
-
-/// A coding key for any string, to list the keys a JSON object actually has.
-struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }

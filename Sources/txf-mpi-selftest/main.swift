@@ -4,20 +4,20 @@ import TxfDist
 
 // Multi-rank scenarios for Tests/TxfDistTests, run as `mpirun -n N txf-mpi-selftest <scenario>`.
 // Each rank checks its own results and prints `<scenario> rank R: ...` lines that the tests
-// compare with hand-computed formulas; any failure ends the job through runOrAbort.
+// compare with hand-computed formulas; any failure ends the job the way every txf executable
+// ends (`Job.run`).
 
 let usage = """
     usage: txf-mpi-selftest <scenario> [argument]
-      all                 sums, shards, nonblocking, broadcast, agree and local-ranks in one job
+      all                 sums, shards, broadcast, agree and local-ranks in one job
       sums                blocking all-reduce of Float, Double and Int64 buffers
       shards              reduce-scatter and all-gather over a ShardLayout with uneven pieces
-      nonblocking         two all-reduces in flight at once, then wait
-      broadcast           bytes, a string and a JSON value from the last rank
+      broadcast           bytes and a string from the last rank
       agree               agreement on equal values succeeds
       local-ranks         prints ranks on this node
       agree-mismatch      the last rank differs: every rank catches, then fails together
       abort-on-rank R     rank R aborts while the others wait in a barrier
-      throw-on-rank R     rank R throws inside runOrAbort while the others wait
+      throw-on-rank R     rank R throws while the others wait
       crash-on-rank R     rank R traps (fatalError) while the others wait
       bench [MB]          all-reduce timings for a buffer of MB megabytes (default 32)
     """
@@ -31,18 +31,17 @@ let argument = arguments.dropFirst().first
 let comm = MPICommunicator.world
 let scenarios = Scenarios(comm: comm)
 
-comm.runOrAbort {
+// The prefix of a shared failure's line is the job's, "txf", as in every rank's abort line.
+Job.run("txf") {
     switch scenario {
     case "all":
         try scenarios.sums()
         try scenarios.shards()
-        try scenarios.nonblocking()
         try scenarios.broadcast()
         try scenarios.agree()
         scenarios.localRanks()
     case "sums": try scenarios.sums()
     case "shards": try scenarios.shards()
-    case "nonblocking": try scenarios.nonblocking()
     case "broadcast": try scenarios.broadcast()
     case "agree": try scenarios.agree()
     case "local-ranks": scenarios.localRanks()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TxfCommand
 import TxfCore
 import TxfDist
 import TxfTrain
@@ -9,6 +10,7 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "txf-train",
         abstract: "Train a BERT-style classifier, data-parallel over MPI ranks.",
+        usage: "txf-train [--config <config>] [--<setting> <value> ...]",
         discussion: """
             Run it under mpirun (or launch/txf-mpirun); without mpirun it trains on one rank. \
             Rank 0 prints progress and writes checkpoints and metrics.jsonl into --out; \
@@ -18,27 +20,29 @@ struct TrainCommand: ParsableCommand {
               launch/txf-mpirun -n 4 txf-train \\
                 --config launch/configs/sst2-scratch.json \\
                 --train data/train.h5 --eval data/dev.h5 --out runs/sst2
-            """)
 
-    @OptionGroup(title: "Files") var files: FileOptions
-    @OptionGroup(title: "Model (from scratch)") var model: ModelOptions
-    @OptionGroup(title: "Fine-tuning (with --init)") var fineTuning: FineTuneOptions
-    @OptionGroup(title: "Optimisation") var optimization: OptimizationOptions
-    @OptionGroup(title: "Logging, evaluation, checkpoints") var runOptions: RunOptions
+            The settings below are flags, or keys of the --config file without the dashes \
+            ("global-batch": 32, "group-by-length": false); flags override the file.
+
+
+            """ + TrainSetting.help())
+
+    @Option(help: "JSON file with any of the settings; its keys are the flag names without dashes (\"global-batch\": 32). Flags override it.")
+    var config: String?
+
+    /// The settings' flags as typed, read by `TrainSetting.apply(flags:to:)`.
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var settings: [String] = []
 
     /// The config file with the flags applied over it.
     func resolvedConfig() throws -> TrainConfig {
-        var config = try files.config.map { try TrainConfig.load(path: $0) } ?? TrainConfig()
-        files.apply(to: &config)
-        model.apply(to: &config)
-        fineTuning.apply(to: &config)
-        optimization.apply(to: &config)
-        runOptions.apply(to: &config)
-        return config
+        var resolved = try config.map { try TrainConfig.load(path: $0) } ?? TrainConfig()
+        try TrainSetting.apply(flags: settings, otherFlags: ["config", "help"], to: &resolved)
+        return resolved
     }
 
     mutating func validate() throws {
-        do { try resolvedConfig().validate(worldSize: Launch.worldSize) } catch let error as TxfError {
+        do { try resolvedConfig().validate(worldSize: Job.launchWorldSize) } catch let error as TxfError {
             throw ValidationError(error.message)
         }
     }
@@ -49,7 +53,7 @@ struct TrainCommand: ParsableCommand {
         do {
             try BLASRuntime.configureThreads(ranksOnNode: communicator.localRankCount)
         } catch {
-            throw CollectiveError(String(describing: error))
+            throw CollectiveError(Job.text(of: error))
         }
         let printer = ProgressPrinter()
         if communicator.isRoot { printer.say(BLASRuntime.startupLine()) }
@@ -58,37 +62,11 @@ struct TrainCommand: ParsableCommand {
         try trainer.run { printer.show($0) }
     }
 
-    /// Parses, runs, and ends the process so that a failure prints one line: errors every
-    /// rank shares (bad flags, `CollectiveError`) are printed by rank 0 only and every rank
-    /// exits 1; an error on one rank alone aborts the whole job through MPI.
+    /// Chooses the BLAS kernels first (OpenBLAS reads OPENBLAS_CORETYPE before `main`, so a
+    /// better choice than the environment's means one re-exec), then runs as every txf
+    /// executable does (`mainAsJob`).
     static func main() {
         BLASRuntime.selectKernels()
-        let isRoot = Launch.rank == 0
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch let error as CollectiveError {
-            if isRoot { writeError("txf-train: \(error.message)") }
-            Foundation.exit(1)
-        } catch let error as TxfError {
-            // A failed agreement (every rank, printed once) or one rank's own failure (a read
-            // error mid-run, printed by that rank): either way every rank ends now.
-            defaultCommunicator().endJob(for: error)
-        } catch {
-            if isRoot { exit(withError: error) }
-            Foundation.exit(exitCode(for: error).rawValue)
-        }
+        mainAsJob()
     }
-
-    static func writeError(_ line: String) {
-        fflush(nil)
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-}
-
-/// Rank and size as the launcher sets them, known before MPI starts (for argument errors).
-enum Launch {
-    static let environment = ProcessInfo.processInfo.environment
-    static var rank: Int { ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"].lazy.compactMap { environment[$0].flatMap(Int.init) }.first ?? 0 }
-    static var worldSize: Int { ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"].lazy.compactMap { environment[$0].flatMap(Int.init) }.first ?? 1 }
 }

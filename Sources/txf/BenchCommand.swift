@@ -30,7 +30,9 @@ struct Bench: ParsableCommand {
             --lora times LoRA fine-tuning instead. Heap allocations are counted in-process (every \
             malloc, calloc, realloc and aligned allocation of the process, all threads, MPI's \
             included) over the timed steps.
-            """)
+
+
+            """ + TrainingStepOptions.settingsHelp)
 
     @Flag(help: "Time sgemm on BERT/MiniLM shapes (the default when no section is named).")
     var sgemm = false
@@ -63,6 +65,10 @@ struct Bench: ParsableCommand {
         }
     }
 
+    /// The flags declared here and in `TrainingStepOptions`, suggested for a mistyped flag.
+    static let ownFlags = ["sgemm", "training", "threads", "shape", "seconds-per-shape", "json", "help",
+                           "model", "data", "steps", "warmup-steps", "lora", "dense-allreduce", "scaling"]
+
     /// No section flag given: run every section (add each new section's flag here).
     private var noneNamed: Bool { !sgemm && !training }
     private var runsSgemm: Bool { sgemm || noneNamed }
@@ -80,8 +86,7 @@ struct Bench: ParsableCommand {
             output.sgemm = SgemmBenchmark.run(shapes: shapes, secondsPerShape: secondsPerShape)
         }
         if runsTraining {
-            let options = step.options
-            output.training = communicator.runOrAbort { try TrainingBenchmark.run(options, communicator: communicator) }
+            output.training = try TrainingBenchmark.run(try step.options(), communicator: communicator)
         }
         guard communicator.rank == 0 else { return }
 

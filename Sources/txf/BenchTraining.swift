@@ -1,22 +1,35 @@
 import ArgumentParser
 import CAllocationCount
 import Foundation
+import TxfCore
 import TxfModel
 import TxfTrain
 
 /// `txf bench` options of the training-step section.
+///
+/// The settings it shares with `txf-train` (batch, grouping, seed, LoRA) are that command's
+/// declarations (`TrainSetting`), typed the same way; the rest is the benchmark's own.
 struct TrainingStepOptions: ParsableArguments {
+    /// The training settings the benchmark takes.
+    static var settings: [TrainSetting] { TrainSetting.named([
+        "global-batch", "micro-batch", "group-by-length", "seed", "lora-rank", "lora-alpha", "lora-dropout", "lora-targets",
+    ]) }
+
+    /// Their defaults here: txf-train's, but the seed, which was 1 in every published bench.
+    static let defaults: TrainConfig = {
+        var config = TrainConfig()
+        config.seed = 1
+        return config
+    }()
+
+    /// The help of the shared settings, under the options' title.
+    static var settingsHelp: String { TrainSetting.help(settings, defaults: defaults, title: "Training step settings (as txf-train takes them)") }
+
     @Option(help: "A txf model file or checkpoint (weights and architecture). Default: MiniLM shapes, random weights.")
     var model: String?
 
     @Option(help: "A prepared dataset (txf prepare) whose rows the steps use. Default: synthetic SST-2-like lengths.")
     var data: String?
-
-    @Option(help: "Samples per optimizer step, all ranks together.")
-    var globalBatch = 32
-
-    @Option(help: "Samples per rank per micro-step (default: global batch / ranks).")
-    var microBatch: Int?
 
     @Option(help: "Optimizer steps timed (after the warm-up steps).")
     var steps = 20
@@ -24,23 +37,8 @@ struct TrainingStepOptions: ParsableArguments {
     @Option(help: "Untimed optimizer steps first.")
     var warmupSteps = 3
 
-    @Flag(inversion: .prefixedNo, help: "Group rows of similar length into global batches (as txf-train does by default).")
-    var groupByLength = true
-
     @Flag(help: "Time LoRA fine-tuning (frozen encoder, adapters) instead of full fine-tuning.")
     var lora = false
-
-    @Option(help: "LoRA rank r (with --lora).")
-    var loraRank = 8
-
-    @Option(help: "LoRA alpha; the update is scaled by alpha / r (with --lora).")
-    var loraAlpha = 16.0
-
-    @Option(help: "Dropout on the adapters' input (with --lora).")
-    var loraDropout = 0.1
-
-    @Option(help: "Adapted layers, comma-separated: query,key,value,attention.output,intermediate,output (with --lora).")
-    var loraTargets = "query,value"
 
     @Flag(help: "Sum the whole gradient densely (default: the word-embedding rows any rank touched, then the rest).")
     var denseAllreduce = false
@@ -48,34 +46,45 @@ struct TrainingStepOptions: ParsableArguments {
     @Flag(help: "Under mpirun, also time the same global batch on rank 0 alone (W = 1) for the scaling figure.")
     var scaling = false
 
-    @Option(help: "Seed of weights, synthetic rows, data order and dropout.")
-    var seed: UInt64 = 1
+    /// The shared settings' flags as typed.
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var settingFlags: [String] = []
+
+    /// The shared settings: the defaults with the flags applied.
+    func trainSettings() throws -> TrainConfig {
+        var config = Self.defaults
+        do {
+            try TrainSetting.apply(flags: settingFlags, of: Self.settings, otherFlags: Bench.ownFlags, to: &config)
+        } catch let error as TxfError {
+            throw ValidationError(error.message)
+        }
+        if lora { config.mode = .lora }
+        return config
+    }
 
     func validate() throws {
-        if globalBatch < 1 { throw ValidationError("--global-batch must be at least 1") }
-        if let microBatch, microBatch < 1 { throw ValidationError("--micro-batch must be at least 1") }
-        if lora { try loraConfig().validate() }
+        let config = try trainSettings()
+        if config.globalBatch < 1 { throw ValidationError("--global-batch must be at least 1") }
+        if let microBatch = config.microBatch, microBatch < 1 { throw ValidationError("--micro-batch must be at least 1") }
+        if lora { _ = try config.loraConfig() }
         if steps < 1 { throw ValidationError("--steps must be at least 1") }
         if warmupSteps < 0 { throw ValidationError("--warmup-steps must be at least 0") }
     }
 
-    func loraConfig() throws -> LoRAConfig {
-        LoRAConfig(rank: loraRank, alpha: loraAlpha, dropout: loraDropout, targets: try LoRATarget.parseList(loraTargets))
-    }
-
-    var options: TrainingBenchmark.Options {
+    func options() throws -> TrainingBenchmark.Options {
+        let config = try trainSettings()
         var o = TrainingBenchmark.Options()
         o.modelPath = model
         o.dataPath = data
-        o.globalBatch = globalBatch
-        o.microBatch = microBatch
+        o.globalBatch = config.globalBatch
+        o.microBatch = config.microBatch
         o.steps = steps
         o.warmupSteps = warmupSteps
-        o.groupByLength = groupByLength
-        o.seed = seed
+        o.groupByLength = config.groupByLength
+        o.seed = config.seed
         o.denseAllReduce = denseAllreduce
         o.measureScaling = scaling
-        o.lora = lora ? try? loraConfig() : nil
+        o.lora = lora ? try config.loraConfig() : nil
         // This executable links CAllocationCount, which counts every malloc of the process.
         if txf_allocation_counting() != 0 { o.allocationCounter = { Int(txf_allocation_count()) } }
         return o

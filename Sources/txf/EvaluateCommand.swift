@@ -47,24 +47,17 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let communicator = defaultCommunicator()
-        let report: EvaluationReport
-        let names: [String]
-        do {
-            let opened = try communicator.together { () throws -> (StoredModel, TokenDataset, () -> Void, Predictor) in
-                let stored = try StoredModel(path: model)
-                let (dataset, cleanup) = try EvaluationData.open(data, for: stored, columns: ColumnSelection(text: textColumn, label: labelColumn))
-                return (stored, dataset, cleanup, try Predictor(stored: stored, batchSize: batchSize))
-            }
-            defer { opened.2() }
-            names = opened.0.labelNamesOrDefault
-            report = try communicator.together {
-                let longest = opened.1.lengths.max().map(Int.init) ?? 1
-                return try Evaluation.report(model: opened.3.model(seqLen: longest), dataset: opened.1, batchSize: batchSize,
-                                             communicator: communicator)
-            }
-        } catch let error as CollectiveError {
-            if communicator.isRoot { FileHandle.standardError.write(Data("txf evaluate: \(error.message)\n".utf8)) }
-            throw ExitCode.failure
+        let opened = try communicator.together { () throws -> (StoredModel, TokenDataset, () -> Void, Predictor) in
+            let stored = try StoredModel(path: model)
+            let (dataset, cleanup) = try EvaluationData.open(data, for: stored, columns: ColumnSelection(text: textColumn, label: labelColumn))
+            return (stored, dataset, cleanup, try Predictor(stored: stored, batchSize: batchSize))
+        }
+        defer { opened.2() }
+        let names = opened.0.labelNamesOrDefault
+        let report = try communicator.together {
+            let longest = opened.1.lengths.max().map(Int.init) ?? 1
+            return try Evaluation.report(model: opened.3.model(seqLen: longest), dataset: opened.1, batchSize: batchSize,
+                                         communicator: communicator)
         }
         guard communicator.isRoot else { return }
         if json {

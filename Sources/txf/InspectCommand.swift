@@ -34,7 +34,7 @@ struct Inspect: ParsableCommand {
         // A --vocab that does not match fails before anything is printed.
         var given: Vocabulary?
         if let vocab {
-            do { given = try Vocabulary(contentsOf: vocab) } catch let error as TextError { throw TxfError(error.message) }
+            given = try Vocabulary(contentsOf: vocab)
             try data.checkVocab(sha256: given!.sha256, source: vocab)
         }
         let file = try H5File.open(dataset)

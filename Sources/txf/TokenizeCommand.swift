@@ -38,7 +38,7 @@ struct Tokenize: ParsableCommand {
 
     func run() throws {
         let vocabulary: Vocabulary
-        do { vocabulary = try Vocabulary(contentsOf: vocab) } catch let e as TextError { throw TxfError(e.message) }
+        vocabulary = try Vocabulary(contentsOf: vocab)
         let tokenizer = BertTokenizer(vocabulary: vocabulary, lowercase: lowercase)
         var out = BufferedOutput()
         try forEachStdinLine { line in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TxfCommand
 import TxfCore
 
 @main
@@ -11,14 +12,10 @@ struct Txf: ParsableCommand {
                       MergeLoRA.self, Predict.self, Evaluate.self, Gradients.self])
 
     /// Chooses the BLAS kernels first: OpenBLAS reads OPENBLAS_CORETYPE before `main`, so a
-    /// better choice than the environment's means one re-exec before anything else runs.
+    /// better choice than the environment's means one re-exec before anything else runs. Then
+    /// runs as every txf executable does (`mainAsJob`).
     static func main() {
         BLASRuntime.selectKernels()
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch {
-            exit(withError: error)
-        }
+        mainAsJob()
     }
 }

@@ -61,7 +61,7 @@ struct Vocab: ParsableCommand {
             rows += 1
         }
         let tokens: [String]
-        do { tokens = try builder.build() } catch let error as TextError { throw TxfError(error.message) }
+        tokens = try builder.build()
         let text = tokens.joined(separator: "\n") + "\n"
         do {
             try text.write(toFile: output, atomically: true, encoding: .utf8)

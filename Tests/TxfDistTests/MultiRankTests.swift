@@ -18,17 +18,15 @@ struct MultiRankTests {
             "sums rank \(r): piece=300 total=\(triangle * 4500)",
             "doubles rank \(r): \(Double(pairs)) \(Double(w)) \(0.25 * Double(pairs)) single=\(Double(pairs) + 0.5 * Double(w))",
             "int64 rank \(r): \((Int64(1) << 40) * Int64(triangle)) \(-pairs)",
-            "max rank \(r): \(Double(w - 1)) 10.0",
             "shards rank \(r): ok",
-            "nonblocking rank \(r): total=\(5000 * pairs + 4999 * w) busy=true",
-            "broadcast rank \(r): bytes=100003 fnv=\(fnv) text=hello from rank \(root) of \(w) ✓ steps=42",
+            "broadcast rank \(r): bytes=100003 fnv=\(fnv) text=hello from rank \(root) of \(w) ✓",
             "agree rank \(r): ok",
             "local-ranks rank \(r): \(w) of \(w)",
             "done rank \(r)",
         ] }
     }
 
-    @Test("sums, non-blocking sums, broadcast and agreement on 2 and 4 ranks", arguments: [2, 4])
+    @Test("sums, shards, broadcast and agreement on 2 and 4 ranks", arguments: [2, 4])
     func collectives(ranks: Int) throws {
         let job = try MPIJob.run(ranks: ranks, ["all"])
         #expect(job.status == 0, "stderr: \(job.stderr)")
@@ -36,7 +34,7 @@ struct MultiRankTests {
         for line in Self.expectedLines(worldSize: ranks) {
             #expect(printed.contains(line), "missing '\(line)'\nstdout:\n\(job.stdout)")
         }
-        #expect(job.lines.count == ranks * 11, "stdout:\n\(job.stdout)")
+        #expect(job.lines.count == ranks * 9, "stdout:\n\(job.stdout)")
     }
 
     @Test("a disagreement fails every rank with one message naming the ranks and the values")
@@ -66,7 +64,7 @@ struct MultiRankTests {
         #expect(!job.stdout.contains("done rank"))
     }
 
-    @Test("an error thrown inside runOrAbort on one rank ends ranks waiting in an all-reduce")
+    @Test("an error thrown on one rank ends ranks waiting in an all-reduce")
     func throwOnOneRank() throws {
         let job = try MPIJob.run(ranks: 4, ["throw-on-rank", "2"], timeout: 30)
         #expect(job.status != 0)

@@ -1,3 +1,4 @@
+import TxfCore
 import Foundation
 import Testing
 import TxfText
@@ -50,6 +51,6 @@ import TxfText
     }
 
     @Test func unreadableFileIsAClearError() {
-        #expect(throws: TextError.self) { try SHA256.hex(ofFile: "/nonexistent/txf/file") }
+        #expect(throws: TxfError.self) { try SHA256.hex(ofFile: "/nonexistent/txf/file") }
     }
 }

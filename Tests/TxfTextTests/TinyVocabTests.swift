@@ -1,3 +1,4 @@
+import TxfCore
 import Foundation
 import Testing
 @testable import TxfText
@@ -138,6 +139,6 @@ private func tiny(lowercase: Bool = true) throws -> BertTokenizer {
     }
 
     @Test func missingSpecialTokenIsAClearError() {
-        #expect(throws: TextError.self) { try Vocabulary(tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]) }
+        #expect(throws: TxfError.self) { try Vocabulary(tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]) }
     }
 }

@@ -1,3 +1,4 @@
+import TxfCore
 import Foundation
 import Testing
 @testable import TxfText
@@ -38,7 +39,7 @@ private func build(_ texts: [String], size: Int, lowercase: Bool = true) throws 
     }
 
     @Test func tooSmallSizeIsAClearError() {
-        #expect(throws: TextError.self) { try build(["abc"], size: 7) }
+        #expect(throws: TxfError.self) { try build(["abc"], size: 7) }
     }
 
     @Test func everyTrainingWordTokenizesWithoutUnknown() throws {

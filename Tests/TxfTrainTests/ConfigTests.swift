@@ -65,4 +65,71 @@ import TxfCore
         c.dropout = 0.1; c.train = nil
         #expect(message(c, worldSize: 1)?.contains("--train") == true)
     }
+
+    /// A config with every optional setting given, so its JSON carries every key.
+    func everySettingGiven() -> TrainConfig {
+        var c = TrainConfig()
+        c.train = "t.h5"; c.eval = "d.h5"; c.out = "runs/a"; c.initFrom = "base.h5"; c.vocab = "vocab.txt"
+        c.layers = 3; c.hidden = 48; c.heads = 4; c.ffn = 96; c.maxLength = 66
+        c.mode = .lora; c.loraRank = 4; c.loraAlpha = 8; c.loraDropout = 0.05; c.loraTargets = "query,key"; c.trainPooler = true
+        c.epochs = 2; c.maxSteps = 100; c.globalBatch = 64; c.microBatch = 8; c.lr = 2e-4
+        c.warmupSteps = 10; c.warmupRatio = 0.06; c.schedule = .cosine; c.weightDecay = 0.02; c.maxGradNorm = 0.5
+        c.dropout = 0.2; c.seed = 7; c.groupByLength = false
+        c.logEvery = 5; c.evalEvery = 20; c.saveEvery = 50; c.keep = 2; c.resume = "auto"
+        return c
+    }
+
+    @Test func flagsAndConfigKeysAreTheSameSet() throws {
+        let c = everySettingGiven()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(c.json().utf8)) as? [String: Any])
+        let flagNames = TrainSetting.all.map(\.key)
+        #expect(Set(object.keys) == Set(flagNames))
+        #expect(Set(flagNames).count == flagNames.count)
+        // Each key, given as its flag with the value the JSON holds, sets the same field.
+        var flags: [String] = []
+        for setting in TrainSetting.all {
+            let value = object[setting.key]!
+            if setting.isSwitch {
+                flags.append((value as! Bool) ? "--\(setting.key)" : "--no-\(setting.key)")
+            } else {
+                flags += ["--\(setting.key)", "\(value)"]
+            }
+        }
+        var fromFlags = TrainConfig()
+        try TrainSetting.apply(flags: flags, to: &fromFlags)
+        #expect(fromFlags == c)
+        #expect(try decode(c.json()) == c)
+    }
+
+    func flagError(_ flags: [String]) -> String? {
+        var c = TrainConfig()
+        do { try TrainSetting.apply(flags: flags, to: &c); return nil } catch let e as TxfError { return e.message } catch { return "\(error)" }
+    }
+
+    @Test func flagsOverrideAndMistakesAreNamed() throws {
+        var c = try decode(#"{"lr": 0.1, "group-by-length": true, "hidden": 32}"#)
+        try TrainSetting.apply(flags: ["--lr=0.002", "--no-group-by-length", "--hidden", "64", "--schedule", "constant"], to: &c)
+        #expect(c.lr == 0.002 && c.groupByLength == false && c.hidden == 64 && c.schedule == .constant)
+        #expect(flagError(["--lrr", "1"]) == "Unknown option '--lrr'. Did you mean '--lr'?")
+        #expect(flagError(["--frobnicate"]) == "Unknown option '--frobnicate'")
+        #expect(flagError(["--lr"]) == "Missing value for '--lr <lr>'")
+        #expect(flagError(["--hidden", "abc"]) == "The value 'abc' is invalid for '--hidden <hidden>'")
+        #expect(flagError(["--schedule", "step"])
+                == "The value 'step' is invalid for '--schedule <schedule>'. Please provide one of 'linear', 'cosine' or 'constant'.")
+        #expect(flagError(["stray"]) == "Unexpected argument 'stray'")
+    }
+
+    /// The help lists every setting once, with the default the run uses (one declaration: the
+    /// max-length default is the architecture's, 512).
+    @Test func helpShowsEverySettingAndItsDefault() {
+        let help = TrainSetting.help()
+        for setting in TrainSetting.all {
+            let label = setting.isSwitch ? "--\(setting.key)/--no-\(setting.key)" : "--\(setting.key) <\(setting.key)>"
+            #expect(help.components(separatedBy: "  \(label)").count == 2, "\(label)")
+        }
+        #expect(help.contains("Longest sequence, position embeddings (default \(Architecture.defaultMaxLength))."))
+        #expect(help.contains("Peak learning rate (default 5e-5)."))
+        #expect(help.contains("(default 42)") && help.contains("(values: linear,"))
+        #expect(help.split(separator: "\n").allSatisfy { $0.count < 80 })
+    }
 }

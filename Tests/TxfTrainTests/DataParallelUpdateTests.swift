@@ -81,9 +81,7 @@ private final class ThreadRank: Communicator, @unchecked Sendable {
         pair.gather(buffer, layout: layout, rank: rank)
     }
     func allReduceSum(_ values: inout [Double]) { pair.sum(&values, rank: rank) }
-    func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) -> AllReduceRequest { fatalError("unused") }
     func allReduceSum(_ values: inout [Int64]) { fatalError("unused") }
-    func allReduceMax(_ values: inout [Double]) { fatalError("unused") }
     func broadcast(_ bytes: inout [UInt8], root: Int) { fatalError("unused") }
     func allGather(_ bytes: [UInt8]) -> [[UInt8]] { fatalError("unused") }
     func barrier() { pair.wait() }

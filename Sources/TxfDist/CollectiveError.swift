@@ -1,8 +1,7 @@
-import TxfDist
-
-/// An error that every rank raised together, with the same message: the executable prints it
-/// once (on rank 0) and every rank exits non-zero, so nobody waits in a collective.
-public struct CollectiveError: Error, CustomStringConvertible, Equatable {
+/// An error that every rank raised together, with the same message (from `together`, `agree`,
+/// or a check on numbers every rank holds alike): `Job.run` prints it once, on rank 0, and every
+/// rank exits 1, so nobody waits in a collective.
+public struct CollectiveError: Error, CustomStringConvertible, Equatable, Sendable {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
@@ -19,7 +18,7 @@ extension Communicator {
         var outcome: Result<T, any Error>
         do { outcome = .success(try body()) } catch { outcome = .failure(error) }
         var mine: [UInt8] = []
-        if case .failure(let error) = outcome { mine = [1] + Array(Self.text(of: error).utf8) }
+        if case .failure(let error) = outcome { mine = [1] + Array(Job.text(of: error).utf8) }
         let all = allGather(mine)
         let failed = all.enumerated().filter { !$0.element.isEmpty }
         guard let first = failed.first else { return try outcome.get() }
@@ -27,7 +26,4 @@ extension Communicator {
         let everyoneSaidIt = failed.count == worldSize && failed.allSatisfy { $0.element == first.element }
         throw CollectiveError(everyoneSaidIt || worldSize == 1 ? message : "rank \(first.offset): \(message)")
     }
-
-    /// The one line for `error` (`TxfError` and `CollectiveError` describe themselves as it).
-    static func text(of error: any Error) -> String { String(describing: error) }
 }

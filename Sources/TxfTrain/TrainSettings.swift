@@ -1,0 +1,66 @@
+import TxfModel
+
+extension TrainSetting {
+    /// Every training setting, in the order of `txf-train --help`.
+    ///
+    /// Help sentences leave out the default: it is read from `TrainConfig()` for fields that
+    /// always hold a value, and named here (from where it is applied) for optional ones.
+    public static var all: [TrainSetting] {
+        let lora = LoRAConfig()
+        return [
+            .optional("train", .files, \.train, "Prepared training dataset (txf prepare). Required"),
+            .optional("eval", .files, \.eval,
+                      "Prepared evaluation dataset: accuracy and loss every --eval-every steps and at the end"),
+            .optional("out", .files, \.out, "Run directory for checkpoints and metrics.jsonl. Required"),
+            .optional("init", .files, \.initFrom,
+                      "Model file to start from: txf import-hf output or a checkpoint", default: "random weights"),
+            .optional("vocab", .files, \.vocab,
+                      "vocab.txt the data was prepared with; checked against the data's vocab hash; needed unless --init or a resumed checkpoint carries one"),
+
+            .optional("layers", .model, \.layers, "Encoder blocks", default: "\(Architecture.defaultLayers)"),
+            .optional("hidden", .model, \.hidden, "Hidden size", default: "\(Architecture.defaultHidden)"),
+            .optional("heads", .model, \.heads, "Attention heads; must divide --hidden", default: "\(Architecture.defaultHeads)"),
+            .optional("ffn", .model, \.ffn, "Feed-forward size", default: "4 × hidden"),
+            .optional("max-length", .model, \.maxLength, "Longest sequence, position embeddings",
+                      default: "\(Architecture.defaultMaxLength)"),
+
+            .field("mode", .fineTuning, \.mode,
+                   "full: train every tensor; lora: freeze the --init model, train LoRA adapters and the classifier"),
+            .optional("lora-rank", .fineTuning, \.loraRank, "LoRA rank r", default: "\(lora.rank)"),
+            .optional("lora-alpha", .fineTuning, \.loraAlpha, "LoRA alpha; updates are scaled by alpha / r",
+                      default: lora.alpha.shown),
+            .optional("lora-dropout", .fineTuning, \.loraDropout, "Dropout on the adapters' inputs",
+                      default: lora.dropout.shown),
+            .optional("lora-targets", .fineTuning, \.loraTargets,
+                      "Adapted layers of every block, comma-separated: query, key, value, attention.output, intermediate, output",
+                      default: lora.targets.map(\.rawValue).joined(separator: ",")),
+            .optional("train-pooler", .fineTuning, \.trainPooler,
+                      "With --mode lora, train the pooler too (the classifier always trains)",
+                      default: lora.trainPooler.shown),
+
+            .field("epochs", .optimisation, \.epochs, "Passes over the training data"),
+            .optional("max-steps", .optimisation, \.maxSteps,
+                      "Optimizer steps to take; the schedule ends here (overrides --epochs)"),
+            .field("global-batch", .optimisation, \.globalBatch, "Samples per optimizer step, all ranks together"),
+            .optional("micro-batch", .optimisation, \.microBatch,
+                      "Samples per rank per micro-step; the rest is accumulation", default: "global batch / ranks"),
+            .field("lr", .optimisation, \.lr, "Peak learning rate"),
+            .optional("warmup-steps", .optimisation, \.warmupSteps, "Warmup steps (exclusive with --warmup-ratio)",
+                      default: "0"),
+            .optional("warmup-ratio", .optimisation, \.warmupRatio, "Warmup as a fraction of all steps, rounded up"),
+            .field("schedule", .optimisation, \.schedule, "Decay after warmup"),
+            .field("weight-decay", .optimisation, \.weightDecay, "AdamW weight decay, not on biases and LayerNorm"),
+            .field("max-grad-norm", .optimisation, \.maxGradNorm, "Clip the global gradient norm to this; 0 = off"),
+            .field("dropout", .optimisation, \.dropout, "Dropout probability in the encoder and before the classifier"),
+            .field("seed", .optimisation, \.seed, "Seed of initialisation, data order and dropout"),
+            .field("group-by-length", .optimisation, \.groupByLength, "Batch rows of similar length together (less padding)"),
+
+            .field("log-every", .reporting, \.logEvery, "Steps between progress lines"),
+            .optional("eval-every", .reporting, \.evalEvery, "Steps between evaluations; 0 = only at the end", default: "0"),
+            .optional("save-every", .reporting, \.saveEvery, "Steps between checkpoints; 0 = only final.h5", default: "0"),
+            .field("keep", .reporting, \.keep, "Step checkpoints to keep; best.h5 and final.h5 are kept apart"),
+            .optional("resume", .reporting, \.resume,
+                      "auto: continue from the newest checkpoint in --out (or start fresh); or a checkpoint path"),
+        ]
+    }
+}
