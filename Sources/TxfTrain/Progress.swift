@@ -17,12 +17,9 @@ public final class ProgressPrinter {
         self.isTerminal = isTerminal
     }
 
-    /// Whether standard output reaches a terminal. Under mpirun a rank's stdout is a pseudo-
-    /// terminal even when mpirun's own output goes to a file, so a launcher that knows better
-    /// says so in `TXF_STDOUT_IS_TERMINAL` (1 or 0); otherwise `isatty(1)`.
+    /// Whether standard output reaches a terminal.
     public static func standardOutputIsTerminal() -> Bool {
-        if let told = ProcessInfo.processInfo.environment["TXF_STDOUT_IS_TERMINAL"] { return told == "1" }
-        return isatty(1) != 0
+        isatty(1) != 0
     }
 
     /// Prints the event: train records as the progress line (or bar), others as their own lines.

@@ -36,7 +36,6 @@ extension Trainer {
         let g = layout.globalBatch
         let lossScale = 1 / Float(g)
         let lengths = train.lengths.map(Int.init)
-        let killAfter = ProcessInfo.processInfo.environment["TXF_TEST_KILL_AFTER_STEP"].flatMap(Int.init)
         var plan: EpochPlan? = nil
         var batch = TokenBatch()
         let started = monotonicSeconds()
@@ -91,10 +90,6 @@ extension Trainer {
             if step < totalSteps {
                 if let every = config.evalEvery, every > 0, step % every == 0 { try evaluate(emit) }
                 if let every = config.saveEvery, every > 0, step % every == 0 { try saveStepCheckpoint(emit) }
-            }
-            if let killAfter, step == killAfter, rank == 0 {
-                // Test hook: die as a crash would, mid-run, with no chance to clean up.
-                kill(getpid(), SIGKILL)
             }
         }
         try evaluate(emit)
