@@ -53,8 +53,10 @@ public struct Job: Sendable {
     /// every 2 ms while it runs; once it answers true, the process and all its descendants
     /// (mpirun's ranks are its children, each in a process group of its own) are killed with
     /// SIGKILL at once, as a crash or a lost node would end them, and the call returns only
-    /// when none is left running. Output goes to files, not pipes: a rank printing more than
-    /// a pipe holds cannot block on a full pipe.
+    /// when none is left running. Such a job runs at the lowest priority (`nice -n 19`): on a
+    /// busy machine the job then slows down, not this watcher, so the kill lands soon after
+    /// the condition comes true. Output goes to files, not pipes: a rank printing more than a
+    /// pipe holds cannot block on a full pipe.
     public static func run(
         executable: URL, _ arguments: [String], environment extra: [String: String] = [:],
         directory: String? = nil, timeout: Double = 60, killWhen: (() -> Bool)? = nil
@@ -69,8 +71,13 @@ public struct Job: Sendable {
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
 
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        if killWhen != nil, let nice = findExecutable("nice") {
+            process.executableURL = URL(fileURLWithPath: nice)
+            process.arguments = ["-n", "19", executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
         process.environment = environment().merging(extra) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.standardOutput = out
