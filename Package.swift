@@ -50,13 +50,16 @@ let package = Package(
         // Multi-rank scenarios the tests launch under mpirun (communicator sums, agreement, aborts).
         .executableTarget(name: "txf-mpi-selftest", dependencies: ["TxfCore", "TxfDist"]),
 
-        .testTarget(name: "TxfCoreTests", dependencies: ["TxfCore"]),
-        .testTarget(name: "TxfTextTests", dependencies: ["TxfText"], exclude: ["Fixtures"]),  // golden files, found via #filePath
-        .testTarget(name: "TxfDataTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData"]),
-        .testTarget(name: "TxfModelTests", dependencies: ["TxfCore", "TxfModel"], exclude: ["Fixtures"]),  // reference.json + its generator, found via #filePath
-        .testTarget(name: "TxfStoreTests", dependencies: ["TxfCore", "TxfStore"]),
-        .testTarget(name: "TxfTrainTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfStore", "TxfEval", "TxfTrain"], exclude: ["Fixtures"]),  // hf_reference.py, found via #filePath
-        .testTarget(name: "TxfDistTests", dependencies: ["TxfCore", "TxfDist"]),
+        // What every test target shares: assertClose, the runner for mpirun jobs and other
+        // processes, python3, and where the optional SST-2 and MiniLM files are.
+        .target(name: "TxfTestSupport", path: "Tests/TxfTestSupport"),
+        .testTarget(name: "TxfCoreTests", dependencies: ["TxfCore", "TxfTestSupport"]),
+        .testTarget(name: "TxfTextTests", dependencies: ["TxfText", "TxfTestSupport"], exclude: ["Fixtures"]),  // golden files, found via #filePath
+        .testTarget(name: "TxfDataTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfTestSupport"]),
+        .testTarget(name: "TxfModelTests", dependencies: ["TxfCore", "TxfModel", "TxfTestSupport"], exclude: ["Fixtures"]),  // reference.json + its generator, found via #filePath
+        .testTarget(name: "TxfStoreTests", dependencies: ["TxfCore", "TxfStore", "TxfTestSupport"]),
+        .testTarget(name: "TxfTrainTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfStore", "TxfEval", "TxfTrain", "TxfTestSupport"], exclude: ["Fixtures"]),  // hf_reference.py, found via #filePath
+        .testTarget(name: "TxfDistTests", dependencies: ["TxfCore", "TxfDist", "TxfTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Rank 0's human-readable progress: one line per log interval, or a live bar redrawn in place
-/// when standard output is a terminal.
+/// (`ProgressStyle` says which).
 ///
 ///     step 120/2000 | epoch 0.57 | loss 0.6531 | lr 9.00e-04 | grad 1.234 | 5,400 tok/s | MFU 52% | 180 samples/s | ETA 3m12s
 ///
@@ -13,16 +13,9 @@ public final class ProgressPrinter {
     /// Whether a live bar is on screen without its newline yet.
     private var barShown = false
 
-    public init(isTerminal: Bool = ProgressPrinter.standardOutputIsTerminal()) {
-        self.isTerminal = isTerminal
-    }
-
-    /// Whether standard output reaches a terminal. Under mpirun a rank's stdout is a pseudo-
-    /// terminal even when mpirun's own output goes to a file, so a launcher that knows better
-    /// says so in `TXF_STDOUT_IS_TERMINAL` (1 or 0); otherwise `isatty(1)`.
-    public static func standardOutputIsTerminal() -> Bool {
-        if let told = ProcessInfo.processInfo.environment["TXF_STDOUT_IS_TERMINAL"] { return told == "1" }
-        return isatty(1) != 0
+    public init(style: ProgressStyle) {
+        isTerminal = style.drawsBar(standardOutputIsTerminal: isatty(1) != 0,
+                                    underMPILauncher: ProgressStyle.isUnderMPILauncher(ProcessInfo.processInfo.environment))
     }
 
     /// Prints the event: train records as the progress line (or bar), others as their own lines.
@@ -97,5 +90,31 @@ public final class ProgressPrinter {
             out.append(ch)
         }
         return String(out.reversed())
+    }
+}
+
+/// How rank 0 shows progress: the `progress` training setting.
+public enum ProgressStyle: String, Codable, CaseIterable, Sendable {
+    /// `bar` when standard output is a terminal and no MPI launcher stands between (Open MPI
+    /// gives every rank a pseudo-terminal even when the job's output goes to a file, and has no
+    /// option to change that), else `lines`.
+    case auto
+    /// One line redrawn in place.
+    case bar
+    /// A line per log interval, for logs.
+    case lines
+
+    /// Whether this style draws the bar in the given surroundings.
+    public func drawsBar(standardOutputIsTerminal: Bool, underMPILauncher: Bool) -> Bool {
+        switch self {
+        case .bar: true
+        case .lines: false
+        case .auto: standardOutputIsTerminal && !underMPILauncher
+        }
+    }
+
+    /// Whether `environment` is that of a rank started by mpirun (Open MPI or PMIx sets these).
+    public static func isUnderMPILauncher(_ environment: [String: String]) -> Bool {
+        environment["OMPI_COMM_WORLD_SIZE"] != nil || environment["PMIX_RANK"] != nil
     }
 }

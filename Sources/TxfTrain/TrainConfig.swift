@@ -98,6 +98,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     /// Optimizer steps between progress lines and train events.
     public var logEvery: Int = 10
+    /// How rank 0 shows progress (`ProgressStyle`).
+    public var progress: ProgressStyle = .auto
     /// Optimizer steps between evaluations; nil or 0 = only at the end.
     public var evalEvery: Int?
     /// Optimizer steps between checkpoints; nil or 0 = only `final.h5` at the end.

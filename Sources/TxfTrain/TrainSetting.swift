@@ -133,3 +133,4 @@ extension SettingValue where Self: RawRepresentable<String> & CaseIterable {
 
 extension TrainingMode: SettingValue {}
 extension ScheduleKind: SettingValue {}
+extension ProgressStyle: SettingValue {}

@@ -55,7 +55,7 @@ struct TrainCommand: ParsableCommand {
         } catch {
             throw CollectiveError(Job.text(of: error))
         }
-        let printer = ProgressPrinter()
+        let printer = ProgressPrinter(style: config.progress)
         if communicator.isRoot { printer.say(BLASRuntime.startupLine()) }
         let trainer = try Trainer(config: config, communicator: communicator)
         if communicator.isRoot { printer.say(trainer.summary) }

@@ -163,7 +163,8 @@ struct HDF5Tests {
             f['names'] = np.array([b'x', b'yz'], dtype='S2')
             f['vnames'] = np.array(['über', 'b'], dtype=h5py.string_dtype())
         """
-        guard let result = runPythonWithH5py(script, [path]) else { return }
+        guard Python.has("h5py") else { return }
+        let result = try Python.run(["-c", script, path])
         #expect(result.status == 0, "\(result.output)")
         let file = try H5File.open(path)
         #expect(try file.stringAttribute("fixed") == "hello")
@@ -196,7 +197,8 @@ struct HDF5Tests {
         assert f['x'].dtype.name == 'int32' and f['x'][:].tolist() == [[4, 5, 6]]
         print('ok')
         """
-        guard let result = runPythonWithH5py(script, [path]) else { return }  // no python3/h5py here
+        guard Python.has("h5py") else { return }  // no python3/h5py here
+        let result = try Python.run(["-c", script, path])
         #expect(result.status == 0, "\(result.output)")
     }
 }

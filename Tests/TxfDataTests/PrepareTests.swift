@@ -170,29 +170,17 @@ struct PrepareTests {
         assert f['vocab'][:].tobytes().decode().splitlines()[13] == 'movie'
         print('ok')
         """
-        guard let result = runPythonWithH5py(script, [dir.file("out.h5")]) else { return }
+        guard Python.has("h5py") else { return }
+        let result = try Python.run(["-c", script, dir.file("out.h5")])
         #expect(result.status == 0, "\(result.output)")
     }
 }
 
-/// SST-2 dev and the MiniLM vocab, when this machine has them ($TXF_SST2_DIR or
-/// ../shared/datasets/sst2 from the repo root; $TXF_MINILM_DIR or ~/.cache/txf/minilm).
-func sst2DevAndMiniLMVocab() -> (dev: String, vocab: String)? {
-    let env = ProcessInfo.processInfo.environment
-    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let sst2 = env["TXF_SST2_DIR"] ?? repo.appendingPathComponent("../shared/datasets/sst2").standardized.path
-    let minilm = env["TXF_MINILM_DIR"] ?? "\(NSHomeDirectory())/.cache/txf/minilm"
-    let dev = "\(sst2)/dev.tsv", vocab = "\(minilm)/vocab.txt"
-    guard FileManager.default.fileExists(atPath: dev), FileManager.default.fileExists(atPath: vocab) else { return nil }
-    return (dev, vocab)
-}
-
-@Test("SST-2 dev prepares with the MiniLM vocab: 872 rows, GLUE's label balance, rows equal to the tokenizer")
+@Test("SST-2 dev prepares with the MiniLM vocab: 872 rows, GLUE's label balance, rows equal to the tokenizer",
+      .enabled(if: TestPaths.sst2Dev != nil && TestPaths.minilmVocab != nil,
+               Comment(rawValue: TestPaths.sst2Missing + " and " + TestPaths.minilmMissing)))
 func sst2Dev() throws {
-    guard let (dev, vocab) = sst2DevAndMiniLMVocab() else {
-        print("skipping: SST-2 dev.tsv or the MiniLM vocab.txt is not on this machine")
-        return
-    }
+    let dev = TestPaths.sst2Dev!, vocab = TestPaths.minilmVocab!
     let dir = TemporaryDirectory()
     let summary = try prepareDataset(PrepareOptions(input: dev, vocab: vocab, output: dir.file("dev.h5")))
     #expect(summary.info.rowCount == 872)

@@ -1,3 +1,5 @@
+// The shared test helpers (Python, TestPaths), for every file of this target.
+@_exported import TxfTestSupport
 import Foundation
 
 /// A fresh temporary directory for one test, removed when the value is dropped.
@@ -27,22 +29,4 @@ final class TemporaryDirectory {
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
-/// Runs `python3 -c script args...`; nil when python3 or h5py is not available.
-func runPythonWithH5py(_ script: String, _ arguments: [String]) -> (status: Int32, output: String)? {
-    func run(_ args: [String]) -> (Int32, String)? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + args
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-    guard let probe = run(["-c", "import h5py"]), probe.0 == 0 else { return nil }
-    return run(["-c", script] + arguments)
 }

@@ -2,13 +2,13 @@ import Foundation
 import Testing
 
 /// launch/txf-mpirun's choices, read from its dry run (TXF_MPIRUN_DRY_RUN=1 prints the command).
-@Suite(.enabled(if: MPIJob.mpirunAvailable, "mpirun not on PATH"))
+@Suite(.enabled(if: Job.mpirunAvailable, "mpirun not on PATH"))
 struct LauncherTests {
     func dryRun(_ arguments: [String], environment extra: [String: String] = [:]) throws -> String {
         let process = Process()
-        process.executableURL = MPIJob.repositoryRoot.appendingPathComponent("launch/txf-mpirun")
+        process.executableURL = TestPaths.launcher
         process.arguments = arguments
-        var environment = MPIJob.cleanEnvironment()
+        var environment = Job.environment()
         environment["TXF_MPIRUN_DRY_RUN"] = "1"
         environment.removeValue(forKey: "OPENBLAS_NUM_THREADS")
         environment.merge(extra) { $1 }
@@ -42,7 +42,7 @@ struct LauncherTests {
 
     @Test func missingRankCountPrintsUsage() throws {
         let process = Process()
-        process.executableURL = MPIJob.repositoryRoot.appendingPathComponent("launch/txf-mpirun")
+        process.executableURL = TestPaths.launcher
         process.arguments = ["prog"]
         let pipe = Pipe()
         process.standardError = pipe

@@ -4,7 +4,7 @@ import TxfDist
 
 /// Real multi-rank runs: `launch/txf-mpirun -n N txf-mpi-selftest <scenario>`, checked against
 /// closed-form sums. Serialized: each job already oversubscribes the machine's cores.
-@Suite(.serialized, .enabled(if: MPIJob.mpirunAvailable, "mpirun not on PATH; install openmpi-bin"))
+@Suite(.serialized, .enabled(if: Job.mpirunAvailable, "mpirun not on PATH; install openmpi-bin"))
 struct MultiRankTests {
     /// The lines every rank of a `W`-rank `all` run must print, from the scenario's formulas.
     static func expectedLines(worldSize w: Int) -> [String] {
@@ -28,7 +28,7 @@ struct MultiRankTests {
 
     @Test("sums, shards, broadcast and agreement on 2 and 4 ranks", arguments: [2, 4])
     func collectives(ranks: Int) throws {
-        let job = try MPIJob.run(ranks: ranks, ["all"])
+        let job = try Job.run("txf-mpi-selftest", ranks: ranks, ["all"])
         #expect(job.status == 0, "stderr: \(job.stderr)")
         let printed = Set(job.lines)
         for line in Self.expectedLines(worldSize: ranks) {
@@ -39,7 +39,7 @@ struct MultiRankTests {
 
     @Test("a disagreement fails every rank with one message naming the ranks and the values")
     func agreementMismatch() throws {
-        let job = try MPIJob.run(ranks: 4, ["agree-mismatch"])
+        let job = try Job.run("txf-mpi-selftest", ranks: 4, ["agree-mismatch"])
         #expect(job.status != 0)
         #expect(!job.timedOut)
         let short = "ranks disagree on dataset fingerprint: ranks 0, 1, 2 have \"alpha\", rank 3 has \"beta\""
@@ -55,7 +55,7 @@ struct MultiRankTests {
 
     @Test("abort on one rank ends the ranks waiting in a barrier within seconds", arguments: [(2, 0), (4, 1)])
     func abortOnOneRank(ranks: Int, victim: Int) throws {
-        let job = try MPIJob.run(ranks: ranks, ["abort-on-rank", String(victim)], timeout: 30)
+        let job = try Job.run("txf-mpi-selftest", ranks: ranks, ["abort-on-rank", String(victim)], timeout: 30)
         #expect(job.status != 0)
         #expect(!job.timedOut)
         #expect(job.seconds < 15, "took \(job.seconds) s")
@@ -66,7 +66,7 @@ struct MultiRankTests {
 
     @Test("an error thrown on one rank ends ranks waiting in an all-reduce")
     func throwOnOneRank() throws {
-        let job = try MPIJob.run(ranks: 4, ["throw-on-rank", "2"], timeout: 30)
+        let job = try Job.run("txf-mpi-selftest", ranks: 4, ["throw-on-rank", "2"], timeout: 30)
         #expect(job.status != 0)
         #expect(!job.timedOut)
         #expect(job.seconds < 15, "took \(job.seconds) s")
@@ -76,7 +76,7 @@ struct MultiRankTests {
 
     @Test("a rank that crashes ends the others within seconds")
     func crashOnOneRank() throws {
-        let job = try MPIJob.run(ranks: 4, ["crash-on-rank", "3"], timeout: 30)
+        let job = try Job.run("txf-mpi-selftest", ranks: 4, ["crash-on-rank", "3"], timeout: 30)
         #expect(job.status != 0)
         #expect(!job.timedOut)
         #expect(job.seconds < 15, "took \(job.seconds) s")
@@ -85,7 +85,7 @@ struct MultiRankTests {
 
     @Test("an unknown scenario is one clear error and a non-zero exit")
     func unknownScenario() throws {
-        let job = try MPIJob.run(ranks: 2, ["no-such-scenario"], timeout: 30)
+        let job = try Job.run("txf-mpi-selftest", ranks: 2, ["no-such-scenario"], timeout: 30)
         #expect(job.status != 0)
         #expect(job.stderr.contains("unknown scenario 'no-such-scenario'"), "stderr:\n\(job.stderr)")
     }

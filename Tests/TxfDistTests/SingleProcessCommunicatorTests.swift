@@ -71,16 +71,16 @@ func checkOneRankCollectives(_ comm: any Communicator) throws {
 /// MPI's singleton mode (rank 0 of 1, no mpirun), run in a child process: MPI is never
 /// initialised inside the test process, where Open MPI's singleton start-up (it forks an
 /// `orted`) was seen to stall Foundation's reaping of other tests' child processes.
-@Suite(.enabled(if: MPIJob.mpirunAvailable, "Open MPI not installed"))
+@Suite(.enabled(if: Job.mpirunAvailable, "Open MPI not installed"))
 struct MPISingletonTests {
     @Test func singletonWithoutMPIRunRunsEveryCollective() throws {
-        let job = try MPIJob.run(ranks: nil, ["all"])
+        let job = try Job.run("txf-mpi-selftest", ranks: nil, ["all"])
         #expect(job.status == 0, "stderr: \(job.stderr)")
         #expect(job.lines == MultiRankTests.expectedLines(worldSize: 1), "stdout:\n\(job.stdout)")
     }
 
     @Test func singletonAbortExitsNonZeroWithOneLine() throws {
-        let job = try MPIJob.run(ranks: nil, ["abort-on-rank", "0"], timeout: 30)
+        let job = try Job.run("txf-mpi-selftest", ranks: nil, ["abort-on-rank", "0"], timeout: 30)
         #expect(job.status != 0)
         #expect(job.stderrCount("txf: scenario abort on rank 0") == 1, "stderr:\n\(job.stderr)")
     }

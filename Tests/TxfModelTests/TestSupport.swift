@@ -1,30 +1,18 @@
+// The shared test helpers (assertClose), for every file of this target.
+@_exported import TxfTestSupport
 import Testing
 import TxfCore
 @testable import TxfModel
 
-/// Checks `|actual − expected| ≤ absoluteTolerance + relativeTolerance · max(|actual|, |expected|)`.
+/// Tolerances of the Float-forward finite-difference checks (`assertClose`).
 ///
-/// Why the gradient checks use the tolerances they state: the layers compute in Float, so a
-/// central difference `(f(x+ε) − f(x−ε)) / 2ε` of an objective of magnitude |f| carries a
-/// rounding error of about 1e-7·|f|/ε on top of a truncation error of about ε²·|f'''|/6. With
-/// ε = 1e-2 and |f| of order 1–10 both are around 1e-5–1e-4, so an absolute tolerance of
-/// 1e-3 plus a relative one of 1e-2 passes every correct gradient with margin, while a wrong
-/// gradient (missing term, wrong sign, transposed weight) is off by a factor of order 1.
-/// Comparisons of two Float computations of the same quantity (padding, micro-batch splits)
-/// differ only by summation order and use ~1e-5.
-func assertClose(
-    _ actual: Double, _ expected: Double,
-    relativeTolerance: Double, absoluteTolerance: Double,
-    _ what: @autoclosure () -> String = "",
-    sourceLocation: SourceLocation = #_sourceLocation
-) {
-    let bound = absoluteTolerance + relativeTolerance * max(abs(actual), abs(expected))
-    #expect(abs(actual - expected) <= bound,
-            "\(what()): \(actual) vs \(expected) (|diff| \(abs(actual - expected)) > \(bound))",
-            sourceLocation: sourceLocation)
-}
-
-/// Tolerances of the Float-forward finite-difference checks (see `assertClose`).
+/// Why these: the layers compute in Float, so a central difference `(f(x+ε) − f(x−ε)) / 2ε`
+/// of an objective of magnitude |f| carries a rounding error of about 1e-7·|f|/ε on top of a
+/// truncation error of about ε²·|f'''|/6. With ε = 1e-2 and |f| of order 1–10 both are around
+/// 1e-5–1e-4, so an absolute tolerance of 1e-3 plus a relative one of 1e-2 passes every
+/// correct gradient with margin, while a wrong gradient (missing term, wrong sign, transposed
+/// weight) is off by a factor of order 1. Comparisons of two Float computations of the same
+/// quantity (padding, micro-batch splits) differ only by summation order and use ~1e-5.
 let fdRelative = 1e-2, fdAbsolute = 1e-3
 /// Step of the central differences.
 let fdStep: Float = 1e-2

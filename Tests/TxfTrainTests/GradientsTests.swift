@@ -85,9 +85,9 @@ import TxfModel
         try dump.write(to: path, modelPath: LoRAFixture.base, dataPath: fixture.dev, rows: rows)
         _ = try HFExport.run(modelPath: LoRAFixture.base, outputDirectory: directory)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/hf_gradients.py").path
-        let (status, stdout) = try HFPython.run(HFPython.python3!, [script, directory, path])
-        try #require(status == 0, "hf_gradients.py exited with \(status)")
-        let line = String(decoding: stdout, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        let python = try Python.run([script, directory, path])
+        try #require(python.status == 0, "hf_gradients.py exited with \(python.status)")
+        let line = python.lines.last ?? ""
         let out = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(out["missing"] as? [String] == [] && out["extra"] as? [String] == [])
         assertClose(dump.loss, (out["loss"] as? Double) ?? .nan, relativeTolerance: 1e-5, absoluteTolerance: 0, "loss")

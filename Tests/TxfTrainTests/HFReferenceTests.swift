@@ -16,34 +16,8 @@ enum HFPython {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/hf_reference.py").path
 
-    static let python3: String? = {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            let path = "\(dir)/python3"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }()
-
-    static func has(_ modules: String) -> Bool {
-        guard let python3 else { return false }
-        return (try? run(python3, ["-c", "import \(modules)"]).status) == 0
-    }
-
-    static let numpyAvailable = has("numpy, safetensors")
-    static let torchAvailable = has("torch, transformers")
-
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: Data) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, data)
-    }
+    static let numpyAvailable = Python.has("numpy, safetensors")
+    static let torchAvailable = Python.has("torch, transformers")
 
     /// Runs the script in `mode` on `directory` with `input` (JSON-encoded into a file) and
     /// returns its JSON output.
@@ -51,9 +25,9 @@ enum HFPython {
         let inputPath = HFFixture.temporary("input.json")
         try JSONSerialization.data(withJSONObject: input).write(to: URL(fileURLWithPath: inputPath))
         defer { unlink(inputPath) }
-        let (status, stdout) = try run(python3!, [script, mode, directory, inputPath])
-        try #require(status == 0, "hf_reference.py \(mode) exited with \(status)")
-        let lastLine = String(decoding: stdout, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        let python = try Python.run([script, mode, directory, inputPath])
+        try #require(python.status == 0, "hf_reference.py \(mode) exited with \(python.status)")
+        let lastLine = python.lines.last ?? ""
         return try #require(try JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any])
     }
 
@@ -164,7 +138,7 @@ enum HFPython {
         var cases: [(StoredModel, String)] = [try exportedTinyModel()]
         var scratch: [String] = []
         defer { for p in scratch { try? FileManager.default.removeItem(atPath: p) } }
-        if let minilm = HFFixture.minilm {
+        if let minilm = TestPaths.minilm {
             let file = HFFixture.temporary("minilm.h5"), directory = HFFixture.temporary("minilm-export")
             scratch = [file, directory]
             _ = try HFImport.run(HFImportOptions(modelDirectory: minilm, output: file, seed: 4))

@@ -99,16 +99,6 @@ enum HFFixture {
     static func temporary(_ name: String) -> String {
         NSTemporaryDirectory() + "txf-hf-\(getpid())-\(UUID().uuidString.prefix(8))-\(name)"
     }
-
-    /// The MiniLM directory from $TXF_MINILM_DIR or ~/.cache/txf/minilm, when complete.
-    static var minilm: String? {
-        let dir = ProcessInfo.processInfo.environment["TXF_MINILM_DIR"]
-            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/txf/minilm")
-        let complete = ["config.json", "vocab.txt", "model.safetensors"].allSatisfy {
-            FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent($0))
-        }
-        return complete ? dir : nil
-    }
 }
 
 /// The message of the `TxfError` `body` throws, or nil.
@@ -277,9 +267,9 @@ func hfErrorMessage(_ body: () throws -> Void) -> String? {
         #expect(config["label2id"] as? [String: Int] == Dictionary(uniqueKeysWithValues: trained.labelNames.enumerated().map { ($1, $0) }))
     }
 
-    @Test(.enabled(if: HFFixture.minilm != nil, "needs MiniLM in $TXF_MINILM_DIR or ~/.cache/txf/minilm (launch/fetch-minilm.sh)"))
+    @Test(.enabled(if: TestPaths.minilm != nil, Comment(rawValue: TestPaths.minilmMissing)))
     func minilmImportExportImportIsBitIdentical() throws {
-        let source = HFFixture.minilm!
+        let source = TestPaths.minilm!
         let first = HFFixture.temporary("minilm.h5"), exported = HFFixture.temporary("minilm-export"), second = HFFixture.temporary("minilm2.h5")
         defer { for p in [first, second, exported] { try? FileManager.default.removeItem(atPath: p) } }
         let summary = try HFImport.run(HFImportOptions(modelDirectory: source, output: first, seed: 1))

@@ -8,7 +8,7 @@ import TxfModel
 
 /// LoRA runs of `txf-train` under `mpirun -n 2`: killed with SIGKILL and resumed, they match
 /// the uninterrupted run bit for bit (adapter dropout masks are keyed like the encoder's).
-@Suite(.serialized, .enabled(if: TrainJob.mpirunAvailable, "mpirun not on PATH; install openmpi-bin"))
+@Suite(.serialized, .enabled(if: Job.mpirunAvailable, "mpirun not on PATH; install openmpi-bin"))
 struct LoRAMultiRankTests {
     let fixture = TrainFixture.paths
 
@@ -30,18 +30,24 @@ struct LoRAMultiRankTests {
         return Array(parameters.buffer.prefix(table.trainableCount)) + m.toArray() + v.toArray()
     }
 
-    // Kill rank 0 after step 10 (checkpoints at 4 and 8), resume with --resume auto from step 8.
+    // Kill both ranks with SIGKILL once the step-4 checkpoint is on disk (checkpoints every 4
+    // steps, keep 2; 12 is the last step, written as final.h5 only): the kill lands at step 4 or
+    // later (a LoRA step here takes milliseconds), so --resume auto starts from 4 or 8.
     @Test func killedAndResumedLoRARunMatchesUninterruptedRun() throws {
         let straight = TrainFixture.runDirectory("lora-mpi-straight")
-        let first = try TrainJob.run(ranks: 2, flags(out: straight))
+        let first = try Job.train(ranks: 2, flags(out: straight))
         #expect(first.status == 0 && !first.timedOut, "\(first.stderr)")
         let resumed = TrainFixture.runDirectory("lora-mpi-resumed")
-        let killed = try TrainJob.run(ranks: 2, flags(out: resumed), environment: ["TXF_TEST_KILL_AFTER_STEP": "10"])
-        #expect(killed.status != 0)
-        #expect(trainLosses(resumed + "/metrics.jsonl").last?.step == 10)
-        let again = try TrainJob.run(ranks: 2, flags(out: resumed) + ["--resume", "auto"])
+        let killed = try Job.train(ranks: 2, flags(out: resumed),
+                                   killWhen: { FileManager.default.fileExists(atPath: resumed + "/step-00000004.h5") })
+        #expect(killed.killed && killed.status != 0, "the run ended before the kill: \(killed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: resumed + "/final.h5"))
+        let from = try #require(RunDirectory(path: resumed).stepCheckpoints().last?.step)
+        #expect(from == 4 || from == 8)
+        #expect((from ... 12).contains(trainLosses(resumed + "/metrics.jsonl").last?.step ?? 0))
+        let again = try Job.train(ranks: 2, flags(out: resumed) + ["--resume", "auto"])
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stdout.contains("resuming from \(resumed)/step-00000008.h5 at step 8/12"))
+        #expect(again.stdout.contains("resuming from \(resumed)/step-\(String(format: "%08d", from)).h5 at step \(from)/12"))
         let a = trainLosses(straight + "/metrics.jsonl"), b = trainLosses(resumed + "/metrics.jsonl")
         #expect(a.count == 12 && a.map(\.step) == b.map(\.step) && a.map(\.loss) == b.map(\.loss))
         #expect(try trained(straight + "/final.h5") == trained(resumed + "/final.h5"))

@@ -10,7 +10,7 @@ import TxfModel
 /// Real runs of `txf-train` under mpirun on the tiny fixture task: the same optimizer steps
 /// whatever the split across ranks and micro-steps, bitwise resumption after SIGKILL, and one
 /// clear line for bad input.
-@Suite(.serialized, .enabled(if: TrainJob.mpirunAvailable, "mpirun not on PATH; install openmpi-bin"))
+@Suite(.serialized, .enabled(if: Job.mpirunAvailable, "mpirun not on PATH; install openmpi-bin"))
 struct MultiRankTrainingTests {
     let fixture = TrainFixture.paths
 
@@ -20,7 +20,7 @@ struct MultiRankTrainingTests {
                "--dropout", "0.1", "--seed", "5", "--log-every", "1"]
     }
 
-    func expectSuccess(_ job: TrainJob, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectSuccess(_ job: Job, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(job.status == 0 && !job.timedOut, "txf-train failed (\(job.status)): \(job.stderr)", sourceLocation: sourceLocation)
     }
 
@@ -32,7 +32,7 @@ struct MultiRankTrainingTests {
         var runs: [[Double]] = []
         for (ranks, micro) in [(1, 8), (4, 8), (2, 4)] {
             let out = TrainFixture.runDirectory("split-\(ranks)x\(micro)")
-            let job = try TrainJob.run(ranks: ranks, flags(out: out) + ["--micro-batch", "\(micro)"])
+            let job = try Job.train(ranks: ranks, flags(out: out) + ["--micro-batch", "\(micro)"])
             expectSuccess(job)
             let losses = trainLosses(out + "/metrics.jsonl")
             #expect(losses.map(\.step) == Array(1...20), "\(ranks) ranks × micro \(micro)")
@@ -54,22 +54,26 @@ struct MultiRankTrainingTests {
         return p.toArray() + m.toArray() + v.toArray()
     }
 
-    // Kill rank 0 with SIGKILL after step 13 (checkpoints at 5 and 10, keep 2), resume with
-    // --resume auto from step 10: steps 11-20 are taken again and must reproduce the
+    // Kill both ranks with SIGKILL once the step-10 checkpoint is on disk (checkpoints every 5
+    // steps, keep 2): the kill lands at step 10 or a little later, so --resume auto starts from
+    // the newest checkpoint, 10 or 15. The steps after it are taken again and must reproduce the
     // uninterrupted run bit for bit — losses as written, evaluations, final parameters and moments.
     @Test func killedAndResumedRunMatchesUninterruptedRun() throws {
         let extra = ["--eval", fixture.dev, "--save-every", "5", "--eval-every", "5", "--keep", "2"]
         let straight = TrainFixture.runDirectory("straight")
-        expectSuccess(try TrainJob.run(ranks: 2, flags(out: straight) + extra))
+        expectSuccess(try Job.train(ranks: 2, flags(out: straight) + extra))
 
         let resumed = TrainFixture.runDirectory("resumed")
-        let killed = try TrainJob.run(ranks: 2, flags(out: resumed) + extra, environment: ["TXF_TEST_KILL_AFTER_STEP": "13"])
-        #expect(killed.status != 0)
-        #expect(trainLosses(resumed + "/metrics.jsonl").last?.step == 13)
+        let killed = try Job.train(ranks: 2, flags(out: resumed) + extra,
+                                   killWhen: { FileManager.default.fileExists(atPath: resumed + "/step-00000010.h5") })
+        #expect(killed.killed && killed.status != 0, "the run ended before the kill: \(killed.stderr)")
         #expect(!FileManager.default.fileExists(atPath: resumed + "/final.h5"))
-        let again = try TrainJob.run(ranks: 2, flags(out: resumed) + extra + ["--resume", "auto"])
+        let from = try #require(RunDirectory(path: resumed).stepCheckpoints().last?.step)
+        #expect(from == 10 || from == 15)
+        #expect((from ... 20).contains(trainLosses(resumed + "/metrics.jsonl").last?.step ?? 0))
+        let again = try Job.train(ranks: 2, flags(out: resumed) + extra + ["--resume", "auto"])
         expectSuccess(again)
-        #expect(again.stdout.contains("resuming from \(resumed)/step-00000010.h5 at step 10/20"))
+        #expect(again.stdout.contains("resuming from \(resumed)/step-\(String(format: "%08d", from)).h5 at step \(from)/20"))
 
         let a = trainLosses(straight + "/metrics.jsonl"), b = trainLosses(resumed + "/metrics.jsonl")
         #expect(a.map(\.step) == Array(1...20) && b.map(\.step) == Array(1...20))
@@ -86,7 +90,7 @@ struct MultiRankTrainingTests {
         // Another world size continues the same sample order from a checkpoint path: one rank
         // takes steps 16-20 as the two did, up to the order of float sums.
         let elsewhere = TrainFixture.runDirectory("one-rank")
-        let oneRank = try TrainJob.run(ranks: 1, flags(out: elsewhere) + extra + ["--resume", straight + "/step-00000015.h5"])
+        let oneRank = try Job.train(ranks: 1, flags(out: elsewhere) + extra + ["--resume", straight + "/step-00000015.h5"])
         expectSuccess(oneRank)
         let c = trainLosses(elsewhere + "/metrics.jsonl")
         #expect(c.map(\.step) == Array(16...20))
@@ -123,7 +127,7 @@ struct MultiRankTrainingTests {
     func badInputEndsEveryRankWithOneMessage(_ bad: BadInput) throws {
         let out = TrainFixture.runDirectory("bad")
         let arguments = try bad.arguments(fixture, out) + TrainFixture.modelFlags + ["--global-batch", "16", "--max-steps", "5"]
-        let job = try TrainJob.run(ranks: 2, arguments, timeout: 60)
+        let job = try Job.train(ranks: 2, arguments, timeout: 60)
         #expect(job.status != 0 && !job.timedOut)
         #expect(job.seconds < 30)
         #expect(job.stderrCount("txf-train: ") == 1, "stderr: \(job.stderr)")

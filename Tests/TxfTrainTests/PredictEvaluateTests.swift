@@ -8,42 +8,6 @@ import TxfModel
 @testable import TxfStore
 @testable import TxfTrain
 
-/// Runs the built `txf` (next to `txf-train`) with `arguments`, under `launch/txf-mpirun -n ranks`
-/// when ranks is given; returns (status, stdout, stderr).
-func runTxf(_ arguments: [String], ranks: Int? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-    guard let trainer = TrainJob.trainer else { throw TrainJobError("txf-train not found next to the test binary") }
-    let txf = trainer.deletingLastPathComponent().appendingPathComponent("txf").path
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("txf-run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let outURL = directory.appendingPathComponent("out"), errURL = directory.appendingPathComponent("err")
-    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let process = Process()
-    if let ranks {
-        process.executableURL = TrainJob.repositoryRoot.appendingPathComponent("launch/txf-mpirun")
-        process.arguments = ["-n", String(ranks), txf] + arguments
-    } else {
-        process.executableURL = URL(fileURLWithPath: txf)
-        process.arguments = arguments
-    }
-    var environment = ProcessInfo.processInfo.environment.filter { key, _ in
-        !["OMPI_", "PMIX_", "OPAL_", "ORTE_", "PMI_", "TXF_TEST_"].contains { key.hasPrefix($0) }
-    }
-    environment["OPENBLAS_NUM_THREADS"] = "1"
-    environment["TXF_BLAS_THREADS"] = "1"
-    process.environment = environment
-    let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    try out.close(); try err.close()
-    return (process.terminationStatus, (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-            (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
-}
-
 @Suite struct PredictEvaluateTests {
     let fixture = TrainFixture.paths
 
@@ -126,15 +90,15 @@ func runTxf(_ arguments: [String], ranks: Int? = nil) throws -> (status: Int32, 
 
     /// `txf predict --json` prints one object per text; `txf evaluate --json` on 2 ranks gives
     /// the counts of 1 rank (and the loss up to summation order).
-    @Test(.enabled(if: TrainJob.mpirunAvailable, "mpirun not on PATH"))
+    @Test(.enabled(if: Job.mpirunAvailable, "mpirun not on PATH"))
     func commandLines() throws {
-        let predicted = try runTxf(["predict", "--model", LoRAFixture.base, "--json", "a good film", "the plot was dull"])
+        let predicted = try Job.run("txf", ranks: nil, ["predict", "--model", LoRAFixture.base, "--json", "a good film", "the plot was dull"])
         #expect(predicted.status == 0, "\(predicted.stderr)")
         let lines = predicted.stdout.split(separator: "\n")
         #expect(lines.count == 2 && lines.allSatisfy { $0.hasPrefix("{") && $0.contains("\"probabilities\":") })
         var results: [[String: Any]] = []
         for ranks in [1, 2] {
-            let run = try runTxf(["evaluate", "--model", LoRAFixture.base, "--data", fixture.directory + "/dev.tsv", "--json"], ranks: ranks)
+            let run = try Job.run("txf", ranks: ranks, ["evaluate", "--model", LoRAFixture.base, "--data", fixture.directory + "/dev.tsv", "--json"])
             #expect(run.status == 0, "\(run.stderr)")
             let line = run.stdout.split(separator: "\n").first.map(String.init) ?? ""
             results.append((try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:])
