@@ -21,9 +21,10 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     /// Largest Float count per MPI call in `allReduceSum`.
     ///
-    /// One 90 MB all-reduce runs slower per byte than 1–10 MB pieces (INTEROP.md; here, on a
-    /// loaded 2-core machine, 88 MB over 2 ranks took 384 ms in one call and 132 ms in 8 MB
-    /// pieces: `txf-mpi-selftest bench 88`), so large buffers go as several calls of 8 MB.
+    /// One 90 MB all-reduce runs slower per byte than 1–10 MB pieces (docs/ARCHITECTURE.md,
+    /// "Measured facts"; here, on a loaded 2-core machine, 88 MB over 2 ranks took 384 ms in
+    /// one call and 132 ms in 8 MB pieces: `txf-mpi-selftest bench 88`), so large buffers go as
+    /// several calls of 8 MB.
     /// Set it before training starts, identically on every rank.
     public var allReducePieceElements: Int = 1 << 21
 

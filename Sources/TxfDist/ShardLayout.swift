@@ -3,7 +3,7 @@
 /// The buffer is cut into chunks of at most `chunkElements` floats; each chunk is cut into W
 /// consecutive pieces, piece r owned by rank r (lengths multiples of 16 floats but the last).
 /// One MPI call moves one chunk: Open MPI here moves 1–10 MB pieces faster per byte than one
-/// large message (INTEROP.md), and every rank still owns about 1/W of the buffer, spread
+/// large message (docs/ARCHITECTURE.md, "Measured facts"), and every rank still owns about 1/W of the buffer, spread
 /// through it, so the work done on owned floats (AdamW) is balanced whatever the buffer holds.
 ///
 ///     count 10, 2 ranks, chunks of 8 (pieces rounded to 16 aside):

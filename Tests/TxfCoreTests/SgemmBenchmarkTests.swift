@@ -16,7 +16,8 @@ struct SgemmBenchmarkTests {
         #expect(SgemmBenchmark.Shape(m: 2, k: 3, n: 5).flops == 60)
     }
 
-    /// The BERT set is the one in INTEROP.md's table, in its order.
+    /// The BERT set: MiniLM-sized projections, FFN and weight gradients, one attention head,
+    /// and a large square reference, in this order.
     @Test func bertShapes() {
         #expect(SgemmBenchmark.bertShapes.map(\.label) == [
             "2048×384×384 NN", "2048×384×1536 NN", "2048×1536×384 NT",
