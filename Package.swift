@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// C libraries come from Debian's -dev packages through pkg-config; each shim target holds only a
-// module map and a header of `static inline` accessors for the macros Swift cannot import.
+// C libraries come from Debian's -dev packages (through pkg-config, but for oneDNN, which ships
+// no .pc file: its module map links it); each shim target holds only a module map and a header
+// of `static inline` accessors for the macros Swift cannot import.
 let package = Package(
     name: "txf",
     platforms: [.macOS(.v13)],
@@ -17,6 +18,8 @@ let package = Package(
         .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Debian ships no dnnl.pc; the module map links -ldnnl.
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // Counts heap allocations by replacing glibc's malloc family; only `txf` (for `txf bench`)
         // links it.
@@ -27,6 +30,8 @@ let package = Package(
         .target(name: "TxfText", dependencies: ["TxfCore"]),
         .target(name: "TxfData", dependencies: ["TxfCore", "TxfHDF5", "TxfText"]),
         .target(name: "TxfModel", dependencies: ["TxfCore"]),
+        // bf16 conversion and matrix products on oneDNN (f32 or bf16 inputs, f32 accumulation).
+        .target(name: "TxfMatmul", dependencies: ["TxfCore", "CDNNL"]),
         // Model files and checkpoints (one archive format), safetensors and Hugging Face import/export.
         .target(name: "TxfStore", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfModel"]),
         // Evaluation, prediction and gradient dumps of a stored or in-memory model.
@@ -60,6 +65,7 @@ let package = Package(
         .testTarget(name: "TxfStoreTests", dependencies: ["TxfCore", "TxfStore", "TxfTestSupport"]),
         .testTarget(name: "TxfTrainTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfStore", "TxfEval", "TxfTrain", "TxfTestSupport"], exclude: ["Fixtures"]),  // hf_reference.py, found via #filePath
         .testTarget(name: "TxfDistTests", dependencies: ["TxfCore", "TxfDist", "TxfTestSupport"]),
+        .testTarget(name: "TxfMatmulTests", dependencies: ["TxfCore", "TxfMatmul", "TxfTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

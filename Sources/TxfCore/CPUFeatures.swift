@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The instruction-set flags the CPU reports, as far as choosing BLAS kernels needs them.
+/// The instruction-set flags the CPU reports, as far as choosing BLAS kernels and the matrix
+/// precision needs them.
 ///
 /// On Linux they come from the first `flags` line of /proc/cpuinfo (x86) or the `Features`
 /// line (ARM); every core of a node reports the same set, so one line is enough.
@@ -25,6 +26,12 @@ public struct CPUFeatures: Sendable, Equatable {
 
     /// AVX2 with FMA, what the Haswell and Zen kernels need.
     public var hasAVX2: Bool { flags.isSuperset(of: ["avx2", "fma"]) }
+
+    /// The AVX-512 bf16 dot-product instructions (Cooper Lake, Sapphire Rapids, Zen 4 and later).
+    public var hasAVX512BF16: Bool { flags.contains("avx512_bf16") }
+
+    /// AMX tiles with the bf16 multiply (Sapphire Rapids and later).
+    public var hasAMXBF16: Bool { flags.isSuperset(of: ["amx_tile", "amx_bf16"]) }
 
     /// A short name for the widest vector extension present ("AVX-512", "AVX2", "AVX", "SSE").
     public var vectorExtension: String {

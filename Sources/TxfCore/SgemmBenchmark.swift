@@ -148,10 +148,15 @@ public enum SgemmBenchmark {
         for i in 0..<storedB { b[i] = next() }
         c.initialize(repeating: 0, count: max(1, shape.m * shape.n))
 
-        func call() {
+        return sample(shape, secondsPerShape: secondsPerShape, threads: threads) {
             gemm(transA: shape.transA, transB: shape.transB, m: shape.m, n: shape.n, k: shape.k,
                  a: a, b: b, c: c)
         }
+    }
+
+    /// Times `call`, one product of `shape`, as the type's description says (the sampling
+    /// every product benchmark shares, whatever library runs the product).
+    public static func sample(_ shape: Shape, secondsPerShape: Double, threads: Int, _ call: () -> Void) -> Result {
         // Warm-up: thread pool start, page faults, caches; also a first estimate of one call.
         call()
         var single = time(call)

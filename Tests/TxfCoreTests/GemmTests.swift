@@ -1,18 +1,6 @@
 import Testing
 import TxfCore
 
-/// A tiny deterministic generator so every run checks the same matrices.
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    /// Uniform in [-1, 1).
-    mutating func next() -> Float {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return Float(state >> 40) / Float(1 << 23) - 1
-    }
-    mutating func array(_ count: Int) -> [Float] { (0..<count).map { _ in next() } }
-}
-
 @Suite("gemm wrapper")
 struct GemmTests {
     /// Hand-computed: A = [[1,2],[3,4]], B = [[5,6],[7,8]].
