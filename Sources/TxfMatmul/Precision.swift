@@ -10,8 +10,12 @@ public enum Precision: String, CaseIterable, Codable, Sendable {
     case auto
     case bf16
     case fp32
+    /// The bf16 recipe's numbers on any CPU: product inputs rounded to bf16, then OpenBLAS sgemm
+    /// in fp32 (what a bf16 × bf16 → fp32 engine computes, up to summation order). Slower than
+    /// fp32; for checking a bf16 run where the CPU has no bf16 hardware.
+    case bf16Reference = "bf16-reference"
 
-    /// The precision a run uses (`.bf16` or `.fp32`, never `.auto`), and why.
+    /// The precision a run uses (never `.auto`), and why.
     ///
     /// A pure function of what the CPU and oneDNN report, so every branch is testable on any
     /// machine.
@@ -25,6 +29,9 @@ public enum Precision: String, CaseIterable, Codable, Sendable {
         switch self {
         case .fp32:
             return PrecisionChoice(requested: self, resolved: .fp32, reason: "requested")
+        case .bf16Reference:
+            return PrecisionChoice(requested: self, resolved: .bf16Reference,
+                                   reason: "requested: bf16-rounded inputs, fp32 sgemm; slower than fp32")
         case .bf16:
             guard let hardware, native else {
                 throw TxfError("precision bf16 needs native bf16 products, and \(Self.missing(cpu: cpu, engine: engine)); "
@@ -53,12 +60,21 @@ public enum Precision: String, CaseIterable, Codable, Sendable {
 /// A resolved precision and the reason, for the start-up line and run logs.
 public struct PrecisionChoice: Equatable, Sendable {
     public var requested: Precision
-    /// `.bf16` or `.fp32`.
+    /// `.bf16`, `.fp32` or `.bf16Reference`.
     public var resolved: Precision
     public var reason: String
 
     /// Whether products take bf16 inputs on oneDNN.
     public var isBF16: Bool { resolved == .bf16 }
+
+    /// The engine of the model's products.
+    public var matmulMode: MatmulMode {
+        switch resolved {
+        case .bf16: .oneDNN(.bf16)
+        case .bf16Reference: .bf16Reference
+        case .fp32, .auto: .openBLAS
+        }
+    }
 
     /// "precision: fp32 (auto: this CPU has no AVX512-BF16 or AMX-BF16)", printed beside the
     /// "blas: …" line.
@@ -134,6 +150,28 @@ public struct BF16EngineSupport: Equatable, Sendable {
         case dnnl_cpu_isa_avx512_core_bf16: "avx512_core_bf16"
         case dnnl_cpu_isa_avx512_core_amx: "avx512_core_amx"
         default: "isa 0x\(String(isa.rawValue, radix: 16))"
+        }
+    }
+}
+
+/// Which engine computes a model's matrix products.
+public enum MatmulMode: Sendable, Equatable, CustomStringConvertible {
+    /// OpenBLAS sgemm in fp32: the fp32 precision.
+    case openBLAS
+    /// oneDNN matmul with inputs of this type, fp32 accumulation and outputs: bf16 is the bf16
+    /// precision; f32 runs the same integration (prepared weights, batched attention) on any CPU.
+    case oneDNN(MatmulDataType)
+    /// bf16-rounded inputs, then OpenBLAS sgemm: the bf16 numbers on any CPU.
+    case bf16Reference
+
+    /// Whether product inputs are rounded to bf16.
+    public var roundsToBF16: Bool { self == .oneDNN(.bf16) || self == .bf16Reference }
+
+    public var description: String {
+        switch self {
+        case .openBLAS: "OpenBLAS fp32"
+        case .oneDNN(let type): "oneDNN \(type.rawValue)"
+        case .bf16Reference: "bf16 reference (rounded inputs, OpenBLAS)"
         }
     }
 }
