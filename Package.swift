@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "TxfStore", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfModel"]),
         // Evaluation, prediction and gradient dumps of a stored or in-memory model.
         .target(name: "TxfEval", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfStore"]),
-        .target(name: "TxfTrain", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfStore", "TxfEval"]),
+        .target(name: "TxfTrain", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfMatmul", "TxfModel", "TxfStore", "TxfEval"]),
 
         // The main of the command-line executables: arguments parsed, then the one error path of `Job`.
         .target(name: "TxfCommand", dependencies: [
@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "TxfDataTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfTestSupport"]),
         .testTarget(name: "TxfModelTests", dependencies: ["TxfCore", "TxfModel", "TxfTestSupport"], exclude: ["Fixtures"]),  // reference.json + its generator, found via #filePath
         .testTarget(name: "TxfStoreTests", dependencies: ["TxfCore", "TxfStore", "TxfTestSupport"]),
-        .testTarget(name: "TxfTrainTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfStore", "TxfEval", "TxfTrain", "TxfTestSupport"], exclude: ["Fixtures"]),  // hf_reference.py, found via #filePath
+        .testTarget(name: "TxfTrainTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfMatmul", "TxfModel", "TxfStore", "TxfEval", "TxfTrain", "TxfTestSupport"], exclude: ["Fixtures"]),  // hf_reference.py, found via #filePath
         .testTarget(name: "TxfDistTests", dependencies: ["TxfCore", "TxfDist", "TxfTestSupport"]),
         .testTarget(name: "TxfMatmulTests", dependencies: ["TxfCore", "TxfMatmul", "TxfTestSupport"]),
     ],

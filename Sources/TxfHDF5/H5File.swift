@@ -172,3 +172,10 @@ extension H5Container {
         return H5Group(filePath: filePath, objectPath: childPath(name), id: id)
     }
 }
+
+/// Whether this HDF5 library is a thread-safe build (one library lock around every call), so
+/// that two threads may call it at once.
+public let hdf5IsThreadSafe: Bool = {
+    var safe: hbool_t = false
+    return H5is_library_threadsafe(&safe) >= 0 && safe
+}()

@@ -1,6 +1,7 @@
 import Foundation
 import TxfCore
 import TxfData
+import TxfMatmul
 
 /// How the learning rate decays after warmup.
 public enum ScheduleKind: String, Codable, CaseIterable, Sendable {
@@ -93,6 +94,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var seed: UInt64 = 42
     /// Batch rows of similar length together (less padding).
     public var groupByLength: Bool = true
+    /// The matrix products' precision (`Precision`): bf16 where the CPU has bf16 units (auto).
+    public var precision: Precision = .auto
 
     // MARK: - Reporting and checkpoints
 

@@ -1,4 +1,5 @@
 import TxfCore
+import TxfMatmul
 
 /// One training setting, declared once: its key, help, the default the help shows, and the
 /// `TrainConfig` field it sets.
@@ -134,3 +135,4 @@ extension SettingValue where Self: RawRepresentable<String> & CaseIterable {
 extension TrainingMode: SettingValue {}
 extension ScheduleKind: SettingValue {}
 extension ProgressStyle: SettingValue {}
+extension Precision: SettingValue {}

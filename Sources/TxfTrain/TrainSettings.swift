@@ -41,6 +41,8 @@ extension TrainSetting {
             .field("epochs", .optimisation, \.epochs, "Passes over the training data"),
             .optional("max-steps", .optimisation, \.maxSteps,
                       "Optimizer steps to take; the schedule ends here (overrides --epochs)"),
+            .field("precision", .optimisation, \.precision,
+                   "Matrix products: bf16 (bf16 inputs on the CPU's AMX or AVX512-BF16 units through oneDNN, fp32 accumulation, fp32 master weights and AdamW), fp32 (OpenBLAS sgemm), auto (bf16 where the CPU has such units, else fp32), or bf16-reference (the bf16 numbers on any CPU, through fp32 sgemm on rounded inputs; slower, for checking)"),
             .field("global-batch", .optimisation, \.globalBatch, "Samples per optimizer step, all ranks together"),
             .optional("micro-batch", .optimisation, \.microBatch,
                       "Samples per rank per micro-step; the rest is accumulation", default: "global batch / ranks"),

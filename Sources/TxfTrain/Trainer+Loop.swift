@@ -10,8 +10,9 @@ extension Trainer {
     /// Trains from `step` to `totalSteps`, evaluating and checkpointing as configured, then
     /// evaluates once more and writes `final.h5`.
     ///
-    /// Each step reads this rank's rows of the global batch from the epoch's plan (`EpochPlan`),
-    /// one micro-batch per micro-step, and runs `TrainingStep` at the schedule's rate. A
+    /// Each step takes this rank's micro-batches of the global batch (read ahead by `StepReader`
+    /// from the epoch's plan while the step before computed) and runs `TrainingStep` at the
+    /// schedule's rate. A
     /// non-finite loss or gradient norm ends every rank with a `CollectiveError` naming the step.
     ///
     /// `report` receives every event on rank 0 (other ranks report nothing); rank 0 also appends
@@ -30,24 +31,14 @@ extension Trainer {
     }
 
     private func loop(_ emit: @escaping (TrainingEvent) -> Void) throws {
-        let rank = communicator.rank
-        let lengths = train.lengths.map(Int.init)
-        var plan: EpochPlan? = nil
-        // One reused batch per micro-step: reads keep the arrays' capacity.
-        var microBatches = [MicroBatch](repeating: MicroBatch(), count: layout.accumulation)
+        let reader = StepReader(dataset: train, layout: layout, rank: communicator.rank, seed: config.seed,
+                                stepsPerEpoch: stepsPerEpoch, groupByLength: config.groupByLength)
+        defer { reader.stop() }
         let started = monotonicSeconds()
         var interval = Interval(start: started)
 
         while step < totalSteps {
-            let cursor = DataCursor(step: step, stepsPerEpoch: stepsPerEpoch)
-            if plan?.epoch != cursor.epoch {
-                plan = EpochPlan(rowCount: train.rowCount, seed: config.seed, epoch: cursor.epoch, globalBatch: layout.globalBatch,
-                                 lengths: lengths, groupByLength: config.groupByLength)
-            }
-            for micro in microBatches.indices {
-                let (rows, positions) = plan!.rows(step: cursor.stepInEpoch, rank: rank, microStep: micro, layout: layout)
-                try train.readRows(rows, into: &microBatches[micro], sampleIndices: positions)
-            }
+            let microBatches = try reader.take(step: step).micro
             let lr = schedule.rate(step: step)
             let outcome = try trainingStep.run(microBatches, step: step, learningRate: lr)
             step += 1

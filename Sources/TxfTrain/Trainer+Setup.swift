@@ -1,6 +1,7 @@
 import Foundation
 import TxfCore
 import TxfData
+import TxfMatmul
 import TxfModel
 import TxfStore
 import TxfText
@@ -49,7 +50,8 @@ struct TrainingData {
 
 /// Step 2, resolve the model: the checkpoint to resume (checked against this run), the
 /// architecture (from the checkpoint, `--init` or the flags), the batch layout, the schedule,
-/// and the model built with zeroed parameters.
+/// and the model built with zeroed parameters, its products on the engine of the precision
+/// chosen before (`Precision.resolve`, agreed by all ranks).
 struct ResolvedModel {
     let model: BertClassifier
     let checkpoint: ModelArchive?
@@ -62,7 +64,8 @@ struct ResolvedModel {
     /// Rows per evaluation batch.
     let evalBatch: Int
 
-    static func resolve(_ given: TrainConfig, data: TrainingData, resumedFrom: String?, worldSize: Int) throws -> ResolvedModel {
+    static func resolve(_ given: TrainConfig, data: TrainingData, resumedFrom: String?, matmul: MatmulMode,
+                        worldSize: Int) throws -> ResolvedModel {
         let train = data.train, info = train.info, vocabSHA256 = info.tokenizer.vocabSHA256
         let checkpoint = try resumedFrom.map { try ModelArchive(path: $0, expecting: .checkpoint) }
         if let c = checkpoint { try Trainer.checkCompatible(c, with: given, fingerprint: train.fingerprint, vocabSHA256: vocabSHA256) }

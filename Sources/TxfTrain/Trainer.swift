@@ -2,6 +2,7 @@ import Foundation
 import TxfCore
 import TxfData
 import TxfDist
+import TxfMatmul
 import TxfModel
 import TxfStore
 import TxfText
@@ -31,6 +32,8 @@ public final class Trainer {
     public let lora: LoRACheckpointInfo?
     /// Rows per evaluation batch.
     public let evalBatch: Int
+    /// The products' precision and why (`--precision`), the same on every rank.
+    public let precision: PrecisionChoice
     /// The sgemm GFLOP/s of all ranks together on this model's matrix shapes, measured when the
     /// run started: the denominator of the MFU in the progress line.
     public let sgemmPeakGflops: Double
@@ -53,9 +56,14 @@ public final class Trainer {
         var resumeText = data.resumeCandidate ?? ""
         communicator.broadcast(&resumeText, root: 0)
         let resumedFrom = resumeText.isEmpty ? nil : resumeText
-        let resolved = try communicator.together { try ResolvedModel.resolve(given, data: data, resumedFrom: resumedFrom, worldSize: world) }
+        let precision = try communicator.together { try given.precision.resolve(cpu: .current(), engine: .probe()) }
+        try communicator.agree("precision", precision.startupLine)
+        let resolved = try communicator.together {
+            try ResolvedModel.resolve(given, data: data, resumedFrom: resumedFrom, matmul: precision.matmulMode, worldSize: world)
+        }
 
         self.data = data
+        self.precision = precision
         self.resumedFrom = resumedFrom
         directory = RunDirectory(path: given.out!)
         config = resolved.config
@@ -101,7 +109,7 @@ public final class Trainer {
     /// A multi-line summary for rank 0 to print once: the resolved config and the model's size.
     public var summary: String {
         let table = model.table
-        var lines = ["resolved config:", config.json(pretty: true)]
+        var lines = [precision.startupLine, "resolved config:", config.json(pretty: true)]
         lines.append("model: \(model.config.numHiddenLayers) layers, hidden \(model.config.hiddenSize), \(model.config.numAttentionHeads) heads, ffn \(model.config.intermediateSize), vocab \(model.config.vocabSize), \(model.config.numLabels) labels; \(table.totalCount) parameters (\(table.trainableCount) trainable)")
         lines.append("data: \(train.rowCount) training rows, \(stepsPerEpoch) steps per epoch; \(communicator.worldSize) rank\(communicator.worldSize == 1 ? "" : "s") × micro-batch \(layout.microBatch) × \(layout.accumulation) accumulation = global batch \(layout.globalBatch)")
         if let lora { lines.append(Trainer.loraSummary(lora)) }
