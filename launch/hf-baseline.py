@@ -8,7 +8,7 @@ Prints one JSON object: samples/s, real tokens/s, seconds, steps, peak RSS.
 
     pip install torch peft accelerate   # not needed by txf itself, nor by its tests
     python3 launch/hf-baseline.py --train ../shared/datasets/sst2/train.tsv --mode full \
-        --group-by-length --max-steps 400 --threads 2
+        --group-by-length --max-steps 400 --threads 2 [--bf16]
 
 It needs transformers 4.40 or later (`use_cpu`; 5.x tested); the reported samples/s is Trainer's own
 `train_samples_per_second` (steps × batch ÷ train_runtime, data loading included).
@@ -29,6 +29,8 @@ def main():
     ap.add_argument("--group-by-length", action="store_true")
     ap.add_argument("--max-steps", type=int, default=-1, help="steps to run (default: one epoch)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--bf16", action="store_true",
+                    help="Trainer's bf16=True: PyTorch CPU autocast, bf16 matrix products on oneDNN (AMX or AVX512-BF16)")
     args = ap.parse_args()
 
     import torch
@@ -71,7 +73,7 @@ def main():
     settings = dict(
         output_dir="/tmp/txf-hf-baseline", per_device_train_batch_size=32, learning_rate=lr, weight_decay=0.01,
         lr_scheduler_type="linear", num_train_epochs=1, max_steps=args.max_steps, seed=42, logging_steps=50,
-        save_strategy="no", report_to=[], dataloader_num_workers=0, use_cpu=True, disable_tqdm=True)
+        save_strategy="no", report_to=[], dataloader_num_workers=0, use_cpu=True, disable_tqdm=True, bf16=args.bf16)
     # transformers 5 folded warmup_ratio into warmup_steps (a float < 1 is a ratio) and
     # group_by_length into train_sampling_strategy; 4.x has the old names.
     import inspect
@@ -93,7 +95,7 @@ def main():
     mean_length = sum(lengths) / len(lengths)
     print(json.dumps({
         "framework": f"transformers {__import__('transformers').__version__}, torch {torch.__version__}",
-        "mode": args.mode, "group_by_length": args.group_by_length, "threads": args.threads,
+        "mode": args.mode, "group_by_length": args.group_by_length, "threads": args.threads, "bf16": args.bf16,
         "steps": steps, "seconds": round(seconds, 1),
         "samples_per_s": round(out.metrics["train_samples_per_second"], 1),
         "tokens_per_s_estimate": round(out.metrics["train_samples_per_second"] * mean_length),
