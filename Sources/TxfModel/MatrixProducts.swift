@@ -259,19 +259,23 @@ private final class RegisteredWeight {
     }
 }
 
-/// A buffer that grows to the largest count asked for and keeps its memory.
+/// A buffer of a trivial type (Float, BFloat16) that grows to the largest count asked for and
+/// keeps its memory.
 private final class GrowableBuffer<Element> {
     private var storage: UnsafeMutablePointer<Element>?
     private var capacity = 0
 
-    /// At least `count` elements, contents undefined.
+    /// At least `count` elements: zero when new, else what the last user left.
     func pointer(count: Int) -> UnsafeMutablePointer<Element> {
-        if count > capacity || storage == nil {
-            storage?.deallocate()
-            capacity = max(count, 1)
-            storage = .allocate(capacity: capacity)
-        }
-        return storage!
+        if let storage, count <= capacity { return storage }
+        storage?.deallocate()
+        capacity = max(count, 1)
+        let bytes = capacity * MemoryLayout<Element>.stride
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        let typed = raw.bindMemory(to: Element.self, capacity: capacity)
+        storage = typed
+        return typed
     }
 
     deinit { storage?.deallocate() }
