@@ -22,6 +22,8 @@ public enum Attention {
     /// keys: [batch] this site's dropout key per sample, or nil for no dropout;
     /// scratch: [seqLen·seqLen]; lengths: [batch], each in 1...seqLen.
     /// Dropout counters are `(h · positionStride + query) · positionStride + key`.
+    /// Products run on `products`, per head, or for all heads of a sequence at once where the
+    /// engine batches them (`forwardBatched`).
     public static func forward(
         q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
         ctx: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
@@ -114,7 +116,8 @@ public enum Attention {
     ///     S = Q Kᵀ / √dh  ->  dQ = dS K / √dh,  dK = dSᵀ Q / √dh
     ///
     /// dctx, q, k, v: [batch·seqLen, D]; probs, mask: from forward; dq, dk, dv: [batch·seqLen, D]
-    /// (overwritten; padded rows zero); scratchA, scratchB: [seqLen·seqLen].
+    /// (overwritten; padded rows zero); scratchA, scratchB: [seqLen·seqLen] (the per-head
+    /// path's; `backwardBatched` takes its [heads, seqLen, seqLen] scratch from `products`).
     public static func backward(
         dctx: UnsafePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
         probs: UnsafePointer<Float>, mask: UnsafePointer<UInt8>?, dropoutP: Float,
