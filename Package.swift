@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "TxfDist", dependencies: ["CMPI", "TxfCore"]),
         .target(name: "TxfText", dependencies: ["TxfCore"]),
         .target(name: "TxfData", dependencies: ["TxfCore", "TxfHDF5", "TxfText"]),
-        .target(name: "TxfModel", dependencies: ["TxfCore"]),
+        .target(name: "TxfModel", dependencies: ["TxfCore", "TxfMatmul"]),
         // bf16 conversion and matrix products on oneDNN (f32 or bf16 inputs, f32 accumulation).
         .target(name: "TxfMatmul", dependencies: ["TxfCore", "CDNNL"]),
         // Model files and checkpoints (one archive format), safetensors and Hugging Face import/export.
@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "TxfCoreTests", dependencies: ["TxfCore", "TxfTestSupport"]),
         .testTarget(name: "TxfTextTests", dependencies: ["TxfText", "TxfTestSupport"], exclude: ["Fixtures"]),  // golden files, found via #filePath
         .testTarget(name: "TxfDataTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfTestSupport"]),
-        .testTarget(name: "TxfModelTests", dependencies: ["TxfCore", "TxfModel", "TxfTestSupport"], exclude: ["Fixtures"]),  // reference.json + its generator, found via #filePath
+        .testTarget(name: "TxfModelTests", dependencies: ["TxfCore", "TxfMatmul", "TxfModel", "TxfTestSupport"], exclude: ["Fixtures"]),  // reference.json + its generator, found via #filePath
         .testTarget(name: "TxfStoreTests", dependencies: ["TxfCore", "TxfStore", "TxfTestSupport"]),
         .testTarget(name: "TxfTrainTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfMatmul", "TxfModel", "TxfStore", "TxfEval", "TxfTrain", "TxfTestSupport"], exclude: ["Fixtures"]),  // hf_reference.py, found via #filePath
         .testTarget(name: "TxfDistTests", dependencies: ["TxfCore", "TxfDist", "TxfTestSupport"]),

@@ -48,8 +48,12 @@ final class DNNLContext {
 
     /// Runs `primitive` with `arguments` (DNNL_ARG_* index, memory) and waits for it.
     func execute(_ primitive: dnnl_primitive_t, _ arguments: [(Int32, dnnl_memory_t)], what: @autoclosure () -> String) throws {
-        let args = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
-        try dnnlCheck(dnnl_primitive_execute(primitive, stream, Int32(args.count), args), "dnnl_primitive_execute", what())
+        // On the stack: a model step runs about a thousand products.
+        let status = withUnsafeTemporaryAllocation(of: dnnl_exec_arg_t.self, capacity: arguments.count) { args in
+            for (i, argument) in arguments.enumerated() { args.initializeElement(at: i, to: dnnl_exec_arg_t(arg: argument.0, memory: argument.1)) }
+            return dnnl_primitive_execute(primitive, stream, Int32(args.count), args.baseAddress)
+        }
+        try dnnlCheck(status, "dnnl_primitive_execute", what())
         try dnnlCheck(dnnl_stream_wait(stream), "dnnl_stream_wait", what())
     }
 

@@ -95,19 +95,19 @@ public final class DNNLMatmul {
             return
         }
         let entry = try primitive(for: key)
-        let what = key.description
-        try dnnlCheck(dnnl_memory_set_data_handle(entry.source, UnsafeMutableRawPointer(mutating: a)), "dnnl_memory_set_data_handle", what)
-        try dnnlCheck(dnnl_memory_set_data_handle(entry.destination, UnsafeMutableRawPointer(c)), "dnnl_memory_set_data_handle", what)
+        // The description is built only when a call fails (a step makes thousands of calls).
+        try dnnlCheck(dnnl_memory_set_data_handle(entry.source, UnsafeMutableRawPointer(mutating: a)), "dnnl_memory_set_data_handle", key.description)
+        try dnnlCheck(dnnl_memory_set_data_handle(entry.destination, UnsafeMutableRawPointer(c)), "dnnl_memory_set_data_handle", key.description)
         let weightMemory: dnnl_memory_t
         if let weights {
             weightMemory = weights
         } else {
             weightMemory = entry.weights!
-            try dnnlCheck(dnnl_memory_set_data_handle(weightMemory, UnsafeMutableRawPointer(mutating: b)), "dnnl_memory_set_data_handle", what)
+            try dnnlCheck(dnnl_memory_set_data_handle(weightMemory, UnsafeMutableRawPointer(mutating: b)), "dnnl_memory_set_data_handle", key.description)
         }
         try context.execute(entry.primitive, [
             (txf_dnnl_arg_src(), entry.source), (txf_dnnl_arg_weights(), weightMemory), (txf_dnnl_arg_dst(), entry.destination),
-        ], what: what)
+        ], what: key.description)
     }
 
     /// The cached primitive for `key`, created on first use.

@@ -133,9 +133,9 @@ extension DNNLMatmul {
     /// Rewrites `weight` from its fp32 master [out, in] (converted to the copy's data type).
     public func refresh(_ weight: DNNLPreparedWeight, from master: UnsafePointer<Float>) throws {
         try requireOwn(weight)
-        let what = "refresh of \(weight.use.rawValue) weight [\(weight.outFeatures), \(weight.inFeatures)]"
-        try dnnlCheck(dnnl_memory_set_data_handle(weight.master, UnsafeMutableRawPointer(mutating: master)), "dnnl_memory_set_data_handle", what)
-        try context.execute(weight.reorder, [(txf_dnnl_arg_from(), weight.master), (txf_dnnl_arg_to(), weight.memory)], what: what)
+        func what() -> String { "refresh of \(weight.use.rawValue) weight [\(weight.outFeatures), \(weight.inFeatures)]" }
+        try dnnlCheck(dnnl_memory_set_data_handle(weight.master, UnsafeMutableRawPointer(mutating: master)), "dnnl_memory_set_data_handle", what())
+        try context.execute(weight.reorder, [(txf_dnnl_arg_from(), weight.master), (txf_dnnl_arg_to(), weight.memory)], what: what())
     }
 
     /// C = alpha · A · op(W) + beta · C with op(W) = Wᵀ for a forward copy, W for an

@@ -6,13 +6,21 @@ extension BertClassifier {
     /// the activations backward needs are kept.
     ///
     /// `mode: .train(seed:step:)` turns dropout on with masks keyed by (seed, step, sample index
-    /// in the global batch, site, position, feature); `.eval` turns it off.
+    /// in the global batch, site, position, feature); `.eval` turns it off. A training forward
+    /// whose step differs from the previous training forward's also refreshes the engine's
+    /// copies of the trainable weights (see `parametersDidChange`), so an optimizer's updates
+    /// are seen even where its caller did not announce them.
     @discardableResult
     public func forward(_ batch: MicroBatch, mode: ForwardMode) -> Double {
         let b = batch.batchSize, s = batch.seqLen, d = config.hiddenSize
         precondition(b >= 1 && b <= maxBatch, "micro-batch of \(b) rows exceeds the model's maxBatch \(maxBatch)")
         precondition(s >= 1 && s <= maxSeqLen, "sequence length \(s) exceeds the model's maxSeqLen \(maxSeqLen)")
         loadInputs(batch)
+        if case let .train(_, step) = mode, step != lastRefreshStep {
+            // A new optimizer step: the trainable weights' engine copies are rewritten.
+            products.trainableParametersDidChange()
+            lastRefreshStep = step
+        }
         var stream: DropoutStream? = nil
         if case let .train(seed, step) = mode,
            config.hiddenDropoutProb > 0 || config.attentionProbsDropoutProb > 0 || (loraConfig?.dropout ?? 0) > 0 {
@@ -41,7 +49,8 @@ extension BertClassifier {
         }
         // p = dropout(tanh(W_p · h[CLS] + b_p))
         Pooler.forward(hidden: x, weight: paramPointer("pooler.dense.weight"), bias: paramPointer("pooler.dense.bias"),
-                       cls: acts.cls, pooled: acts.pooled, batch: b, seqLen: lastBlockRowsPerSample(sh), dim: d)
+                       cls: acts.cls, pooled: acts.pooled, batch: b, seqLen: lastBlockRowsPerSample(sh), dim: d,
+                       products: products)
         acts.pooledDrop.update(from: acts.pooled, count: b * d)
         if let stream, sh.hiddenP > 0 {
             let site = DropoutSite.classifier(layers: config.numHiddenLayers)
@@ -52,7 +61,7 @@ extension BertClassifier {
         }
         // z = W_c · p + b_c
         Linear.forward(x: acts.pooledDrop, weight: paramPointer("classifier.weight"), bias: paramPointer("classifier.bias"),
-                       y: acts.logits, tokens: b, inFeatures: d, outFeatures: config.numLabels)
+                       y: acts.logits, tokens: b, inFeatures: d, outFeatures: config.numLabels, products: products)
         last = sh
         lastHasLabels = batch.labels != nil
         guard lastHasLabels else { return 0 }
@@ -101,7 +110,7 @@ extension BertClassifier {
         // z = W_c · p + b_c
         Linear.backward(dy: acts.dLogits, x: acts.pooledDrop, weight: paramPointer("classifier.weight"), dx: acts.dPooled,
                         dWeight: gradPointer("classifier.weight"), dBias: gradPointer("classifier.bias"),
-                        tokens: b, inFeatures: d, outFeatures: l)
+                        tokens: b, inFeatures: d, outFeatures: l, products: products)
         // p = dropout(pooled)
         if dropHidden {
             Dropout.backward(dy: acts.dPooled, mask: acts.pooledMask, dx: acts.dPooled, count: b * d, p: sh.hiddenP)
@@ -109,7 +118,8 @@ extension BertClassifier {
         // pooled = tanh(W_p · h[CLS] + b_p)
         Pooler.backward(dpooled: acts.dPooled, pooled: acts.pooled, cls: acts.cls, weight: paramPointer("pooler.dense.weight"),
                         dWeight: gradPointer("pooler.dense.weight"), dBias: gradPointer("pooler.dense.bias"),
-                        dcls: acts.dCls, dhidden: acts.dHidden, batch: b, seqLen: lastBlockRowsPerSample(sh), dim: d)
+                        dcls: acts.dCls, dhidden: acts.dHidden, batch: b, seqLen: lastBlockRowsPerSample(sh), dim: d,
+                        products: products)
         // hₗ = block(hₗ₋₁)
         for layer in stride(from: config.numHiddenLayers - 1, through: 0, by: -1) {
             let x = layer == 0 ? acts.embOut : acts.blocks[layer - 1].out

@@ -1,5 +1,6 @@
 import Foundation
 import TxfCore
+import TxfMatmul
 
 /// A BERT-style encoder classifier with hand-written forward and backward.
 ///
@@ -13,6 +14,8 @@ import TxfCore
 /// (`ParameterTable`). Activations are allocated once for `maxBatch × maxSeqLen` tokens; a
 /// step allocates nothing. Usage per micro-step: `forward(batch, mode:)` then
 /// `backward(lossScale: 1/G)`, which adds `(1/G) · ∂(Σ sample losses)` into `gradients`.
+/// Every matrix product runs on `products`, the engine the model was built for (`MatmulMode`);
+/// whoever writes `parameters` outside the model calls `parametersDidChange()` afterwards.
 /// Not thread-safe: one model per training thread.
 public final class BertClassifier {
     public let config: ModelConfig
@@ -41,6 +44,10 @@ public final class BertClassifier {
     var lastHasLabels = false
     /// LoRA adapters and their activations (nil without LoRA).
     let lora: LoRAAdapters?
+    /// The engine of every matrix product, with its prepared weight copies.
+    public let products: MatrixProducts
+    /// The step of the training forward that last refreshed the trainable weights' copies.
+    var lastRefreshStep: UInt64?
 
     /// The LoRA configuration, or nil for a plain model.
     public var loraConfig: LoRAConfig? { lora?.config }
@@ -48,8 +55,11 @@ public final class BertClassifier {
     /// Builds the model with zeroed parameters (call `initializeWeights(seed:)` or load them).
     /// `trainable(name)` picks the tensors that get gradients (default: all). With `lora`, the
     /// model carries adapters on its targets and trains only what `LoRAConfig.isTrainable` says.
+    /// `matmul` is the engine of the products (default fp32 OpenBLAS).
+    /// - Throws: `TxfError` for an invalid configuration, or when `matmul` cannot run here
+    ///   (oneDNN bf16 on a CPU without bf16).
     public init(config: ModelConfig, maxBatch: Int, maxSeqLen: Int, lora loraConfig: LoRAConfig? = nil,
-                trainable: (String) -> Bool = { _ in true }) throws {
+                trainable: (String) -> Bool = { _ in true }, matmul: MatmulMode = .openBLAS) throws {
         try config.validate()
         guard maxBatch > 0 else { throw TxfError("model: maxBatch must be positive, got \(maxBatch)") }
         guard maxSeqLen > 0, maxSeqLen <= config.maxPositionEmbeddings else {
@@ -67,9 +77,16 @@ public final class BertClassifier {
         wordGradient = word.trainable ? (word.offset, config.vocabSize) : nil
         touchedWordRows = FloatBuffer(count: word.trainable ? config.vocabSize : 0)
         acts = Activations(config: config, maxBatch: maxBatch, maxSeqLen: maxSeqLen)
+        let products = try MatrixProducts(mode: matmul, preparedTokens: maxBatch * maxSeqLen)
+        self.products = products
         let table = table, parameters = parameters, gradients = gradients
+        // Every [out, in] matrix but the embedding tables multiplies activations as a weight.
+        for e in table.entries where e.shape.count == 2 && !e.name.hasPrefix("embeddings.") {
+            products.register(weight: parameters.pointer + e.offset, outFeatures: e.shape[0], inFeatures: e.shape[1],
+                              trainable: e.trainable)
+        }
         lora = loraConfig.map { c in
-            LoRAAdapters(config: c, model: config, maxTokens: maxBatch * maxSeqLen,
+            LoRAAdapters(config: c, model: config, maxTokens: maxBatch * maxSeqLen, products: products,
                          param: { parameters.pointer + table.info($0).offset },
                          grad: { let e = table.info($0); return e.trainable ? gradients.pointer + e.offset : nil })
         }
@@ -112,6 +129,11 @@ public final class BertClassifier {
         (g + end).update(repeating: 0, count: gradients.count - end)
     }
 
+    /// The parameters may have changed (loaded, initialised, gathered after an optimizer step):
+    /// the engine's copies of every weight are rewritten from `parameters` before their next
+    /// product (one conversion or reorder per weight and use; nothing to do on OpenBLAS).
+    public func parametersDidChange() { products.parametersDidChange() }
+
     /// Bytes of activation and mask buffers held.
     public var activationBytes: Int { acts.memoryBytes + (lora?.memoryBytes ?? 0) }
 
@@ -139,6 +161,7 @@ public final class BertClassifier {
             }
         }
         initializeAdapters(seed: seed)
+        parametersDidChange()
     }
 
     /// FNV-1a of the name's UTF-8 bytes: a stable per-tensor key.

@@ -44,7 +44,7 @@ extension BertClassifier {
         let xc = acts.clsInput
         for r in 0 ..< b { (xc + r * d).update(from: x + r * s * d, count: d) }
         projectKeysValues(layer, x: x, sh)
-        Linear.forward(x: xc, weight: w.query!, bias: w.queryBias!, y: a.q, tokens: b, inFeatures: d, outFeatures: d)
+        Linear.forward(x: xc, weight: w.query!, bias: w.queryBias!, y: a.q, tokens: b, inFeatures: d, outFeatures: d, products: products)
         loraForwardCLS(layer, .query, x: xc, y: a.q, c)
         Attention.forwardFirstQuery(q: a.q, k: a.k, v: a.v, ctx: a.ctx, probs: a.probs, mask: a.probsMask,
                                     keys: attentionDropoutKeys(layer, sh), dropoutP: sh.attentionP, positionStride: sh.maxPositions,
@@ -73,7 +73,7 @@ extension BertClassifier {
         let wantsDx = layer > 0 || embeddingsTrainable
         let dxc: UnsafeMutablePointer<Float>? = wantsDx ? acts.dCtx : nil
         Linear.backward(dy: acts.dq, x: acts.clsInput, weight: w.query!, dx: dxc,
-                        dWeight: g.query, dBias: g.queryBias, tokens: b, inFeatures: d, outFeatures: d)
+                        dWeight: g.query, dBias: g.queryBias, tokens: b, inFeatures: d, outFeatures: d, products: products)
         loraBackward(layer, .query, dy: acts.dq, x: acts.clsInput, dx: dxc, c)
         // k, v = x·Wᵀ + b: d(x) = scatter of d(xc) to position 0 + dk·Wk + dv·Wv
         let dx: UnsafeMutablePointer<Float>? = wantsDx ? acts.dHidden : nil
@@ -85,10 +85,10 @@ extension BertClassifier {
             }
         }
         Linear.backward(dy: acts.dk, x: x, weight: w.key!, dx: dx, accumulateInput: true,
-                        dWeight: g.key, dBias: g.keyBias, tokens: t, inFeatures: d, outFeatures: d)
+                        dWeight: g.key, dBias: g.keyBias, tokens: t, inFeatures: d, outFeatures: d, products: products)
         loraBackward(layer, .key, dy: acts.dk, x: x, dx: dx, sh)
         Linear.backward(dy: acts.dv, x: x, weight: w.value!, dx: dx, accumulateInput: true,
-                        dWeight: g.value, dBias: g.valueBias, tokens: t, inFeatures: d, outFeatures: d)
+                        dWeight: g.value, dBias: g.valueBias, tokens: t, inFeatures: d, outFeatures: d, products: products)
         loraBackward(layer, .value, dy: acts.dv, x: x, dx: dx, sh)
     }
 

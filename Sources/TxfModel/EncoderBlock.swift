@@ -62,14 +62,14 @@ extension BertClassifier {
     func blockForward(_ layer: Int, x: UnsafePointer<Float>, _ sh: PassShape) {
         let w = blockParams[layer], a = acts.blocks[layer]
         let t = sh.tokens, d = sh.dim
-        Linear.forward(x: x, weight: w.query!, bias: w.queryBias!, y: a.q, tokens: t, inFeatures: d, outFeatures: d)
+        Linear.forward(x: x, weight: w.query!, bias: w.queryBias!, y: a.q, tokens: t, inFeatures: d, outFeatures: d, products: products)
         loraForward(layer, .query, x: x, y: a.q, sh)
         projectKeysValues(layer, x: x, sh)
         Attention.forward(q: a.q, k: a.k, v: a.v, ctx: a.ctx, probs: a.probs, mask: a.probsMask,
                           keys: attentionDropoutKeys(layer, sh),
                           dropoutP: sh.attentionP, positionStride: sh.maxPositions, scratch: acts.scratchA,
                           lengths: acts.lengths, batch: sh.batch, seqLen: sh.seqLen, heads: sh.heads,
-                          headSize: d / sh.heads)
+                          headSize: d / sh.heads, products: products)
         forwardFromContext(layer, residual: x, rows: t, sh,
                            lora: { target, x, y in loraForward(layer, target, x: x, y: y, sh) },
                            dropout: { x, mask, site in dropoutHidden(x, mask: mask, site: site, sh) })
@@ -80,9 +80,9 @@ extension BertClassifier {
     func projectKeysValues(_ layer: Int, x: UnsafePointer<Float>, _ sh: PassShape) {
         let w = blockParams[layer], a = acts.blocks[layer]
         let t = sh.tokens, d = sh.dim
-        Linear.forward(x: x, weight: w.key!, bias: w.keyBias!, y: a.k, tokens: t, inFeatures: d, outFeatures: d)
+        Linear.forward(x: x, weight: w.key!, bias: w.keyBias!, y: a.k, tokens: t, inFeatures: d, outFeatures: d, products: products)
         loraForward(layer, .key, x: x, y: a.k, sh)
-        Linear.forward(x: x, weight: w.value!, bias: w.valueBias!, y: a.v, tokens: t, inFeatures: d, outFeatures: d)
+        Linear.forward(x: x, weight: w.value!, bias: w.valueBias!, y: a.v, tokens: t, inFeatures: d, outFeatures: d, products: products)
         loraForward(layer, .value, x: x, y: a.v, sh)
     }
 
@@ -109,16 +109,16 @@ extension BertClassifier {
     ) {
         let w = blockParams[layer], a = acts.blocks[layer]
         let d = sh.dim, f = sh.ffn
-        Linear.forward(x: a.ctx, weight: w.attnOut!, bias: w.attnOutBias!, y: a.attnResidual, tokens: rows, inFeatures: d, outFeatures: d)
+        Linear.forward(x: a.ctx, weight: w.attnOut!, bias: w.attnOutBias!, y: a.attnResidual, tokens: rows, inFeatures: d, outFeatures: d, products: products)
         lora(.attentionOutput, a.ctx, a.attnResidual)
         dropout(a.attnResidual, a.attnMask, DropoutSite.attentionOutput(layer))
         for i in 0 ..< rows * d { a.attnResidual[i] += residual[i] }
         LayerNorm.forward(x: a.attnResidual, gamma: w.ln1Gamma!, beta: w.ln1Beta!, y: a.ln1, mean: a.ln1Mean,
                           rstd: a.ln1Rstd, rows: rows, dim: d, eps: sh.eps)
-        Linear.forward(x: a.ln1, weight: w.inter!, bias: w.interBias!, y: a.ffnPre, tokens: rows, inFeatures: d, outFeatures: f)
+        Linear.forward(x: a.ln1, weight: w.inter!, bias: w.interBias!, y: a.ffnPre, tokens: rows, inFeatures: d, outFeatures: f, products: products)
         lora(.intermediate, a.ln1, a.ffnPre)
         GELU.forward(x: a.ffnPre, y: a.ffnAct, count: rows * f)
-        Linear.forward(x: a.ffnAct, weight: w.out!, bias: w.outBias!, y: a.ffnResidual, tokens: rows, inFeatures: f, outFeatures: d)
+        Linear.forward(x: a.ffnAct, weight: w.out!, bias: w.outBias!, y: a.ffnResidual, tokens: rows, inFeatures: f, outFeatures: d, products: products)
         lora(.output, a.ffnAct, a.ffnResidual)
         dropout(a.ffnResidual, a.ffnMask, DropoutSite.ffnOutput(layer))
         for i in 0 ..< rows * d { a.ffnResidual[i] += a.ln1[i] }
@@ -139,19 +139,19 @@ extension BertClassifier {
         Attention.backward(dctx: acts.dCtx, q: a.q, k: a.k, v: a.v, probs: a.probs,
                            mask: dropProbs ? UnsafePointer(a.probsMask) : nil, dropoutP: sh.attentionP,
                            dq: acts.dq, dk: acts.dk, dv: acts.dv, scratchA: acts.scratchA, scratchB: acts.scratchB,
-                           lengths: acts.lengths, batch: sh.batch, seqLen: sh.seqLen, heads: sh.heads, headSize: d / sh.heads)
+                           lengths: acts.lengths, batch: sh.batch, seqLen: sh.seqLen, heads: sh.heads, headSize: d / sh.heads, products: products)
         // q, k, v = x·Wᵀ + b: d(x) = d(r1) (residual) + dq·Wq + dk·Wk + dv·Wv
         // (block 0 under frozen embeddings: nothing below needs d(x), so only weight gradients)
         acts.dHidden.update(from: dRes, count: t * d)
         let dx = layer > 0 || embeddingsTrainable ? acts.dHidden : nil
         Linear.backward(dy: acts.dq, x: x, weight: w.query!, dx: dx, accumulateInput: true,
-                        dWeight: g.query, dBias: g.queryBias, tokens: t, inFeatures: d, outFeatures: d)
+                        dWeight: g.query, dBias: g.queryBias, tokens: t, inFeatures: d, outFeatures: d, products: products)
         loraBackward(layer, .query, dy: acts.dq, x: x, dx: dx, sh)
         Linear.backward(dy: acts.dk, x: x, weight: w.key!, dx: dx, accumulateInput: true,
-                        dWeight: g.key, dBias: g.keyBias, tokens: t, inFeatures: d, outFeatures: d)
+                        dWeight: g.key, dBias: g.keyBias, tokens: t, inFeatures: d, outFeatures: d, products: products)
         loraBackward(layer, .key, dy: acts.dk, x: x, dx: dx, sh)
         Linear.backward(dy: acts.dv, x: x, weight: w.value!, dx: dx, accumulateInput: true,
-                        dWeight: g.value, dBias: g.valueBias, tokens: t, inFeatures: d, outFeatures: d)
+                        dWeight: g.value, dBias: g.valueBias, tokens: t, inFeatures: d, outFeatures: d, products: products)
         loraBackward(layer, .value, dy: acts.dv, x: x, dx: dx, sh)
     }
 
@@ -174,13 +174,13 @@ extension BertClassifier {
             dFfnOut = UnsafePointer(dBranch)
         }
         Linear.backward(dy: dFfnOut, x: a.ffnAct, weight: w.out!, dx: acts.dFfn, dWeight: g.out, dBias: g.outBias,
-                        tokens: rows, inFeatures: f, outFeatures: d)
+                        tokens: rows, inFeatures: f, outFeatures: d, products: products)
         loraBackward(layer, .output, dy: dFfnOut, x: a.ffnAct, dx: acts.dFfn, loraShape)
         // g = gelu(u)
         GELU.backward(dy: acts.dFfn, x: a.ffnPre, dx: acts.dFfn, count: rows * f)
         // u = ln1·Wiᵀ + bi (adds to the residual's d(ln1))
         Linear.backward(dy: acts.dFfn, x: a.ln1, weight: w.inter!, dx: dRes, accumulateInput: true,
-                        dWeight: g.inter, dBias: g.interBias, tokens: rows, inFeatures: d, outFeatures: f)
+                        dWeight: g.inter, dBias: g.interBias, tokens: rows, inFeatures: d, outFeatures: f, products: products)
         loraBackward(layer, .intermediate, dy: acts.dFfn, x: a.ln1, dx: dRes, loraShape)
         // ln1 = LN1(r1) (in place: dRes becomes d(r1))
         LayerNorm.backward(dy: dRes, x: a.attnResidual, gamma: w.ln1Gamma!, mean: a.ln1Mean, rstd: a.ln1Rstd,
@@ -192,7 +192,7 @@ extension BertClassifier {
             dAttnOut = UnsafePointer(dBranch)
         }
         Linear.backward(dy: dAttnOut, x: a.ctx, weight: w.attnOut!, dx: acts.dCtx, dWeight: g.attnOut, dBias: g.attnOutBias,
-                        tokens: rows, inFeatures: d, outFeatures: d)
+                        tokens: rows, inFeatures: d, outFeatures: d, products: products)
         loraBackward(layer, .attentionOutput, dy: dAttnOut, x: a.ctx, dx: acts.dCtx, loraShape)
     }
 

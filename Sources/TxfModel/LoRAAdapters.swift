@@ -30,10 +30,13 @@ final class LoRAAdapters {
     private let bytes: UnsafeMutablePointer<UInt8>
     /// [T, r] scratch for du.
     private let du: UnsafeMutablePointer<Float>
+    /// The model's engine (A and B are registered there as [out, in] weights).
+    private let products: MatrixProducts
 
-    init(config: LoRAConfig, model: ModelConfig, maxTokens t: Int,
+    init(config: LoRAConfig, model: ModelConfig, maxTokens t: Int, products: MatrixProducts,
          param: (String) -> UnsafeMutablePointer<Float>, grad: (String) -> UnsafeMutablePointer<Float>?) {
         self.config = config
+        self.products = products
         let r = config.rank
         let withDropout = config.dropout > 0
         var floatCount = t * r, byteCount = 0
@@ -100,9 +103,10 @@ final class LoRAAdapters {
             input = UnsafePointer(slot.dropped)
         }
         // u = xd·Aᵀ
-        gemm(transB: true, m: t, n: r, k: inF, a: input, b: slot.a, c: slot.u)
+        products.gemm(transB: true, m: t, n: r, k: inF, a: input, weight: slot.a, c: slot.u)
         // y += s · u·Bᵀ
-        gemm(transB: true, m: t, n: slot.outFeatures, k: r, alpha: config.scale, a: slot.u, b: slot.b, beta: 1, c: y)
+        products.gemm(transB: true, m: t, n: slot.outFeatures, k: r, alpha: config.scale, a: slot.u, weight: slot.b,
+                      beta: 1, c: y)
     }
 
     /// Differentiates the branch for upstream dy: [T, out], adding into dB, dA (when trained) and
@@ -119,20 +123,20 @@ final class LoRAAdapters {
         let dropped = drops(sh)
         let input = dropped ? UnsafePointer(slot.dropped) : x
         if let dB = slot.dB {
-            gemm(transA: true, m: out, n: r, k: t, alpha: s, a: dy, b: slot.u, beta: 1, c: dB)
+            products.gemm(transA: true, m: out, n: r, k: t, alpha: s, a: dy, b: slot.u, beta: 1, c: dB)
         }
-        gemm(m: t, n: r, k: out, alpha: s, a: dy, b: slot.b, c: du)
+        products.gemm(transB: false, m: t, n: r, k: out, alpha: s, a: dy, weight: slot.b, c: du)
         if let dA = slot.dA {
-            gemm(transA: true, m: r, n: inF, k: t, a: du, b: input, beta: 1, c: dA)
+            products.gemm(transA: true, m: r, n: inF, k: t, a: du, b: input, beta: 1, c: dA)
         }
         guard let dx else { return }
         if dropped {
             // dxd = du·A, written over the dropped input (no longer needed), then masked into dx.
-            gemm(m: t, n: inF, k: r, a: du, b: slot.a, c: slot.dropped)
+            products.gemm(transB: false, m: t, n: inF, k: r, a: du, weight: slot.a, c: slot.dropped)
             let keep = 1 / (1 - Float(config.dropout))
             for i in 0 ..< t * inF where slot.mask[i] != 0 { dx[i] += slot.dropped[i] * keep }
         } else {
-            gemm(m: t, n: inF, k: r, a: du, b: slot.a, beta: 1, c: dx)
+            products.gemm(transB: false, m: t, n: inF, k: r, a: du, weight: slot.a, beta: 1, c: dx)
         }
     }
 }

@@ -17,6 +17,7 @@ extension BertClassifier {
                 for i in 0 ..< e.count { p[i] = bound * (2 * key.uniform(UInt64(i)) - 1) }
             }
         }
+        parametersDidChange()
     }
 }
 

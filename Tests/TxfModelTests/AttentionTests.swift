@@ -31,7 +31,7 @@ private struct AttentionCase {
         Attention.forward(q: q.pointer, k: k.pointer, v: v.pointer, ctx: ctx.pointer, probs: probs.pointer,
                           mask: mask, keys: dropoutP > 0 ? UnsafePointer(keys) : nil, dropoutP: dropoutP,
                           positionStride: positions, scratch: scratch.pointer, lengths: lengths,
-                          batch: batch, seqLen: seqLen, heads: heads, headSize: headSize)
+                          batch: batch, seqLen: seqLen, heads: heads, headSize: headSize, products: fp32Products)
         return weightedSum(ctx.pointer, c)
     }
 
@@ -70,7 +70,7 @@ private struct AttentionCase {
         Attention.backward(dctx: a.c.pointer, q: a.q.pointer, k: a.k.pointer, v: a.v.pointer, probs: a.probs.pointer,
                            mask: dropoutP > 0 ? UnsafePointer(a.mask) : nil, dropoutP: dropoutP,
                            dq: dq.pointer, dk: dk.pointer, dv: dv.pointer, scratchA: sa.pointer, scratchB: sb.pointer,
-                           lengths: a.lengths, batch: a.batch, seqLen: a.seqLen, heads: a.heads, headSize: a.headSize)
+                           lengths: a.lengths, batch: a.batch, seqLen: a.seqLen, heads: a.heads, headSize: a.headSize, products: fp32Products)
         // Every element, padded ones included: their numeric gradient is 0 (padded keys and
         // values are never attended to) and backward must write 0 there.
         checkGradient("dq", values: a.q.pointer, analytic: dq.pointer, indices: 0 ..< n, a.forward)

@@ -40,7 +40,7 @@ import TxfCore
         let cls = FloatBuffer(count: batch * dim), pooled = FloatBuffer(count: batch * dim)
         func objective() -> Double {
             Pooler.forward(hidden: hidden.pointer, weight: w.pointer, bias: b.pointer, cls: cls.pointer, pooled: pooled.pointer,
-                           batch: batch, seqLen: seqLen, dim: dim)
+                           batch: batch, seqLen: seqLen, dim: dim, products: fp32Products)
             return weightedSum(pooled.pointer, c)
         }
         _ = objective()
@@ -51,7 +51,7 @@ import TxfCore
         let dhidden = FloatBuffer(count: hidden.count)
         Pooler.backward(dpooled: dpooled.pointer, pooled: pooled.pointer, cls: cls.pointer, weight: w.pointer,
                         dWeight: dw.pointer, dBias: db.pointer, dcls: dcls.pointer, dhidden: dhidden.pointer,
-                        batch: batch, seqLen: seqLen, dim: dim)
+                        batch: batch, seqLen: seqLen, dim: dim, products: fp32Products)
         // Every hidden element: only position 0 of each sequence has a nonzero gradient.
         checkGradient("dhidden", values: hidden.pointer, analytic: dhidden.pointer, indices: 0 ..< hidden.count, objective)
         checkGradient("dW", values: w.pointer, analytic: dw.pointer, indices: 0 ..< w.count, objective)

@@ -9,7 +9,7 @@ import TxfCore
         for (i, v) in [Float(1), 2].enumerated() { x[i] = v }
         for (i, v) in [Float(1), 0, 0, 1, 1, 1].enumerated() { w[i] = v }
         for (i, v) in [Float(0.5), -1, 0].enumerated() { b[i] = v }
-        Linear.forward(x: x.pointer, weight: w.pointer, bias: b.pointer, y: y.pointer, tokens: 1, inFeatures: 2, outFeatures: 3)
+        Linear.forward(x: x.pointer, weight: w.pointer, bias: b.pointer, y: y.pointer, tokens: 1, inFeatures: 2, outFeatures: 3, products: fp32Products)
         #expect(y.toArray() == [1.5, 1, 3])
     }
 
@@ -20,7 +20,7 @@ import TxfCore
         let b = randomBuffer(m, key: key.with(3)), c = randomBuffer(t * m, key: key.with(4))
         let y = FloatBuffer(count: t * m)
         func objective() -> Double {
-            Linear.forward(x: x.pointer, weight: w.pointer, bias: b.pointer, y: y.pointer, tokens: t, inFeatures: n, outFeatures: m)
+            Linear.forward(x: x.pointer, weight: w.pointer, bias: b.pointer, y: y.pointer, tokens: t, inFeatures: n, outFeatures: m, products: fp32Products)
             return weightedSum(y.pointer, c)
         }
         // Gradients accumulate: start them at 1 and subtract it afterwards.
@@ -28,7 +28,7 @@ import TxfCore
         for i in 0 ..< dw.count { dw[i] = 1 }
         for i in 0 ..< db.count { db[i] = 1 }
         Linear.backward(dy: c.pointer, x: x.pointer, weight: w.pointer, dx: dx.pointer, dWeight: dw.pointer, dBias: db.pointer,
-                        tokens: t, inFeatures: n, outFeatures: m)
+                        tokens: t, inFeatures: n, outFeatures: m, products: fp32Products)
         for i in 0 ..< dw.count { dw[i] -= 1 }
         for i in 0 ..< db.count { db[i] -= 1 }
         checkGradient("dx", values: x.pointer, analytic: dx.pointer, indices: 0 ..< x.count, objective)
@@ -39,7 +39,7 @@ import TxfCore
         let dx2 = FloatBuffer(count: t * n)
         for i in 0 ..< dx2.count { dx2[i] = 2 }
         Linear.backward(dy: c.pointer, x: x.pointer, weight: w.pointer, dx: dx2.pointer, accumulateInput: true,
-                        dWeight: nil, dBias: nil, tokens: t, inFeatures: n, outFeatures: m)
+                        dWeight: nil, dBias: nil, tokens: t, inFeatures: n, outFeatures: m, products: fp32Products)
         for i in 0 ..< dx.count {
             assertClose(Double(dx2[i]), Double(dx[i]) + 2, relativeTolerance: 1e-6, absoluteTolerance: 1e-6, "accumulated dx[\(i)]")
         }

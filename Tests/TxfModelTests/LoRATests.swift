@@ -1,13 +1,14 @@
 import Foundation
 import Testing
 import TxfCore
+import TxfMatmul
 @testable import TxfModel
 
 /// A LoRA model over the tiny model's weights (copied by name), adapters started by
 /// `initializeAdapters`, then optionally given random B (so the branch is not zero).
 func tinyLoRAModel(_ lora: LoRAConfig, config: ModelConfig = tinyConfig(), base: BertClassifier = tinyModel(),
-                   randomB: Bool = false, maxBatch: Int = 4) -> BertClassifier {
-    let model = try! BertClassifier(config: config, maxBatch: maxBatch, maxSeqLen: 6, lora: lora)
+                   randomB: Bool = false, maxBatch: Int = 4, matmul: MatmulMode = .openBLAS) -> BertClassifier {
+    let model = try! BertClassifier(config: config, maxBatch: maxBatch, maxSeqLen: 6, lora: lora, matmul: matmul)
     for e in base.table.entries { _ = model.parameter(e.name).update(from: base.parameter(e.name)) }
     model.initializeAdapters(seed: 3)
     if randomB {
@@ -17,6 +18,7 @@ func tinyLoRAModel(_ lora: LoRAConfig, config: ModelConfig = tinyConfig(), base:
             for i in 0 ..< p.count { p[i] = 0.5 * (2 * key.with(UInt64(n)).uniform(UInt64(i)) - 1) }
         }
     }
+    model.parametersDidChange()
     return model
 }
 

@@ -1,4 +1,5 @@
 import TxfCore
+import TxfMatmul
 @testable import TxfModel
 
 /// The tiny model of the whole-model tests: 2 post-LN blocks, hidden 8, 2 heads, FFN 32,
@@ -11,8 +12,9 @@ func tinyConfig(hiddenDropout: Float = 0.1, attentionDropout: Float = 0.1) -> Mo
 }
 
 func tinyModel(maxBatch: Int = 4, maxSeqLen: Int = 6, config: ModelConfig = tinyConfig(),
-               trainable: (String) -> Bool = { _ in true }) -> BertClassifier {
-    let model = try! BertClassifier(config: config, maxBatch: maxBatch, maxSeqLen: maxSeqLen, trainable: trainable)
+               trainable: (String) -> Bool = { _ in true }, matmul: MatmulMode = .openBLAS) -> BertClassifier {
+    let model = try! BertClassifier(config: config, maxBatch: maxBatch, maxSeqLen: maxSeqLen, trainable: trainable,
+                                    matmul: matmul)
     model.initializeWeights(seed: 5)
     // Give biases and LayerNorm parameters values too, so their gradients are exercised
     // away from the special point 0 / 1.
@@ -21,6 +23,7 @@ func tinyModel(maxBatch: Int = 4, maxSeqLen: Int = 6, config: ModelConfig = tiny
         let p = model.parameter(e.name)
         for i in 0 ..< p.count { p[i] += 0.2 * (2 * key.with(UInt64(n)).uniform(UInt64(i)) - 1) }
     }
+    model.parametersDidChange()
     return model
 }
 

@@ -17,6 +17,9 @@ let fdRelative = 1e-2, fdAbsolute = 1e-3
 /// Step of the central differences.
 let fdStep: Float = 1e-2
 
+/// The OpenBLAS engine for layer tests that call `Linear`, `Attention` or `Pooler` directly.
+var fp32Products: MatrixProducts { try! MatrixProducts(mode: .openBLAS, preparedTokens: 1) }
+
 /// A buffer of `count` uniform values in [-scale, scale) drawn from `key` (deterministic).
 func randomBuffer(_ count: Int, key: RandomKey, scale: Float = 1, offset: Float = 0) -> FloatBuffer {
     let buffer = FloatBuffer(count: count)
