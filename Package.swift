@@ -44,7 +44,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "txf", dependencies: [
-            "CAllocationCount", "TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfStore", "TxfEval", "TxfTrain", "TxfCommand",
+            "CAllocationCount", "TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfModel", "TxfMatmul", "TxfStore", "TxfEval", "TxfTrain", "TxfCommand",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "txf-train", dependencies: [

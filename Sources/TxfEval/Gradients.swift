@@ -48,6 +48,7 @@ public struct GradientDump {
             model = try BertClassifier(config: stored.config, maxBatch: rows.count, maxSeqLen: max(1, batch.seqLen))
             for e in stored.table.entries { _ = model.parameter(e.name).update(from: stored.tensor(e.name)) }
         }
+        model.parametersDidChange()
         if let bad = labels.first(where: { Int($0) >= model.config.numLabels }) {
             throw TxfError("\(dataset.path) has label \(bad) but the model has \(model.config.numLabels) classes")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import TxfCore
+import TxfMatmul
 import TxfModel
 import TxfStore
 import TxfText
@@ -30,11 +31,14 @@ public final class Predictor {
     public let maxLength: Int
     /// Texts per forward pass.
     public let batchSize: Int
+    /// The engine of the model's products (`Precision.resolve`).
+    public let matmul: MatmulMode
     /// The last model built, reused while its buffers are large enough.
     private var cached: BertClassifier?
 
-    public init(stored: StoredModel, batchSize: Int = 32) throws {
+    public init(stored: StoredModel, batchSize: Int = 32, matmul: MatmulMode = .openBLAS) throws {
         self.stored = stored
+        self.matmul = matmul
         let vocabulary: Vocabulary
         do { vocabulary = try Vocabulary(tokens: stored.vocab) } catch {
             throw TxfError("\(stored.path): its vocab is not usable: \(error)")
@@ -44,8 +48,8 @@ public final class Predictor {
         self.batchSize = max(1, batchSize)
     }
 
-    public convenience init(path: String, batchSize: Int = 32) throws {
-        try self.init(stored: try StoredModel(path: path), batchSize: batchSize)
+    public convenience init(path: String, batchSize: Int = 32, matmul: MatmulMode = .openBLAS) throws {
+        try self.init(stored: try StoredModel(path: path), batchSize: batchSize, matmul: matmul)
     }
 
     /// The stored model with activation buffers for `batchSize` rows of up to `seqLen` tokens
@@ -54,8 +58,10 @@ public final class Predictor {
     public func model(seqLen: Int) throws -> BertClassifier {
         let s = max(1, min(seqLen, maxLength))
         if let cached, cached.maxSeqLen >= s { return cached }
-        let model = try BertClassifier(config: stored.config, maxBatch: batchSize, maxSeqLen: s, trainable: { _ in false })
+        let model = try BertClassifier(config: stored.config, maxBatch: batchSize, maxSeqLen: s, trainable: { _ in false },
+                                       matmul: matmul)
         for e in stored.table.entries { _ = model.parameter(e.name).update(from: stored.tensor(e.name)) }
+        model.parametersDidChange()
         cached = model
         return model
     }

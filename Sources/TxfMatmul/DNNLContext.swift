@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CDNNL
 import TxfCore
 
@@ -31,6 +34,7 @@ final class DNNLContext {
     let stream: dnnl_stream_t
 
     init() throws {
+        OneDNNThreads.matchBLAS()
         var engine: dnnl_engine_t?
         try dnnlCheck(dnnl_engine_create(&engine, dnnl_cpu, 0), "dnnl_engine_create", "CPU engine 0")
         var stream: dnnl_stream_t?
@@ -93,4 +97,24 @@ func anyLayoutDescriptor(dims: [Int], type: MatmulDataType, what: @autoclosure (
 public func dnnlVersion() -> String {
     let version = dnnl_version()!.pointee
     return "oneDNN \(version.major).\(version.minor).\(version.patch)"
+}
+
+/// oneDNN's threads (its Debian build runs products on OpenMP, libgomp, which it loads).
+///
+/// OpenMP would start one thread per core in every rank; the products get what BLAS gets
+/// instead (`BLASThreads`: cores on the node / ranks on the node, at most the rank's cores).
+/// `omp_set_num_threads` is looked up at run time, so txf links no OpenMP library of its own.
+public enum OneDNNThreads {
+    /// Gives oneDNN the calling thread's BLAS thread count; false when OpenMP is not loaded.
+    @discardableResult
+    public static func matchBLAS() -> Bool { set(blasThreads()) }
+
+    /// Sets the OpenMP threads of products started from the calling thread.
+    @discardableResult
+    public static func set(_ count: Int) -> Bool {
+        guard let symbol = dlsym(nil, "omp_set_num_threads") else { return false }
+        typealias SetThreads = @convention(c) (Int32) -> Void
+        unsafeBitCast(symbol, to: SetThreads.self)(Int32(max(1, count)))
+        return true
+    }
 }

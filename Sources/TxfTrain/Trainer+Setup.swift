@@ -92,7 +92,7 @@ struct ResolvedModel {
         let schedule = LearningRateSchedule(kind: given.schedule, peak: given.lr, warmupSteps: warmup, totalSteps: total)
         let evalBatch = max(layout.microBatch, 32)
         let model = try BertClassifier(config: modelConfig, maxBatch: max(layout.microBatch, data.eval == nil ? 1 : evalBatch),
-                                       maxSeqLen: max(1, data.longestRow), lora: lora?.config)
+                                       maxSeqLen: max(1, data.longestRow), lora: lora?.config, matmul: matmul)
         return ResolvedModel(model: model, checkpoint: checkpoint, config: Architecture.resolvedConfig(given, model: modelConfig),
                              layout: layout, schedule: schedule, stepsPerEpoch: stepsPerEpoch, lora: lora, evalBatch: evalBatch)
     }
@@ -114,6 +114,7 @@ extension Trainer {
         } else {
             model.initializeWeights(seed: config.seed)
         }
+        model.parametersDidChange()
     }
 
     /// Step 4, the run directory and `metrics.jsonl` (rank 0 only; nil elsewhere): a resumed

@@ -34,8 +34,9 @@ public final class Trainer {
     public let evalBatch: Int
     /// The products' precision and why (`--precision`), the same on every rank.
     public let precision: PrecisionChoice
-    /// The sgemm GFLOP/s of all ranks together on this model's matrix shapes, measured when the
-    /// run started: the denominator of the MFU in the progress line.
+    /// The GFLOP/s of all ranks together on this model's matrix shapes in the run's precision
+    /// (sgemm, or oneDNN's bf16 matmul), measured when the run started: the denominator of the
+    /// MFU in the progress line.
     public let sgemmPeakGflops: Double
 
     /// The step the loop repeats; it owns the optimizer state.
@@ -80,8 +81,8 @@ public final class Trainer {
         try communicator.agree("parameter count", "\(table.totalCount) (\(table.trainableCount) trainable)")
 
         // All ranks at once, as they train, on a micro-batch of mean-length rows (~0.2 s).
-        sgemmPeakGflops = trainingStep.measureSgemmPeak(tokens: Int(data.meanRowLength * Double(resolved.layout.microBatch)),
-                                                        secondsPerShape: 0.03).allRanksGflops
+        sgemmPeakGflops = try trainingStep.measurePeak(tokens: Int(data.meanRowLength * Double(resolved.layout.microBatch)),
+                                                       secondsPerShape: 0.03).allRanksGflops
 
         let checkpoint = resolved.checkpoint
         step = checkpoint?.meta.training?.step ?? 0
@@ -115,7 +116,8 @@ public final class Trainer {
         if let lora { lines.append(Trainer.loraSummary(lora)) }
         if let eval { lines.append("eval: \(eval.rowCount) rows from \(eval.path)") }
         let ranks = communicator.worldSize == 1 ? "this rank" : "all \(communicator.worldSize) ranks at once"
-        lines.append("mfu: model FLOP/s ÷ \(String(format: "%.1f", sgemmPeakGflops)) GFLOP/s, the sgemm peak of \(ranks) on this model's shapes (measured now)")
+        let engine = precision.isBF16 ? "bf16 matmul" : "sgemm"
+        lines.append("mfu: model FLOP/s ÷ \(String(format: "%.1f", sgemmPeakGflops)) GFLOP/s, the \(engine) peak of \(ranks) on this model's shapes (measured now)")
         lines.append(resumedFrom.map { "resuming from \($0) at step \(step)/\(totalSteps)" } ?? "starting at step 0/\(totalSteps)")
         if step >= totalSteps { lines.append("training is already complete; nothing to do") }
         return lines.joined(separator: "\n")

@@ -2,6 +2,7 @@ import Foundation
 import TxfCore
 import TxfData
 import TxfDist
+import TxfMatmul
 import TxfModel
 import TxfStore
 
@@ -40,6 +41,8 @@ public enum TrainingBenchmark {
         public var sgemmSecondsPerShape = 0.2
         /// LoRA fine-tuning with these adapters (frozen encoder); full fine-tuning when nil.
         public var lora: LoRAConfig?
+        /// The products' precision (`Precision.resolve`; auto: bf16 where the CPU has it).
+        public var precision: Precision = .auto
         /// Sum the whole gradient densely instead of the word-embedding rows touched
         /// (`DataParallelUpdate`), for comparison.
         public var denseAllReduce = false
@@ -103,6 +106,10 @@ public enum TrainingBenchmark {
         public var achievedGflops: Double
         /// Best sgemm GFLOP/s on the model's shapes, summed over ranks (measured together).
         public var sgemmPeakGflops: Double
+        /// The precision the products ran in ("fp32", "bf16", "bf16-reference") and why.
+        public var precision: String
+        /// The bf16 matmul GFLOP/s on the same shapes, all ranks (oneDNN), when the run is bf16.
+        public var bf16PeakGflops: Double?
         public var mfu: Double
         /// Model GFLOP per second of CPU time used by this process (steadier on a shared machine).
         public var gflopPerCPUSecond: Double
@@ -122,7 +129,8 @@ public enum TrainingBenchmark {
             case stepSeconds = "step_s", forwardSeconds = "forward_s", backwardSeconds = "backward_s"
             case allReduceSeconds = "allreduce_s", optimizerSeconds = "optimizer_s", waitSeconds = "imbalance_wait_s", allReduceShare = "allreduce_share", allReduceRows = "allreduce_word_rows"
             case modelGflopPerStep = "model_gflop_per_step", achievedGflops = "achieved_gflops"
-            case sgemmPeakGflops = "sgemm_peak_gflops", mfu, gflopPerCPUSecond = "gflop_per_cpu_s"
+            case sgemmPeakGflops = "sgemm_peak_gflops", precision, bf16PeakGflops = "bf16_peak_gflops"
+            case mfu, gflopPerCPUSecond = "gflop_per_cpu_s"
             case peakRSSMB = "peak_rss_mb", allocationsPerStep = "allocations_per_step", sgemm = "sgemm_model_shapes"
             case singleRankSamplesPerSecond = "single_rank_samples_per_s", scalingEfficiency = "scaling_efficiency"
         }
@@ -168,21 +176,30 @@ public enum TrainingBenchmark {
                                      config: config, options: options)
         let longest = steps.joined().map(\.seqLen).max() ?? 1
 
-        let model = try BertClassifier(config: config, maxBatch: micro, maxSeqLen: longest, lora: options.lora)
+        let precision = try options.precision.resolve(cpu: .current(), engine: .probe())
+        let model = try BertClassifier(config: config, maxBatch: micro, maxSeqLen: longest, lora: options.lora,
+                                       matmul: precision.matmulMode)
         if let path = options.modelPath {
             try ModelArchive(path: path).loadParameters(table: model.table, into: model.parameters.pointer)
         } else {
             model.initializeWeights(seed: options.seed)
         }
         if options.lora != nil { model.initializeAdapters(seed: options.seed) }
+        model.parametersDidChange()
         let trainingStep = TrainingStep(model: model, communicator: communicator, layout: layout,
                                         optimizer: AdamW(weightDecay: 0.01), seed: options.seed, maxGradNorm: 1,
                                         denseWordEmbeddings: options.denseAllReduce)
 
-        // The sgemm peak on this model's shapes, all ranks at once (as they train).
+        // The peaks on this model's shapes, all ranks at once (as they train): sgemm always, the
+        // bf16 matmul too in a bf16 run; the MFU is against the precision's own.
         let tokensPerMicro = steps.dropFirst(options.warmupSteps).flatMap(\.self).map { $0.batchSize * $0.seqLen }
         let typicalTokens = max(1, tokensPerMicro.reduce(0, +) / max(1, tokensPerMicro.count))
-        let (sgemm, peak) = trainingStep.measureSgemmPeak(tokens: typicalTokens, secondsPerShape: options.sgemmSecondsPerShape)
+        let (sgemm, sgemmPeak) = try trainingStep.measurePeak(on: .openBLAS, tokens: typicalTokens,
+                                                              secondsPerShape: options.sgemmSecondsPerShape)
+        let bf16Peak = precision.isBF16
+            ? try trainingStep.measurePeak(tokens: typicalTokens, secondsPerShape: options.sgemmSecondsPerShape).allRanksGflops
+            : nil
+        let peak = bf16Peak ?? sgemmPeak
 
         // Steps: warm-up, then timed, the trainer's step with its phases timed.
         trainingStep.phases = StepPhases()
@@ -235,7 +252,8 @@ public enum TrainingBenchmark {
             allReduceSeconds: sums[2] / w / n, optimizerSeconds: sums[3] / w / n, waitSeconds: sums[4] / w / n,
             allReduceShare: sums[2] / w / n / perStep,
             allReduceRows: rowsCounted ? rowsReduced / n : nil,
-            modelGflopPerStep: flops * 1e-9, achievedGflops: achieved, sgemmPeakGflops: peak,
+            modelGflopPerStep: flops * 1e-9, achievedGflops: achieved, sgemmPeakGflops: sgemmPeak,
+            precision: precision.startupLine, bf16PeakGflops: bf16Peak,
             mfu: achieved / peak, gflopPerCPUSecond: flops * n * 1e-9 / max(sums[5], 1e-9),
             peakRSSMB: Double(usage.ru_maxrss) / 1024, allocationsPerStep: allocations, sgemm: sgemm)
     }

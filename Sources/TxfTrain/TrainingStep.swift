@@ -1,6 +1,7 @@
 import TxfCore
 import TxfData
 import TxfDist
+import TxfMatmul
 import TxfModel
 
 /// One optimizer step of data-parallel training: the step `Trainer` loops over and
@@ -15,7 +16,8 @@ import TxfModel
 /// 4. takes the global gradient norm and stops every rank alike when it or the loss is not
 ///    finite (every rank sees the same sums);
 /// 5. runs AdamW, with the clipping factor folded in, on this rank's shard (ZeRO stage 1);
-/// 6. all-gathers the parameters, so every rank leaves with the same model.
+/// 6. all-gathers the parameters, so every rank leaves with the same model, and tells the
+///    model's products (bf16 or oneDNN weight copies are refreshed on their next use).
 ///
 /// It owns the optimizer state: the AdamW moments (only this rank's shard is current between
 /// steps; `gatherMoments` makes them whole for a checkpoint) and the sharding.
@@ -107,6 +109,7 @@ public final class TrainingStep {
                       learningRate: learningRate, gradientScale: GradientClipping.scale(norm: norm, maxNorm: maxGradNorm))
         phases?.add(.optimizer, since: &clock)
         update.gatherParameters(model.parameters)
+        model.products.trainableParametersDidChange()
         phases?.add(.communication, since: &clock)
         return Outcome(loss: loss, gradNorm: norm, realTokens: totals[1], modelFLOPs: totals[2],
                        wordRowsSummed: update.lastRowCount)
@@ -115,12 +118,22 @@ public final class TrainingStep {
     /// Every rank's shard of the AdamW moments to every rank (before a checkpoint is written).
     public func gatherMoments() { update.gatherMoments(m: m, v: v) }
 
-    /// The sgemm GFLOP/s of all ranks together on this model's matrix shapes for micro-steps of
-    /// `tokens` token rows: every rank measures at once, as they train (the MFU's denominator).
-    public func measureSgemmPeak(tokens: Int, secondsPerShape: Double) -> (report: SgemmBenchmark.Report, allRanksGflops: Double) {
+    /// The GFLOP/s of all ranks together on this model's matrix shapes for micro-steps of
+    /// `tokens` token rows, on the engine of `mode` (default: the model's own; OpenBLAS sgemm
+    /// for fp32 and the bf16 reference, oneDNN for its modes): every rank measures at once, as
+    /// they train. The MFU's denominator.
+    public func measurePeak(on mode: MatmulMode? = nil, tokens: Int, secondsPerShape: Double) throws
+        -> (report: SgemmBenchmark.Report, allRanksGflops: Double) {
+        let shapes = model.config.matmulShapes(tokens: max(1, tokens))
         communicator.barrier()
-        let report = SgemmBenchmark.run(shapes: model.config.matmulShapes(tokens: max(1, tokens)),
-                                        secondsPerShape: secondsPerShape)
+        let report: SgemmBenchmark.Report
+        switch mode ?? model.products.mode {
+        case .oneDNN(let type):
+            report = try DNNLMatmulBenchmark.run(shapes: shapes, dataType: type, threads: blasThreads(),
+                                                 secondsPerShape: secondsPerShape)
+        case .openBLAS, .bf16Reference:
+            report = SgemmBenchmark.run(shapes: shapes, secondsPerShape: secondsPerShape)
+        }
         var peak = [report.peakGflops]
         communicator.allReduceSum(&peak)
         return (report, peak[0])

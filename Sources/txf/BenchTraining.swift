@@ -12,7 +12,7 @@ import TxfTrain
 struct TrainingStepOptions: ParsableArguments {
     /// The training settings the benchmark takes.
     static var settings: [TrainSetting] { TrainSetting.named([
-        "global-batch", "micro-batch", "group-by-length", "seed", "lora-rank", "lora-alpha", "lora-dropout", "lora-targets",
+        "global-batch", "micro-batch", "group-by-length", "seed", "precision", "lora-rank", "lora-alpha", "lora-dropout", "lora-targets",
     ]) }
 
     /// Their defaults here: txf-train's, but the seed, which was 1 in every published bench.
@@ -82,6 +82,7 @@ struct TrainingStepOptions: ParsableArguments {
         o.warmupSteps = warmupSteps
         o.groupByLength = config.groupByLength
         o.seed = config.seed
+        o.precision = config.precision
         o.denseAllReduce = denseAllreduce
         o.measureScaling = scaling
         o.lora = lora ? try config.loraConfig() : nil
@@ -99,6 +100,7 @@ func trainingTable(_ r: TrainingBenchmark.Report) -> String {
     var lines = [
         "",
         "training step, \(r.mode == "full" ? "full fine-tuning" : r.mode): \(r.model); \(r.trainableParameters) trainable parameters",
+        r.precision,
         "data: \(r.lengths); global batch \(r.globalBatch) = \(r.worldSize) rank\(r.worldSize == 1 ? "" : "s") × micro-batch \(r.microBatch) × \(r.accumulation) accumulation; \(r.blasThreadsPerRank) BLAS thread\(r.blasThreadsPerRank == 1 ? "" : "s") per rank; \(r.steps) steps timed",
         "phase          time/step   share   (mean over ranks)",
         "forward      " + ms(r.forwardSeconds) + "  " + share(r.forwardSeconds),
@@ -112,8 +114,11 @@ func trainingTable(_ r: TrainingBenchmark.Report) -> String {
         "step         " + ms(r.stepSeconds),
         String(format: "samples/s %.1f   tokens/s %.0f (real; %.0f%% of computed rows are padding)",
                r.samplesPerSecond, r.tokensPerSecond, 100 * r.paddingShare),
-        String(format: "model FLOPs %.2f GFLOP/step   achieved %.1f GFLOP/s   sgemm peak %.1f GFLOP/s (model shapes, all ranks)   MFU %.1f%%",
-               r.modelGflopPerStep, r.achievedGflops, r.sgemmPeakGflops, 100 * r.mfu),
+        String(format: "model FLOPs %.2f GFLOP/step   achieved %.1f GFLOP/s   sgemm peak %.1f GFLOP/s", r.modelGflopPerStep,
+               r.achievedGflops, r.sgemmPeakGflops)
+            + (r.bf16PeakGflops.map { String(format: "   bf16 peak %.1f GFLOP/s", $0) } ?? "")
+            + String(format: " (model shapes, all ranks)   MFU %.1f%% (against the %@ peak)", 100 * r.mfu,
+                     (r.bf16PeakGflops == nil ? "sgemm" : "bf16") as NSString),
         String(format: "model GFLOP per CPU-second %.1f   peak RSS %.0f MB (rank 0)", r.gflopPerCPUSecond, r.peakRSSMB),
         "heap allocations per step (rank 0): " + (r.allocationsPerStep.map { String(format: "%.1f", $0) } ?? "not counted (needs Linux with glibc)"),
     ]

@@ -41,16 +41,20 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print one JSON object: accuracy, loss, count, confusion.")
     var json = false
 
+    @OptionGroup var precision: PrecisionOption
+
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
     }
 
     func run() throws {
         let communicator = defaultCommunicator()
+        let choice = try communicator.together { try precision.resolved() }
+        if communicator.isRoot { FileHandle.standardError.write(Data((choice.startupLine + "\n").utf8)) }
         let opened = try communicator.together { () throws -> (StoredModel, TokenDataset, () -> Void, Predictor) in
             let stored = try StoredModel(path: model)
             let (dataset, cleanup) = try EvaluationData.open(data, for: stored, columns: ColumnSelection(text: textColumn, label: labelColumn))
-            return (stored, dataset, cleanup, try Predictor(stored: stored, batchSize: batchSize))
+            return (stored, dataset, cleanup, try Predictor(stored: stored, batchSize: batchSize, matmul: choice.matmulMode))
         }
         defer { opened.2() }
         let names = opened.0.labelNamesOrDefault

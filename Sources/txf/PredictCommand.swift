@@ -32,6 +32,8 @@ struct Predict: ParsableCommand {
     @Option(help: "Texts per forward pass.")
     var batchSize = 32
 
+    @OptionGroup var precision: PrecisionOption
+
     @Argument(help: "Texts to classify.")
     var texts: [String] = []
 
@@ -49,7 +51,9 @@ struct Predict: ParsableCommand {
             all += text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).map(String.init)
                 .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         }
-        let predictor = try Predictor(path: model, batchSize: batchSize)
+        let choice = try precision.resolved()
+        FileHandle.standardError.write(Data((choice.startupLine + "\n").utf8))
+        let predictor = try Predictor(path: model, batchSize: batchSize, matmul: choice.matmulMode)
         let names = predictor.stored.labelNamesOrDefault
         for prediction in try predictor.predict(all) {
             if json {
