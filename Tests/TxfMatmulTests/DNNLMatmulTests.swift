@@ -179,3 +179,10 @@ struct DNNLMatmulTests {
         #expect(error?.message.contains("dnnl_primitive_desc_create failed: unimplemented") == true, "\(String(describing: error))")
     }
 }
+
+/// oneDNN's OpenMP threads can be set from Swift (libgomp comes with libdnnl).
+@Test func oneDNNThreadsCanBeSet() throws {
+    _ = try DNNLMatmul()
+    #expect(OneDNNThreads.set(1))
+    #expect(OneDNNThreads.matchBLAS())
+}
