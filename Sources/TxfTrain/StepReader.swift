@@ -3,9 +3,14 @@ import TxfCore
 import TxfData
 import TxfHDF5
 
-/// Reads this rank's micro-batches of optimizer step k + 1 on a thread of its own while step k
-/// computes, so the trainer's loop runs the step and nothing else (`txf bench --training`
-/// times the same step with its batches read beforehand).
+/// Reads this rank's micro-batches of each optimizer step: with `background`, those of step
+/// k + 1 on a thread of its own while step k computes, so the trainer's loop runs the step and
+/// nothing else (`txf bench --training` times the same step with its batches read beforehand).
+///
+/// The thread pays only where a core is free: with every core busy in BLAS it takes its time
+/// from the step. Measured on 2 cores, 2 ranks × 1 BLAS thread, 100 MiniLM steps: 94–96
+/// samples/s with the thread, 99–103 reading in `take` (the bench: 104), so the trainer asks
+/// for it only when the node has cores beyond its ranks' BLAS threads.
 ///
 /// Two sets of buffers take turns: `take(step:)` waits for step's set, hands it over and starts
 /// reading the next step into the other set. The dataset, the epoch plans and the idle set
@@ -13,6 +18,7 @@ import TxfHDF5
 /// once. A read error is thrown by the `take` of the step it belongs to. The main thread may
 /// call HDF5 at the same time (evaluation, checkpoints), which a thread-safe build of the
 /// library serialises; with any other build the reads happen in `take`, on the caller's thread.
+/// Without `background` every read happens there.
 final class StepReader: @unchecked Sendable {
     /// One step's micro-batches, reused (reads keep the arrays' capacity).
     final class Batches {
@@ -34,8 +40,12 @@ final class StepReader: @unchecked Sendable {
     private let exited = DispatchSemaphore(value: 0)
     private var thread: Thread?
     private var stopping = false
+    /// Whether the reads run on a thread of their own.
+    let background: Bool
 
-    init(dataset: TokenDataset, layout: BatchLayout, rank: Int, seed: UInt64, stepsPerEpoch: Int, groupByLength: Bool) {
+    init(dataset: TokenDataset, layout: BatchLayout, rank: Int, seed: UInt64, stepsPerEpoch: Int, groupByLength: Bool,
+         background: Bool) {
+        self.background = background && hdf5IsThreadSafe
         self.dataset = dataset
         self.layout = layout
         self.rank = rank
@@ -51,7 +61,7 @@ final class StepReader: @unchecked Sendable {
     /// This rank's micro-batches of optimizer step `step` (steps are taken in order from the
     /// first one asked for); valid until the `take` after next.
     func take(step: Int) throws -> Batches {
-        guard hdf5IsThreadSafe else {
+        guard background else {
             try read(step: step, into: sets[step % 2])
             return sets[step % 2]
         }

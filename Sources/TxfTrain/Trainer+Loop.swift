@@ -10,9 +10,9 @@ extension Trainer {
     /// Trains from `step` to `totalSteps`, evaluating and checkpointing as configured, then
     /// evaluates once more and writes `final.h5`.
     ///
-    /// Each step takes this rank's micro-batches of the global batch (read ahead by `StepReader`
-    /// from the epoch's plan while the step before computed) and runs `TrainingStep` at the
-    /// schedule's rate. A
+    /// Each step takes this rank's micro-batches of the global batch (`StepReader`, from the
+    /// epoch's plan; read ahead on a thread of its own while the step before computes when the
+    /// node has a core to spare) and runs `TrainingStep` at the schedule's rate. A
     /// non-finite loss or gradient norm ends every rank with a `CollectiveError` naming the step.
     ///
     /// `report` receives every event on rank 0 (other ranks report nothing); rank 0 also appends
@@ -31,8 +31,9 @@ extension Trainer {
     }
 
     private func loop(_ emit: @escaping (TrainingEvent) -> Void) throws {
+        let spareCore = ProcessInfo.processInfo.activeProcessorCount > communicator.localRankCount * blasThreads()
         let reader = StepReader(dataset: train, layout: layout, rank: communicator.rank, seed: config.seed,
-                                stepsPerEpoch: stepsPerEpoch, groupByLength: config.groupByLength)
+                                stepsPerEpoch: stepsPerEpoch, groupByLength: config.groupByLength, background: spareCore)
         defer { reader.stop() }
         let started = monotonicSeconds()
         var interval = Interval(start: started)

@@ -7,7 +7,8 @@ import TxfHDF5
 /// The trainer's read-ahead hands each step exactly the micro-batches a direct read of the
 /// epoch's plan gives, across an epoch boundary, whichever thread read them.
 @Suite struct StepReaderTests {
-    @Test(arguments: [false, true]) func readAheadEqualsDirectReads(groupByLength: Bool) throws {
+    @Test(arguments: [(false, true), (true, true), (true, false)])
+    func readAheadEqualsDirectReads(groupByLength: Bool, background: Bool) throws {
         let path = TrainFixture.paths.train
         let layout = try BatchLayout(globalBatch: 32, worldSize: 2, microBatch: 8)
         let direct = try TokenDataset(path: path)
@@ -15,7 +16,8 @@ import TxfHDF5
         let lengths = direct.lengths.map(Int.init)
         for rank in 0 ..< 2 {
             let reader = StepReader(dataset: try TokenDataset(path: path), layout: layout, rank: rank, seed: 7,
-                                    stepsPerEpoch: stepsPerEpoch, groupByLength: groupByLength)
+                                    stepsPerEpoch: stepsPerEpoch, groupByLength: groupByLength, background: background)
+            #expect(reader.background == background)
             for step in 0 ..< stepsPerEpoch + 3 {
                 let taken = try reader.take(step: step).micro
                 let cursor = DataCursor(step: step, stepsPerEpoch: stepsPerEpoch)
