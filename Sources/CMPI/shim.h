@@ -10,7 +10,6 @@ static inline MPI_Datatype txf_mpi_int64(void) { return MPI_INT64_T; }
 static inline MPI_Datatype txf_mpi_uint64(void) { return MPI_UINT64_T; }
 static inline MPI_Datatype txf_mpi_byte(void) { return MPI_BYTE; }
 static inline MPI_Op txf_mpi_sum(void) { return MPI_SUM; }
-static inline MPI_Op txf_mpi_max(void) { return MPI_MAX; }
 static inline MPI_Op txf_mpi_min(void) { return MPI_MIN; }
 static inline void *txf_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline MPI_Status *txf_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
