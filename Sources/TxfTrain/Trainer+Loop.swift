@@ -54,7 +54,7 @@ extension Trainer {
                     loss: interval.lossSum / Double(interval.steps), lr: lr, gradNorm: outcome.gradNorm,
                     tokensPerSecond: interval.tokens / seconds, samplesPerSecond: Double(interval.samples) / seconds,
                     gflopsPerSecond: interval.flops / seconds * 1e-9,
-                    mfu: sgemmPeakGflops > 0 ? interval.flops / seconds * 1e-9 / sgemmPeakGflops : nil,
+                    mfu: peakGflops > 0 ? interval.flops / seconds * 1e-9 / peakGflops : nil,
                     elapsedSeconds: now - started, etaSeconds: perStep * Double(totalSteps - step))))
                 interval = Interval(start: now)
             }

@@ -37,7 +37,7 @@ public final class Trainer {
     /// The GFLOP/s of all ranks together on this model's matrix shapes in the run's precision
     /// (sgemm, or oneDNN's bf16 matmul), measured when the run started: the denominator of the
     /// MFU in the progress line.
-    public let sgemmPeakGflops: Double
+    public let peakGflops: Double
 
     /// The step the loop repeats; it owns the optimizer state.
     public let trainingStep: TrainingStep
@@ -58,7 +58,7 @@ public final class Trainer {
         communicator.broadcast(&resumeText, root: 0)
         let resumedFrom = resumeText.isEmpty ? nil : resumeText
         let precision = try communicator.together { try given.precision.resolve(cpu: .current(), engine: .probe()) }
-        try communicator.agree("precision", precision.startupLine)
+        try communicator.agree("precision", precision.resolved.rawValue)
         let resolved = try communicator.together {
             try ResolvedModel.resolve(given, data: data, resumedFrom: resumedFrom, matmul: precision.matmulMode, worldSize: world)
         }
@@ -81,7 +81,7 @@ public final class Trainer {
         try communicator.agree("parameter count", "\(table.totalCount) (\(table.trainableCount) trainable)")
 
         // All ranks at once, as they train, on a micro-batch of mean-length rows (~0.2 s).
-        sgemmPeakGflops = try trainingStep.measurePeak(tokens: Int(data.meanRowLength * Double(resolved.layout.microBatch)),
+        peakGflops = try trainingStep.measurePeak(tokens: Int(data.meanRowLength * Double(resolved.layout.microBatch)),
                                                        secondsPerShape: 0.03).allRanksGflops
 
         let checkpoint = resolved.checkpoint
@@ -117,7 +117,7 @@ public final class Trainer {
         if let eval { lines.append("eval: \(eval.rowCount) rows from \(eval.path)") }
         let ranks = communicator.worldSize == 1 ? "this rank" : "all \(communicator.worldSize) ranks at once"
         let engine = precision.isBF16 ? "bf16 matmul" : "sgemm"
-        lines.append("mfu: model FLOP/s ÷ \(String(format: "%.1f", sgemmPeakGflops)) GFLOP/s, the \(engine) peak of \(ranks) on this model's shapes (measured now)")
+        lines.append("mfu: model FLOP/s ÷ \(String(format: "%.1f", peakGflops)) GFLOP/s, the \(engine) peak of \(ranks) on this model's shapes (measured now)")
         lines.append(resumedFrom.map { "resuming from \($0) at step \(step)/\(totalSteps)" } ?? "starting at step 0/\(totalSteps)")
         if step >= totalSteps { lines.append("training is already complete; nothing to do") }
         return lines.joined(separator: "\n")

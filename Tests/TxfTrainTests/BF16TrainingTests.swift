@@ -1,8 +1,5 @@
 import Foundation
 import Testing
-import TxfCore
-import TxfModel
-@testable import TxfStore
 
 /// bf16 training through the reference products (`--precision bf16-reference`: inputs rounded
 /// to bf16, fp32 sgemm), which compute what the oneDNN bf16 engine computes up to summation
@@ -20,14 +17,6 @@ struct BF16TrainingTests {
     }
 
     func losses(_ out: String) -> [Double] { trainLosses(out + "/metrics.jsonl").compactMap { Double($0.loss) } }
-
-    func state(_ path: String) throws -> [Float] {
-        let file = try ModelArchive(path: path, expecting: .checkpoint)
-        let table = ParameterTable.bertClassifier(file.meta.model)
-        let p = FloatBuffer(count: table.totalCount), m = FloatBuffer(count: table.trainableCount), v = FloatBuffer(count: table.trainableCount)
-        try file.load(table: table, parameters: p.pointer, m: m.pointer, v: v.pointer)
-        return p.toArray() + m.toArray() + v.toArray()
-    }
 
     // 1 × 8 × 4, 4 × 8 × 1 and 2 × 4 × 4 over 20 steps: the same samples and masks; a
     // different summation order moves a bf16-rounded input across a rounding boundary now and
@@ -59,7 +48,7 @@ struct BF16TrainingTests {
         let again = try Job.train(ranks: 2, flags(out: resumed, steps: 12) + ["--resume", straight + "/step-00000008.h5"])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(losses(resumed) == Array(losses(straight).suffix(4)))
-        #expect(try state(resumed + "/final.h5") == state(straight + "/final.h5"))
+        #expect(try checkpointState(resumed + "/final.h5") == checkpointState(straight + "/final.h5"))
 
         let fp32 = TrainFixture.runDirectory("bf16-then-fp32")
         let continued = try Job.train(ranks: 2, flags(out: fp32, steps: 12, precision: "fp32") + ["--resume", straight + "/step-00000008.h5"])

@@ -45,15 +45,6 @@ struct MultiRankTrainingTests {
         assertClose(runs[2], runs[0], relativeTolerance: 1e-5, "2 ranks × micro-batch 4 × 4 accumulation vs 1 rank")
     }
 
-    /// Parameters of a checkpoint, in its own table's layout.
-    func parameters(_ path: String) throws -> [Float] {
-        let file = try ModelArchive(path: path, expecting: .checkpoint)
-        let table = ParameterTable.bertClassifier(file.meta.model)
-        let p = FloatBuffer(count: table.totalCount), m = FloatBuffer(count: table.trainableCount), v = FloatBuffer(count: table.trainableCount)
-        try file.load(table: table, parameters: p.pointer, m: m.pointer, v: v.pointer)
-        return p.toArray() + m.toArray() + v.toArray()
-    }
-
     // Kill both ranks with SIGKILL once the step-10 checkpoint is on disk (checkpoints every 5
     // steps, keep 2): the kill lands at step 10 or a little later, so --resume auto starts from
     // the newest checkpoint, 10 or 15. The steps after it are taken again and must reproduce the
@@ -83,7 +74,7 @@ struct MultiRankTrainingTests {
                 .split(separator: "\n").filter { $0.contains(#""event":"eval""#) }.map(String.init)
         }
         #expect(evals(straight).count == 4 && evals(straight) == evals(resumed))
-        #expect(try parameters(straight + "/final.h5") == parameters(resumed + "/final.h5"))
+        #expect(try checkpointState(straight + "/final.h5") == checkpointState(resumed + "/final.h5"))
         // --keep 2: the two newest step checkpoints remain.
         #expect(RunDirectory(path: resumed).stepCheckpoints().map(\.step) == [10, 15])
 

@@ -1,6 +1,8 @@
 import Foundation
 import TxfCore
 import TxfData
+import TxfModel
+import TxfStore
 
 /// A tiny, project-written classification task and its prepared datasets, made once per test
 /// process: sentences of filler words with one sentiment word; the label is that word's side.
@@ -77,4 +79,14 @@ func trainLosses(_ metricsPath: String) -> [(step: Int, loss: String)] {
               let loss = jsonField(line, "loss") else { return nil }
         return (step, loss)
     }
+}
+
+/// A checkpoint's parameters, then its AdamW moments m and v, in its own table's layout: what a
+/// resumed run must reproduce bit for bit.
+func checkpointState(_ path: String) throws -> [Float] {
+    let file = try ModelArchive(path: path, expecting: .checkpoint)
+    let table = ParameterTable.bertClassifier(file.meta.model)
+    let p = FloatBuffer(count: table.totalCount), m = FloatBuffer(count: table.trainableCount), v = FloatBuffer(count: table.trainableCount)
+    try file.load(table: table, parameters: p.pointer, m: m.pointer, v: v.pointer)
+    return p.toArray() + m.toArray() + v.toArray()
 }
