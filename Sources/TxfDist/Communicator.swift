@@ -32,6 +32,9 @@ public protocol Communicator: AnyObject {
     /// ranks hold the same buffer.
     func allGather(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout)
 
+    /// `allGather` of 16-bit words (bf16 parameters): the same ownership, half the bytes.
+    func allGather(_ buffer: UnsafeMutableBufferPointer<UInt16>, layout: ShardLayout)
+
     /// Sums small Double counters or metrics (loss sums, token counts) over all ranks, in place.
     func allReduceSum(_ values: inout [Double])
 

@@ -137,13 +137,24 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     public func allGather(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {
-        precondition(layout.count == buffer.count && layout.worldSize == worldSize, "allGather: layout does not fit")
-        guard let base = buffer.baseAddress else { return }
+        allGather(UnsafeMutableRawPointer(buffer.baseAddress), count: buffer.count, type: txf_mpi_float(), name: "floats", layout: layout)
+    }
+
+    public func allGather(_ buffer: UnsafeMutableBufferPointer<UInt16>, layout: ShardLayout) {
+        allGather(UnsafeMutableRawPointer(buffer.baseAddress), count: buffer.count, type: txf_mpi_uint16(), name: "16-bit words", layout: layout)
+    }
+
+    /// All-gathers `count` elements of `type` at `base` by `layout`, one MPI_Allgatherv per chunk.
+    private func allGather(_ base: UnsafeMutableRawPointer?, count: Int, type: MPI_Datatype?, name: String, layout: ShardLayout) {
+        precondition(layout.count == count && layout.worldSize == worldSize, "allGather: layout does not fit")
+        guard let base else { return }
+        var elementBytes: Int32 = 0
+        MPI_Type_size(type, &elementBytes)
         for index in 0 ..< layout.chunkCount {
             let (start, counts, offsets) = layout.chunk(index)
-            check(MPI_Allgatherv(txf_mpi_in_place(), 0, txf_mpi_float(), base + start, counts, offsets,
-                                 txf_mpi_float(), comm),
-                  "MPI_Allgatherv of chunk \(index) (\(counts.reduce(0) { $0 + Int($1) }) floats)")
+            check(MPI_Allgatherv(txf_mpi_in_place(), 0, type, base + start * Int(elementBytes), counts, offsets,
+                                 type, comm),
+                  "MPI_Allgatherv of chunk \(index) (\(counts.reduce(0) { $0 + Int($1) }) \(name))")
         }
     }
 

@@ -17,6 +17,8 @@ public final class SingleProcessCommunicator: Communicator, @unchecked Sendable 
 
     public func allGather(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {}
 
+    public func allGather(_ buffer: UnsafeMutableBufferPointer<UInt16>, layout: ShardLayout) {}
+
     public func allReduceSum(_ values: inout [Double]) {}
 
     public func allReduceSum(_ values: inout [Int64]) {}

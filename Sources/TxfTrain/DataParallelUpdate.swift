@@ -17,7 +17,8 @@ import TxfModel
 ///    Everything after it is reduce-scattered: each rank gets the sum of its own floats only.
 /// 2. `gradientNorm`: ‖g‖₂ from each rank's owned floats, one all-reduce of a Double.
 /// 3. `update`: AdamW on the owned floats.
-/// 4. `gatherParameters`: every rank's owned parameters to every rank (all-gather).
+/// 4. `gatherParameters`: every rank's owned parameters to every rank (all-gather; in the
+///    bf16 precisions, `MasterWeights` gathers their bf16 roundings instead).
 ///
 /// Per step this moves what one all-reduce of the dense gradient moves (a reduce-scatter plus
 /// an all-gather), and the result on each float is the one an unsharded AdamW on the summed
@@ -163,11 +164,18 @@ public final class DataParallelUpdate {
     }
 
     /// All-gathers the trainable prefix [0, count) of `buffer` by this update's ownership.
-    private func gatherTrainable(_ buffer: FloatBuffer) {
+    func gatherTrainable(_ buffer: FloatBuffer) {
         guard communicator.worldSize > 1 else { return }
         let rest = rows * width
         communicator.allGather(UnsafeMutableBufferPointer(start: buffer.pointer, count: rest), layout: wordLayout)
         communicator.allGather(UnsafeMutableBufferPointer(start: buffer.pointer + rest, count: count - rest), layout: restLayout)
     }
-}
 
+    /// The same for [count] 16-bit words (bf16 parameters, `MasterWeights`).
+    func gatherTrainable(_ words: UnsafeMutablePointer<UInt16>) {
+        guard communicator.worldSize > 1 else { return }
+        let rest = rows * width
+        communicator.allGather(UnsafeMutableBufferPointer(start: words, count: rest), layout: wordLayout)
+        communicator.allGather(UnsafeMutableBufferPointer(start: words + rest, count: count - rest), layout: restLayout)
+    }
+}

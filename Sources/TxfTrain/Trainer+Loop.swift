@@ -86,13 +86,14 @@ extension Trainer {
         if communicator.rank == 0 { directory.rotate(keep: config.keep) }
     }
 
-    /// Gathers the moments (every rank), then rank 0 writes the whole state to `path`.
+    /// Gathers the optimizer state (every rank), then rank 0 writes the whole state to `path`.
     func writeCheckpoint(to path: String, _ emit: (TrainingEvent) -> Void) throws {
-        trainingStep.gatherMoments()
-        guard communicator.rank == 0 else { return }
-        try ModelArchive.write(to: path, table: model.table, parameters: model.parameters.pointer,
-                             m: trainingStep.m.pointer, v: trainingStep.v.pointer, meta: checkpointMeta())
-        emit(.checkpoint(CheckpointRecord(step: step, path: path)))
+        try trainingStep.withCheckpointState { parameters in
+            guard communicator.rank == 0 else { return }
+            try ModelArchive.write(to: path, table: model.table, parameters: parameters,
+                                   m: trainingStep.m.pointer, v: trainingStep.v.pointer, meta: checkpointMeta())
+            emit(.checkpoint(CheckpointRecord(step: step, path: path)))
+        }
     }
 }
 

@@ -19,8 +19,12 @@ import TxfModel
 /// 6. all-gathers the parameters, so every rank leaves with the same model, and tells the
 ///    model's products (bf16 or oneDNN weight copies are refreshed on their next use).
 ///
-/// It owns the optimizer state: the AdamW moments (only this rank's shard is current between
-/// steps; `gatherMoments` makes them whole for a checkpoint) and the sharding.
+/// In the bf16 precisions AdamW runs on fp32 master weights and the model computes with their
+/// bf16 roundings, gathered as bf16 (`MasterWeights`).
+///
+/// It owns the optimizer state: the AdamW moments and the masters (only this rank's shard is
+/// current between steps; `withCheckpointState` makes them whole for a checkpoint) and the
+/// sharding.
 ///
 /// The word-embedding rows. Backward marks in `model.touchedWordRows` every row of the word
 /// gradient it adds to; the marks are the step's record of which rows may be nonzero. The sum
@@ -38,6 +42,8 @@ public final class TrainingStep {
     public let maxGradNorm: Double
     /// AdamW moments, [trainableCount] each, in the gradient layout.
     public let m: FloatBuffer, v: FloatBuffer
+    /// fp32 masters of the bf16 precisions; nil in fp32, where AdamW updates the parameters.
+    let masters: MasterWeights?
     /// When set, `run` adds each phase's seconds to it, and waits for the slowest rank at a
     /// barrier before the sum so that the sum times communication only (`txf bench`).
     public var phases: StepPhases?
@@ -73,6 +79,7 @@ public final class TrainingStep {
         v = FloatBuffer(count: model.table.trainableCount)
         update = DataParallelUpdate(table: model.table, communicator: communicator,
                                     denseWordEmbeddings: denseWordEmbeddings)
+        masters = model.products.mode.roundsToBF16 ? MasterWeights(trainableCount: model.table.trainableCount) : nil
     }
 
     /// Runs optimizer step `step` (0-based) on this rank's micro-batches at `learningRate`.
@@ -81,6 +88,7 @@ public final class TrainingStep {
     public func run(_ microBatches: [MicroBatch], step: Int, learningRate: Float) throws -> Outcome {
         precondition(microBatches.count == layout.accumulation, "one micro-batch per micro-step")
         var clock = monotonicSeconds()
+        masters?.capture(from: model.parameters)
         model.zeroGradients()
         phases?.add(.optimizer, since: &clock)
         let mode = ForwardMode.train(seed: seed, step: UInt64(step)), lossScale = 1 / Float(layout.globalBatch)
@@ -105,18 +113,30 @@ public final class TrainingStep {
         guard loss.isFinite, norm.isFinite else {
             throw CollectiveError("training diverged at step \(step + 1): loss is \(Self.show(loss)), gradient norm \(Self.show(norm)); lower --lr (this step's rate was \(learningRate)) or check the data")
         }
-        update.update(optimizer, params: model.parameters, gradients: model.gradients, m: m, v: v, step: step,
-                      learningRate: learningRate, gradientScale: GradientClipping.scale(norm: norm, maxNorm: maxGradNorm))
+        update.update(optimizer, params: masters?.values ?? model.parameters, gradients: model.gradients, m: m, v: v,
+                      step: step, learningRate: learningRate,
+                      gradientScale: GradientClipping.scale(norm: norm, maxNorm: maxGradNorm))
         phases?.add(.optimizer, since: &clock)
-        update.gatherParameters(model.parameters)
+        if let masters {
+            masters.gather(into: model.parameters, update: update)
+        } else {
+            update.gatherParameters(model.parameters)
+        }
         model.products.trainableParametersDidChange()
         phases?.add(.communication, since: &clock)
         return Outcome(loss: loss, gradNorm: norm, realTokens: totals[1], modelFLOPs: totals[2],
                        wordRowsSummed: update.lastRowCount)
     }
 
-    /// Every rank's shard of the AdamW moments to every rank (before a checkpoint is written).
-    public func gatherMoments() { update.gatherMoments(m: m, v: v) }
+    /// Makes the optimizer state whole on every rank for a checkpoint — the AdamW moments `m`
+    /// and `v` and, in the bf16 precisions, the fp32 masters — then calls `body` with the
+    /// [totalCount] parameters to store: the masters where there are any, so a checkpoint
+    /// always holds the full-precision state. Collective: every rank calls it.
+    public func withCheckpointState<Result>(_ body: (UnsafePointer<Float>) throws -> Result) rethrows -> Result {
+        update.gatherMoments(m: m, v: v)
+        guard let masters else { return try body(model.parameters.pointer) }
+        return try masters.withMasters(in: model.parameters, update: update, body)
+    }
 
     /// The GFLOP/s of all ranks together on this model's matrix shapes for micro-steps of
     /// `tokens` token rows, on the engine of `mode` (default: the model's own; OpenBLAS sgemm

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TxfCore
 import TxfDist
+import TxfMatmul
 import TxfModel
 @testable import TxfEval
 @testable import TxfStore
@@ -16,6 +17,7 @@ private final class ThreadPair: @unchecked Sendable {
     let lock = NSCondition()
     var posted: [UnsafeMutableBufferPointer<Float>?] = [nil, nil]
     var postedDoubles: [[Double]] = [[], []]
+    var postedWords: [UnsafeMutableBufferPointer<UInt16>?] = [nil, nil]
     var arrived = 0, generation = 0
 
     /// Waits until both ranks have arrived (a reusable barrier).
@@ -57,6 +59,16 @@ private final class ThreadPair: @unchecked Sendable {
         wait()
     }
 
+    /// `gather` of 16-bit words (bf16 parameters).
+    func gather(_ buffer: UnsafeMutableBufferPointer<UInt16>, layout: ShardLayout, rank: Int) {
+        lock.lock(); postedWords[rank] = buffer; lock.unlock()
+        wait()
+        let other = postedWords[1 - rank]!
+        precondition(other.count == buffer.count, "ranks called a collective with different sizes")
+        for range in layout.ownedRanges(rank: 1 - rank) { for i in range { buffer[i] = other[i] } }
+        wait()
+    }
+
     func sum(_ values: inout [Double], rank: Int) {
         lock.lock(); postedDoubles[rank] = values; lock.unlock()
         wait()
@@ -77,6 +89,10 @@ private final class ThreadRank: Communicator, @unchecked Sendable {
         pair.sum(buffer, rank: rank)
     }
     func allGather(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {
+        precondition(layout.count == buffer.count && layout.worldSize == 2)
+        pair.gather(buffer, layout: layout, rank: rank)
+    }
+    func allGather(_ buffer: UnsafeMutableBufferPointer<UInt16>, layout: ShardLayout) {
         precondition(layout.count == buffer.count && layout.worldSize == 2)
         pair.gather(buffer, layout: layout, rank: rank)
     }
@@ -259,5 +275,25 @@ private final class Ranks: @unchecked Sendable {
             #expect(Array(ranks.params[rank].toArray()[..<table.trainableCount]) == Array(expected.params[..<table.trainableCount]))
             #expect(ranks.m[rank].toArray() == expected.m && ranks.v[rank].toArray() == expected.v)
         }
+    }
+
+    /// bf16 gather (`MasterWeights`): each rank contributes the roundings of its own masters
+    /// only, and both ranks end with every float's rounding, bitwise the same.
+    @Test func bf16GatherDeliversEveryRanksRoundedMasters() {
+        let table = ParameterTable.bertClassifier(config)
+        let reference = initialParameters(table)
+        let pair = ThreadPair()
+        let params = [FloatBuffer(count: table.totalCount), FloatBuffer(count: table.totalCount)]
+        runTwoRanks { rank in
+            let update = DataParallelUpdate(table: table, communicator: ThreadRank(pair, rank: rank), chunkElements: 64)
+            let masters = MasterWeights(trainableCount: table.trainableCount)
+            masters.capture(from: params[rank])
+            // Only the owned masters are current; the rest must not leak into the result.
+            for i in 0 ..< table.trainableCount { masters.values[i] = Float(rank + 7) }
+            for range in update.owned { for i in range { masters.values[i] = reference[i] } }
+            masters.gather(into: params[rank], update: update)
+        }
+        let expected = (0 ..< table.trainableCount).map { reference[$0].roundedToBFloat16 }
+        for rank in 0 ..< 2 { #expect(Array(params[rank].toArray()[..<table.trainableCount]) == expected) }
     }
 }
