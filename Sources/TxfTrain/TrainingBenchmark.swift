@@ -101,6 +101,10 @@ public enum TrainingBenchmark {
         public var allReduceShare: Double
         /// Word-embedding rows summed per step (union over ranks), or nil when dense.
         public var allReduceRows: Double?
+        /// The parameter all-gather's data type ("fp32", or "bf16" in the bf16 precisions) and
+        /// the megabytes of the whole gathered buffer.
+        public var parameterGatherType: String
+        public var parameterGatherMB: Double
         /// Model FLOPs of one optimizer step (`ModelConfig.trainingFLOPs`, real tokens only).
         public var modelGflopPerStep: Double
         public var achievedGflops: Double
@@ -128,6 +132,7 @@ public enum TrainingBenchmark {
             case samplesPerSecond = "samples_per_s", tokensPerSecond = "tokens_per_s", paddingShare = "padding_share"
             case stepSeconds = "step_s", forwardSeconds = "forward_s", backwardSeconds = "backward_s"
             case allReduceSeconds = "allreduce_s", optimizerSeconds = "optimizer_s", waitSeconds = "imbalance_wait_s", allReduceShare = "allreduce_share", allReduceRows = "allreduce_word_rows"
+            case parameterGatherType = "parameter_gather_type", parameterGatherMB = "parameter_gather_mb"
             case modelGflopPerStep = "model_gflop_per_step", achievedGflops = "achieved_gflops"
             case sgemmPeakGflops = "sgemm_peak_gflops", precision, bf16PeakGflops = "bf16_peak_gflops"
             case mfu, gflopPerCPUSecond = "gflop_per_cpu_s"
@@ -252,6 +257,8 @@ public enum TrainingBenchmark {
             allReduceSeconds: sums[2] / w / n, optimizerSeconds: sums[3] / w / n, waitSeconds: sums[4] / w / n,
             allReduceShare: sums[2] / w / n / perStep,
             allReduceRows: rowsCounted ? rowsReduced / n : nil,
+            parameterGatherType: trainingStep.gathersBF16 ? "bf16" : "fp32",
+            parameterGatherMB: Double(model.table.trainableCount * (trainingStep.gathersBF16 ? 2 : 4)) / 1e6,
             modelGflopPerStep: flops * 1e-9, achievedGflops: achieved, sgemmPeakGflops: sgemmPeak,
             precision: precision.startupLine, bf16PeakGflops: bf16Peak,
             mfu: achieved / peak, gflopPerCPUSecond: flops * n * 1e-9 / max(sums[5], 1e-9),

@@ -44,6 +44,8 @@ public final class TrainingStep {
     public let m: FloatBuffer, v: FloatBuffer
     /// fp32 masters of the bf16 precisions; nil in fp32, where AdamW updates the parameters.
     let masters: MasterWeights?
+    /// Whether the parameters are all-gathered as bf16 (the bf16 precisions) rather than fp32.
+    public var gathersBF16: Bool { masters != nil }
     /// When set, `run` adds each phase's seconds to it, and waits for the slowest rank at a
     /// barrier before the sum so that the sum times communication only (`txf bench`).
     public var phases: StepPhases?

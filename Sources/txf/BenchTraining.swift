@@ -96,6 +96,7 @@ struct TrainingStepOptions: ParsableArguments {
 func trainingTable(_ r: TrainingBenchmark.Report) -> String {
     func ms(_ seconds: Double) -> String { String(format: "%8.1f ms", seconds * 1e3) }
     func share(_ seconds: Double) -> String { String(format: "%5.1f%%", 100 * seconds / r.stepSeconds) }
+    let gather = "parameters all-gathered as \(r.parameterGatherType), " + String(format: "%.1f MB", r.parameterGatherMB)
     let other = r.stepSeconds - r.forwardSeconds - r.backwardSeconds - r.allReduceSeconds - r.optimizerSeconds - r.waitSeconds
     var lines = [
         "",
@@ -106,8 +107,8 @@ func trainingTable(_ r: TrainingBenchmark.Report) -> String {
         "forward      " + ms(r.forwardSeconds) + "  " + share(r.forwardSeconds),
         "backward     " + ms(r.backwardSeconds) + "  " + share(r.backwardSeconds),
         "all-reduce   " + ms(r.allReduceSeconds) + "  " + share(r.allReduceSeconds)
-            + (r.allReduceRows.map { String(format: "   (word-embedding rows: %.0f of the union all-reduced; the rest reduce-scattered; parameters all-gathered)", $0) }
-               ?? (r.worldSize > 1 ? "   (gradient reduce-scattered, parameters all-gathered)" : "")),
+            + (r.allReduceRows.map { String(format: "   (word-embedding rows: %.0f of the union all-reduced; the rest reduce-scattered; ", $0) + gather + ")" }
+               ?? (r.worldSize > 1 ? "   (gradient reduce-scattered, \(gather))" : "")),
         "imbalance    " + ms(r.waitSeconds) + "  " + share(r.waitSeconds) + "   (waiting for the slowest rank's forward and backward)",
         "optimizer    " + ms(r.optimizerSeconds) + "  " + share(r.optimizerSeconds) + (r.worldSize > 1 ? "   (zero, clip, AdamW on this rank's 1/\(r.worldSize))" : "   (zero, clip, AdamW)"),
         "other        " + ms(other) + "  " + share(other),
