@@ -115,6 +115,15 @@ import TxfTrain
                           message: "--data \(Self.emptyDataset) has no rows")
     }
 
+    /// The refusal is collective: every rank ends, with the message once and exit 1.
+    @Test(.enabled(if: Job.mpirunAvailable, "mpirun not on PATH"))
+    func anEmptySetEndsEveryRank() throws {
+        let job = try Job.train(ranks: 2, trainFlags(out: TrainFixture.runDirectory("empty-eval-2")) + TrainFixture.modelFlags
+                                    + ["--eval", Self.emptyDataset], timeout: 60)
+        #expect(!job.timedOut && job.status == 1, "exit \(job.status): \(job.output)")
+        #expect(job.stderrCount("--eval \(Self.emptyDataset) has no rows") == 1, "\(job.output)")
+    }
+
     @Test func anEmptyTrainingSetIsAnError() throws {
         var flags = trainFlags(out: TrainFixture.runDirectory("empty-train")) + TrainFixture.modelFlags
         flags[1] = Self.emptyDataset
