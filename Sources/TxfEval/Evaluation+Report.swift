@@ -25,8 +25,10 @@ extension Evaluation {
     /// Evaluates `model` (dropout off) on `dataset` split over the ranks as `run` does (each rank
     /// its block of rows, sorted by length, batches of `batchSize`), with one all-reduce of
     /// (correct, Σ loss, count, confusion counts) in Double; every rank returns the same report.
+    /// An empty dataset is an error (an accuracy of 0 / 0 is no measurement).
     public static func report(model: BertClassifier, dataset: TokenDataset, batchSize: Int,
                               communicator: any Communicator) throws -> EvaluationReport {
+        guard dataset.rowCount > 0 else { throw TxfError("\(dataset.path) has no rows; there is nothing to evaluate") }
         let classes = model.config.numLabels
         let block = rows(count: dataset.rowCount, rank: communicator.rank, worldSize: communicator.worldSize)
         let ordered = block.sorted { a, b in

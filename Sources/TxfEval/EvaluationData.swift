@@ -9,7 +9,7 @@ public enum EvaluationData {
     /// Opens `path` for evaluating `model`: a prepared dataset (.h5, checked to be tokenized with
     /// the model's vocab), or a text file (TSV/CSV/JSONL, integer labels) tokenized here with
     /// the model's own vocab, casing and max length into a temporary directory; call `cleanup`
-    /// when done to remove it.
+    /// when done to remove it. A dataset without rows is an error.
     public static func open(_ path: String, for model: StoredModel, columns: ColumnSelection = ColumnSelection())
         throws -> (dataset: TokenDataset, cleanup: () -> Void) {
         guard FileManager.default.fileExists(atPath: path) else { throw TxfError("--data \(path): no such file") }
@@ -39,6 +39,7 @@ public enum EvaluationData {
     }
 
     static func checkLabels(_ dataset: TokenDataset, _ model: StoredModel) throws {
+        guard dataset.rowCount > 0 else { throw TxfError("--data \(dataset.path) has no rows; there is nothing to evaluate") }
         guard !dataset.labelNames.isEmpty else { throw TxfError("\(dataset.path) has no labels; evaluation needs a labelled dataset") }
         guard dataset.labelNames.count <= model.config.numLabels else {
             throw TxfError("\(dataset.path) has \(dataset.labelNames.count) classes but the model \(model.path) has \(model.config.numLabels)")

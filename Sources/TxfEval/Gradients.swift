@@ -37,6 +37,8 @@ public struct GradientDump {
         if let bad = labels.firstIndex(where: { $0 < 0 }) {
             throw TxfError("\(dataset.path): row \(rows.lowerBound + bad) has no label; gradients need labels")
         }
+        try ModelArchive.checkFits(path: modelPath, maxBatch: rows.count, maxSeqLen: max(1, batch.seqLen),
+                                   batchFlag: "--rows", workload: .gradients)
         let model: BertClassifier
         let checkpoint = try? ModelArchive(path: modelPath, expecting: .checkpoint)
         if let checkpoint, let lora = checkpoint.meta.lora {

@@ -48,7 +48,10 @@ public final class Predictor {
         self.batchSize = max(1, batchSize)
     }
 
+    /// Opens the model at `path`, refused first when it would not fit in memory
+    /// (`ModelArchive.checkFits`).
     public convenience init(path: String, batchSize: Int = 32, matmul: MatmulMode = .openBLAS) throws {
+        try ModelArchive.checkFits(path: path, maxBatch: max(1, batchSize), batchFlag: "--batch-size", workload: .inference)
         try self.init(stored: try StoredModel(path: path), batchSize: batchSize, matmul: matmul)
     }
 
@@ -66,7 +69,7 @@ public final class Predictor {
         return model
     }
 
-    /// Predictions for `texts`, in order.
+    /// Predictions for `texts`, in order; none for none.
     public func predict(_ texts: [String]) throws -> [Prediction] {
         let names = stored.labelNamesOrDefault
         let encoded = texts.map { tokenizer.encode($0, maxLength: maxLength) }

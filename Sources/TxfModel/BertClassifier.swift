@@ -68,7 +68,7 @@ public final class BertClassifier {
         self.config = config
         self.maxBatch = maxBatch
         self.maxSeqLen = maxSeqLen
-        try loraConfig?.validate()
+        try loraConfig?.validate(for: config)
         table = ParameterTable.bertClassifier(config, lora: loraConfig, trainable: trainable)
         parameters = FloatBuffer(count: table.totalCount)
         gradients = FloatBuffer(count: table.trainableCount)

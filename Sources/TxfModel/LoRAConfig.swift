@@ -103,6 +103,16 @@ public struct LoRAConfig: Codable, Equatable, Sendable {
         if targets.isEmpty { throw TxfError("--lora-targets names no layer") }
     }
 
+    /// `validate()`, and a rank no larger than the narrowest side of an adapted weight of
+    /// `model` (a larger one adds parameters without adding rank).
+    public func validate(for model: ModelConfig) throws {
+        try validate()
+        let narrowest = targets.map { t in let (out, inF) = t.shape(model); return min(out, inF) }.min() ?? rank
+        if rank > narrowest {
+            throw TxfError("--lora-rank \(rank) is larger than the adapted weights' smallest side, \(narrowest) (hidden_size \(model.hiddenSize), intermediate_size \(model.intermediateSize))")
+        }
+    }
+
     /// Whether `name` is a LoRA adapter tensor.
     public static func isAdapter(_ name: String) -> Bool {
         name.hasSuffix(".lora_A.weight") || name.hasSuffix(".lora_B.weight")

@@ -154,7 +154,18 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Width of one attention head, D / H.
     public var headSize: Int { hiddenSize / numAttentionHeads }
 
-    /// Checks the cross-field rules; throws a one-line `TxfError` naming the field at fault.
+    /// The largest value of any size field: token ids are `Int32`, and with every size at most
+    /// this, no product of two sizes overflows `Int`.
+    public static let largestSize = Int(Int32.max)
+
+    /// The most parameters a config may describe, 2⁴⁰ (4 TiB of fp32): beyond any machine txf
+    /// runs on, and small enough that every offset and product of the layout fits in `Int`.
+    /// Whether a model fits this machine is `checkFits`'s question, asked before allocating.
+    public static let largestParameterCount = Double(1 << 40)
+
+    /// Checks each field's range and the cross-field rules; throws a one-line `TxfError`
+    /// naming the field at fault. A config that passes can be laid out (`ParameterTable`)
+    /// without overflow, whatever file or flag it came from.
     public func validate() throws {
         func positive(_ v: Int, _ key: CodingKeys) throws {
             if v <= 0 { throw TxfError("config: \(key.rawValue) must be positive, got \(v)") }
@@ -167,6 +178,16 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         try positive(maxPositionEmbeddings, .maxPositionEmbeddings)
         try positive(typeVocabSize, .typeVocabSize)
         try positive(numLabels, .numLabels)
+        for (v, key) in [(vocabSize, CodingKeys.vocabSize), (hiddenSize, .hiddenSize), (numHiddenLayers, .numHiddenLayers),
+                         (numAttentionHeads, .numAttentionHeads), (intermediateSize, .intermediateSize),
+                         (maxPositionEmbeddings, .maxPositionEmbeddings), (typeVocabSize, .typeVocabSize),
+                         (numLabels, .numLabels)] where v > ModelConfig.largestSize {
+            throw TxfError("config: \(key.rawValue) \(v) is out of range (at most \(ModelConfig.largestSize))")
+        }
+        let count = parameterCount()
+        if count > ModelConfig.largestParameterCount {
+            throw TxfError("config: the model would have \(MemoryBound.text(count: count)) parameters (\(MemoryBound.text(bytes: 4 * count)) for parameters alone), more than txf takes (\(MemoryBound.text(count: ModelConfig.largestParameterCount))); num_hidden_layers \(numHiddenLayers), hidden_size \(hiddenSize), intermediate_size \(intermediateSize), vocab_size \(vocabSize), max_position_embeddings \(maxPositionEmbeddings)")
+        }
         if padTokenId < 0 || padTokenId >= vocabSize {
             throw TxfError("config: pad_token_id \(padTokenId) is outside the vocabulary of \(vocabSize)")
         }

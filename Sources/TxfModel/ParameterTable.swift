@@ -49,16 +49,20 @@ public struct ParameterTable: Equatable, Sendable {
         }
     }
 
-    /// Lays out `specs` (trainable first, each group in the given order). Names must be unique.
+    /// Lays out `specs` (trainable first, each group in the given order). Names must be unique,
+    /// and the sizes must fit in `Int`: configs from flags and files are checked before they get
+    /// here (`ModelConfig.validate`, `ModelConfig.checkFits`), so a failure is a bug.
     public init(_ specs: [Spec]) {
         var entries: [ParameterInfo] = []
         var offset = 0, trainableEnd = 0
         for group in [true, false] {
             for s in specs where s.trainable == group {
-                let n = s.shape.reduce(1, *)
+                guard let n = CheckedArithmetic.product(s.shape), let end = CheckedArithmetic.sum(offset, n) else {
+                    preconditionFailure("parameter \(s.name) of shape \(s.shape) at offset \(offset) overflows Int; validate the config first")
+                }
                 entries.append(ParameterInfo(
                     name: s.name, shape: s.shape, count: n, offset: offset, trainable: s.trainable, decays: s.decays))
-                offset += n
+                offset = end
             }
             if group { trainableEnd = offset }
         }

@@ -56,8 +56,39 @@ public enum Architecture {
         }
         model.hiddenDropoutProb = Float(config.dropout)
         model.attentionProbsDropoutProb = Float(config.dropout)
+        // The parameters alone, before `validate` bounds them, so that the message names the flag.
+        try checkFits(model, config, fromBase: base != nil, baseSource: baseSource, maxBatch: 1, maxSeqLen: 1, lora: nil,
+                      ranksOnHost: 1)
         try model.validate()
         return model
+    }
+
+    /// Refuses a run whose memory estimate (`ModelConfig.checkFits`: parameters, gradients,
+    /// AdamW moments, activations for `maxBatch` rows of `maxSeqLen` tokens) exceeds this
+    /// machine, before anything is allocated; the message names the flag at fault (`--layers`),
+    /// or the field of `baseSource` when the architecture comes from a file.
+    public static func checkFits(_ model: ModelConfig, _ config: TrainConfig, fromBase: Bool, baseSource: String,
+                                 maxBatch: Int, maxSeqLen: Int, lora: LoRAConfig?, ranksOnHost: Int) throws {
+        try model.checkFits(maxBatch: maxBatch, maxSeqLen: maxSeqLen, lora: lora, workload: .training,
+                            ranksOnHost: ranksOnHost) { factor in
+            let flag: String? = switch factor {
+            case .numHiddenLayers: "--layers"
+            case .hiddenSize: "--hidden"
+            case .numAttentionHeads: "--heads"
+            case .intermediateSize: "--ffn"
+            case .maxPositionEmbeddings: "--max-length"
+            default: nil
+            }
+            if let flag { return fromBase ? "\(factor.rawValue) of \(baseSource)" : flag }
+            switch factor {
+            case .vocabSize: return "vocab_size (the vocabulary of \(config.train ?? "--train"))"
+            case .numLabels: return "num_labels (the classes of \(config.train ?? "--train"))"
+            case .batch: return "the micro-batch (--micro-batch, or --global-batch / ranks)"
+            case .sequenceLength: return "the longest row of the data"
+            case .loraRank: return "--lora-rank"
+            default: return fromBase ? "\(factor.rawValue) of \(baseSource)" : nil
+            }
+        }
     }
 
     /// `config` with its architecture fields set from `model` (the config a run prints and stores).

@@ -2,6 +2,7 @@ import Foundation
 import TxfCore
 import TxfData
 import TxfMatmul
+import TxfModel
 
 /// How the learning rate decays after warmup.
 public enum ScheduleKind: String, Codable, CaseIterable, Sendable {
@@ -186,6 +187,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if globalBatch < 1 { throw TxfError("--global-batch must be at least 1 (got \(globalBatch))") }
         if let m = microBatch, m < 1 { throw TxfError("--micro-batch must be at least 1 (got \(m))") }
         let micro = resolvedMicroBatch(worldSize: worldSize)
+        guard CheckedArithmetic.product([worldSize, micro]) != nil else {
+            throw TxfError("--micro-batch \(micro) is out of range: ranks × --micro-batch overflows (\(worldSize) × \(micro))")
+        }
         if globalBatch % (worldSize * micro) != 0 {
             throw TxfError("--global-batch \(globalBatch) is not divisible by ranks × --micro-batch = \(worldSize) × \(micro) = \(worldSize * micro)")
         }
@@ -205,8 +209,15 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if let e = evalEvery, e < 0 { throw TxfError("--eval-every must be ≥ 0 (got \(e))") }
         if let e = saveEvery, e < 0 { throw TxfError("--save-every must be ≥ 0 (got \(e))") }
         if keep < 1 { throw TxfError("--keep must be at least 1 (got \(keep))") }
-        for (name, value) in [("layers", layers), ("hidden", hidden), ("heads", heads), ("ffn", ffn), ("max-length", maxLength)] {
+        for (name, value) in [("layers", layers), ("hidden", hidden), ("heads", heads), ("ffn", ffn), ("max-length", maxLength),
+                              ("lora-rank", loraRank)] {
             if let v = value, v < 1 { throw TxfError("--\(name) must be at least 1 (got \(v))") }
+            if let v = value, v > ModelConfig.largestSize {
+                throw TxfError("--\(name) \(v) is out of range (at most \(ModelConfig.largestSize))")
+            }
+        }
+        if let h = hidden, h > ModelConfig.largestSize / 4, ffn == nil {
+            throw TxfError("--hidden \(h) is out of range without --ffn (the default 4 × hidden exceeds \(ModelConfig.largestSize))")
         }
         if let h = hidden, let n = heads, h % n != 0 {
             throw TxfError("--hidden \(h) is not divisible by --heads \(n)")

@@ -30,6 +30,7 @@ struct TrainingData {
     static func open(_ config: TrainConfig, worldSize: Int) throws -> TrainingData {
         try config.validate(worldSize: worldSize)
         let train = try TokenDataset(path: config.train!)
+        guard train.rowCount > 0 else { throw TxfError("--train \(train.path) has no rows; there is nothing to train on") }
         let vocabulary = try train.vocabulary()
         if let path = config.vocab {
             let own = try Vocabulary(contentsOf: path)
@@ -37,6 +38,9 @@ struct TrainingData {
         }
         let eval = try config.eval.map { try TokenDataset(path: $0) }
         if let eval {
+            guard eval.rowCount > 0 else {
+                throw TxfError("--eval \(eval.path) has no rows; an evaluation of no samples measures nothing (drop --eval or prepare it again)")
+            }
             try eval.checkVocab(sha256: train.info.tokenizer.vocabSHA256, source: "the training data \(train.path)")
             guard eval.labelNames == train.labelNames else {
                 throw TxfError("\(eval.path) has labels \(eval.labelNames) but the training data \(train.path) has \(train.labelNames)")
@@ -65,7 +69,7 @@ struct ResolvedModel {
     let evalBatch: Int
 
     static func resolve(_ given: TrainConfig, data: TrainingData, resumedFrom: String?, matmul: MatmulMode,
-                        worldSize: Int) throws -> ResolvedModel {
+                        worldSize: Int, ranksOnHost: Int) throws -> ResolvedModel {
         let train = data.train, info = train.info, vocabSHA256 = info.tokenizer.vocabSHA256
         let checkpoint = try resumedFrom.map { try ModelArchive(path: $0, expecting: .checkpoint) }
         if let c = checkpoint { try Trainer.checkCompatible(c, with: given, fingerprint: train.fingerprint, vocabSHA256: vocabSHA256) }
@@ -86,13 +90,19 @@ struct ResolvedModel {
         guard stepsPerEpoch >= 1 else {
             throw TxfError("\(train.path) has \(train.rowCount) rows, fewer than one global batch of \(given.globalBatch)")
         }
-        let total = given.maxSteps ?? given.epochs * stepsPerEpoch
+        guard let total = given.maxSteps ?? CheckedArithmetic.product([given.epochs, stepsPerEpoch]) else {
+            throw TxfError("--epochs \(given.epochs) is out of range: \(given.epochs) × \(stepsPerEpoch) steps per epoch overflows")
+        }
         let warmup = given.warmup(totalSteps: total)
         guard warmup < total else { throw TxfError("warmup of \(warmup) steps is not shorter than training (\(total) steps)") }
         let schedule = LearningRateSchedule(kind: given.schedule, peak: given.lr, warmupSteps: warmup, totalSteps: total)
         let evalBatch = max(layout.microBatch, 32)
-        let model = try BertClassifier(config: modelConfig, maxBatch: max(layout.microBatch, data.eval == nil ? 1 : evalBatch),
-                                       maxSeqLen: max(1, data.longestRow), lora: lora?.config, matmul: matmul)
+        let maxBatch = max(layout.microBatch, data.eval == nil ? 1 : evalBatch), maxSeqLen = max(1, data.longestRow)
+        try lora?.config.validate(for: modelConfig)
+        try Architecture.checkFits(modelConfig, given, fromBase: base != nil, baseSource: source, maxBatch: maxBatch,
+                                   maxSeqLen: maxSeqLen, lora: lora?.config, ranksOnHost: ranksOnHost)
+        let model = try BertClassifier(config: modelConfig, maxBatch: maxBatch, maxSeqLen: maxSeqLen, lora: lora?.config,
+                                       matmul: matmul)
         return ResolvedModel(model: model, checkpoint: checkpoint, config: Architecture.resolvedConfig(given, model: modelConfig),
                              layout: layout, schedule: schedule, stepsPerEpoch: stepsPerEpoch, lora: lora, evalBatch: evalBatch)
     }

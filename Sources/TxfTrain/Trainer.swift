@@ -60,7 +60,8 @@ public final class Trainer {
         let precision = try communicator.together { try given.precision.resolve(cpu: .current(), engine: .probe()) }
         try communicator.agree("precision", precision.resolved.rawValue)
         let resolved = try communicator.together {
-            try ResolvedModel.resolve(given, data: data, resumedFrom: resumedFrom, matmul: precision.matmulMode, worldSize: world)
+            try ResolvedModel.resolve(given, data: data, resumedFrom: resumedFrom, matmul: precision.matmulMode, worldSize: world,
+                                      ranksOnHost: communicator.localRankCount)
         }
 
         self.data = data

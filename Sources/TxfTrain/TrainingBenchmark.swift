@@ -182,6 +182,16 @@ public enum TrainingBenchmark {
         let longest = steps.joined().map(\.seqLen).max() ?? 1
 
         let precision = try options.precision.resolve(cpu: .current(), engine: .probe())
+        try options.lora?.validate(for: config)
+        try config.checkFits(maxBatch: micro, maxSeqLen: longest, lora: options.lora, workload: .training,
+                             ranksOnHost: communicator.localRankCount) { factor in
+            switch factor {
+            case .batch: "the micro-batch (--micro-batch, or --global-batch / ranks)"
+            case .sequenceLength: "the longest row"
+            case .loraRank: "--lora-rank"
+            default: "\(factor.rawValue) of \(options.modelPath ?? options.dataPath ?? "the MiniLM shapes")"
+            }
+        }
         let model = try BertClassifier(config: config, maxBatch: micro, maxSeqLen: longest, lora: options.lora,
                                        matmul: precision.matmulMode)
         if let path = options.modelPath {

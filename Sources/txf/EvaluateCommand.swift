@@ -52,6 +52,8 @@ struct Evaluate: ParsableCommand {
         let choice = try communicator.together { try precision.resolved() }
         if communicator.isRoot { FileHandle.standardError.write(Data((choice.startupLine + "\n").utf8)) }
         let opened = try communicator.together { () throws -> (StoredModel, TokenDataset, () -> Void, Predictor) in
+            try ModelArchive.checkFits(path: model, maxBatch: batchSize, batchFlag: "--batch-size", workload: .inference,
+                                       ranksOnHost: communicator.localRankCount)
             let stored = try StoredModel(path: model)
             let (dataset, cleanup) = try EvaluationData.open(data, for: stored, columns: ColumnSelection(text: textColumn, label: labelColumn))
             return (stored, dataset, cleanup, try Predictor(stored: stored, batchSize: batchSize, matmul: choice.matmulMode))

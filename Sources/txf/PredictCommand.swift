@@ -48,8 +48,10 @@ struct Predict: ParsableCommand {
             guard let text = try? String(contentsOfFile: input, encoding: .utf8) else {
                 throw TxfError("--input \(input): cannot read it as UTF-8 text")
             }
-            all += text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).map(String.init)
+            let lines = text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).map(String.init)
                 .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            guard !lines.isEmpty else { throw TxfError("--input \(input) holds no text to classify (no non-empty line)") }
+            all += lines
         }
         let choice = try precision.resolved()
         FileHandle.standardError.write(Data((choice.startupLine + "\n").utf8))
