@@ -14,6 +14,8 @@ static inline MPI_Op txf_mpi_sum(void) { return MPI_SUM; }
 static inline MPI_Op txf_mpi_min(void) { return MPI_MIN; }
 static inline void *txf_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline MPI_Status *txf_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+static inline MPI_Status *txf_mpi_statuses_ignore(void) { return MPI_STATUSES_IGNORE; }
+static inline int txf_mpi_any_source(void) { return MPI_ANY_SOURCE; }
 static inline MPI_Request txf_mpi_request_null(void) { return MPI_REQUEST_NULL; }
 static inline MPI_Info txf_mpi_info_null(void) { return MPI_INFO_NULL; }
 static inline int txf_mpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }

@@ -52,9 +52,15 @@ public protocol Communicator: AnyObject {
 
     /// Ends every rank of the job: prints `txf: rank R: message` to stderr once, then stops.
     func abort(_ message: String) -> Never
+
+    /// The deadline of this rank's collectives and the phase it is in (`StallWatch`); nil
+    /// where collectives cannot stall (one process, threads in a test).
+    var watch: StallWatch? { get }
 }
 
 extension Communicator {
+    public var watch: StallWatch? { nil }
+
     /// Whether this rank prints progress and writes files (rank 0 only).
     public var isRoot: Bool { rank == 0 }
 }

@@ -51,6 +51,32 @@ public enum Job {
         (error as? LocalizedError)?.errorDescription ?? String(describing: error)
     }
 
+    // MARK: - The program, agreed on by every rank
+
+    /// The program every rank of a job must run ("txf-train", "txf evaluate"): `mainAsJob`
+    /// sets it before the command runs; else the executable's name. The first collective
+    /// compares it across ranks (`MPICommunicator.world`).
+    nonisolated(unsafe) public static var program: String =
+        URL(fileURLWithPath: CommandLine.arguments.first ?? "txf").lastPathComponent
+
+    /// `ranks run different programs: rank 0 runs txf-train, ranks 1, 2 run txf evaluate`.
+    /// - Parameter programs: [worldSize], each rank's `program`.
+    static func programMismatchMessage(_ programs: [String]) -> String {
+        var groups: [(program: String, ranks: [Int])] = []
+        for (rank, program) in programs.enumerated() {
+            if let index = groups.firstIndex(where: { $0.program == program }) {
+                groups[index].ranks.append(rank)
+            } else {
+                groups.append((program, [rank]))
+            }
+        }
+        let parts = groups.map { group in
+            group.ranks.count == 1 ? "rank \(group.ranks[0]) runs \(group.program)"
+                : "ranks \(group.ranks.map(String.init).joined(separator: ", ")) run \(group.program)"
+        }
+        return "ranks run different programs: \(parts.joined(separator: ", ")); every rank of a job must run the same txf program"
+    }
+
     // MARK: - The launch, before MPI starts
 
     /// This process's rank as the launcher (mpirun) sets it; 0 without one.

@@ -29,7 +29,16 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     public var allReducePieceElements: Int = 1 << 21
 
     /// Serialises `abort` so the message is printed once even if two threads fail together.
-    private let abortLock = NSLock()
+    let abortLock = NSLock()
+
+    /// This rank's deadline and phase (`StallWatch`).
+    public let stallWatch = StallWatch()
+    public var watch: StallWatch? { stallWatch }
+    /// Every rank's host name, indexed by rank, gathered at start-up for the watchdog's messages.
+    public private(set) var hosts: [String] = []
+    /// A duplicate of MPI_COMM_WORLD for the watchdog's status records, so they never match
+    /// a collective's messages.
+    private(set) var watchComm: MPI_Comm?
 
     private init() {
         _ = MPIRuntime.providedThreadLevel
@@ -49,9 +58,29 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             MPI_Comm_free(&local)
         }
         self.localRankCount = Int(localSize)
+        var duplicate: MPI_Comm?
+        check(MPI_Comm_dup(comm, &duplicate), "MPI_Comm_dup of MPI_COMM_WORLD (the watchdog's communicator)")
+        watchComm = duplicate
+        agreeOnProgram()
     }
 
-    private var comm: MPI_Comm { txf_mpi_comm_world() }
+    /// The first collective of every txf program: ranks gather each other's program and host.
+    /// Ranks running different programs (an MPMD launch of txf-train and txf evaluate) would
+    /// wait in different collectives forever, so they end here, rank 0 printing which rank
+    /// runs what, every rank exiting 1.
+    private func agreeOnProgram() {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let identities = allGather(Array("\(Job.program)\n\(host)".utf8)).map { String(decoding: $0, as: UTF8.self) }
+        hosts = identities.map { $0.split(separator: "\n", maxSplits: 1).dropFirst().first.map(String.init) ?? "?" }
+        let programs = identities.map { $0.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? "" }
+        guard Set(programs).count > 1 else { return }
+        if rank == 0 { writeStandardError("txf: \(Job.programMismatchMessage(programs))") }
+        exit(1)
+    }
+
+    var comm: MPI_Comm { txf_mpi_comm_world() }
 
     /// Aborts the job with a message naming `call` when an MPI return code is not success.
     @inline(__always)
@@ -65,33 +94,57 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) {
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
+        stallWatch.begin()
         var start = 0
         while start < buffer.count {
             let count = min(allReducePieceElements, buffer.count - start)
             if worldSize.nonzeroBitCount == 1 {
-                recursiveDoublingSum(base + start, count: count, type: txf_mpi_float())
+                recursiveDoublingSum(base + start, count: count, type: txf_mpi_float(), "all-reduce of \(buffer.count) floats")
             } else {
+                arriveTogether("all-reduce of \(buffer.count) floats")
                 check(MPI_Allreduce(txf_mpi_in_place(), base + start, Int32(count),
                                     txf_mpi_float(), txf_mpi_sum(), comm),
                       "MPI_Allreduce of \(count) floats")
             }
             start += count
         }
+        stallWatch.completed()
+    }
+
+    /// Waits (with the deadline) until every rank has arrived here, for the one blocking call
+    /// left, MPI_Allreduce over a world size that is not a power of two: its non-blocking twin
+    /// (libnbc) sums in another order, and the sums must keep their bits. Once all ranks are
+    /// here the blocking call only waits as long as the sum takes.
+    private func arriveTogether(_ what: @autoclosure () -> String) {
+        complete(1, what()) { requests in check(MPI_Ibarrier(comm, requests), "MPI_Ibarrier (\(what()))") }
+    }
+
+    /// Starts non-blocking calls into `count` (≤ 2) requests with `post`, then waits for them
+    /// all with the deadline (`wait`).
+    @inline(__always)
+    func complete(_ count: Int, _ what: @autoclosure () -> String, _ post: (UnsafeMutablePointer<MPI_Request?>) -> Void) {
+        withUnsafeTemporaryAllocation(of: MPI_Request?.self, capacity: 2) { requests in
+            requests.initialize(repeating: nil)
+            post(requests.baseAddress!)
+            wait(requests.baseAddress!, count: Int32(count), what())
+        }
     }
 
     /// Sums `count` values at `base` over a power-of-two number of ranks: in round k each rank
-    /// swaps its partial sums with rank XOR 2ᵏ (MPI_Sendrecv) and adds them. Both partners
-    /// compute a + b and b + a, the same number, so every rank ends with identical bits.
-    /// Used instead of MPI_Allreduce, which here allocates a temporary buffer on every call
-    /// (counted by `txf bench`), so that a training step allocates nothing.
-    private func recursiveDoublingSum<T: AdditiveArithmetic>(_ base: UnsafeMutablePointer<T>, count: Int, type: MPI_Datatype?) {
+    /// swaps its partial sums with rank XOR 2ᵏ (MPI_Irecv and MPI_Isend) and adds them. Both
+    /// partners compute a + b and b + a, the same number, so every rank ends with identical
+    /// bits. Used instead of MPI_Allreduce, which here allocates a temporary buffer on every
+    /// call (counted by `txf bench`), so that a training step allocates nothing.
+    private func recursiveDoublingSum<T: AdditiveArithmetic>(_ base: UnsafeMutablePointer<T>, count: Int, type: MPI_Datatype?,
+                                                             _ what: @autoclosure () -> String) {
         let incoming = scratch(bytes: count * MemoryLayout<T>.stride).bindMemory(to: T.self, capacity: count)
         var distance = 1
         while distance < worldSize {
             let partner = Int32(rank ^ distance)
-            check(MPI_Sendrecv(base, Int32(count), type, partner, 9, incoming, Int32(count), type, partner, 9,
-                               comm, txf_mpi_status_ignore()),
-                  "MPI_Sendrecv of \(count) values with rank \(partner) (all-reduce)")
+            complete(2, what()) { requests in
+                check(MPI_Irecv(incoming, Int32(count), type, partner, 9, comm, requests), "MPI_Irecv of \(count) values from rank \(partner) (\(what()))")
+                check(MPI_Isend(base, Int32(count), type, partner, 9, comm, requests + 1), "MPI_Isend of \(count) values to rank \(partner) (\(what()))")
+            }
             for i in 0 ..< count { base[i] += incoming[i] }
             distance *= 2
         }
@@ -100,12 +153,14 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// A ring over the ranks, one chunk at a time: in W − 1 rounds each rank sends a piece to
     /// the next rank and adds the piece it receives from the previous one, so each rank ends
     /// holding the sum of its own piece (the bandwidth-optimal reduce-scatter). Written with
-    /// MPI_Sendrecv rather than MPI_Reduce_scatter, which here took twice as long for MiniLM's
-    /// gradient and allocated a temporary buffer on every call; this allocates its scratch once.
+    /// point-to-point calls rather than MPI_Reduce_scatter, which here took twice as long for
+    /// MiniLM's gradient and allocated a temporary buffer on every call; this allocates its
+    /// scratch once.
     public func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {
         precondition(layout.count == buffer.count && layout.worldSize == worldSize, "reduceScatterSum: layout does not fit")
         guard let base = buffer.baseAddress, worldSize > 1 else { return }
-        let w = worldSize, next = (rank + 1) % w, previous = (rank + w - 1) % w
+        stallWatch.begin()
+        let w = worldSize, next = Int32((rank + 1) % w), previous = Int32((rank + w - 1) % w)
         let scratch = scratch(bytes: (layout.chunkElements / w + 16) * MemoryLayout<Float>.stride)
             .bindMemory(to: Float.self, capacity: layout.chunkElements / w + 16)
         for index in 0 ..< layout.chunkCount {
@@ -113,13 +168,17 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             for round in 0 ..< w - 1 {
                 let sent = (rank + 2 * w - round - 1) % w, received = (rank + 2 * w - round - 2) % w
                 let incoming = Int(counts[received])
-                check(MPI_Sendrecv(base + start + Int(offsets[sent]), counts[sent], txf_mpi_float(), Int32(next), 7,
-                                   scratch, Int32(incoming), txf_mpi_float(), Int32(previous), 7, comm, txf_mpi_status_ignore()),
-                      "MPI_Sendrecv of a reduce-scatter piece (chunk \(index), round \(round))")
+                complete(2, "reduce-scatter of \(buffer.count) floats") { requests in
+                    check(MPI_Irecv(scratch, Int32(incoming), txf_mpi_float(), previous, 7, comm, requests),
+                          "MPI_Irecv of a reduce-scatter piece (chunk \(index), round \(round))")
+                    check(MPI_Isend(base + start + Int(offsets[sent]), counts[sent], txf_mpi_float(), next, 7, comm, requests + 1),
+                          "MPI_Isend of a reduce-scatter piece (chunk \(index), round \(round))")
+                }
                 let target = base + start + Int(offsets[received])
                 for i in 0 ..< incoming { target[i] += scratch[i] }
             }
         }
+        stallWatch.completed()
     }
 
     /// Receive buffer of `reduceScatterSum` and the all-reduces, grown to the largest message
@@ -144,82 +203,117 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         allGather(UnsafeMutableRawPointer(buffer.baseAddress), count: buffer.count, type: txf_mpi_uint16(), name: "16-bit words", layout: layout)
     }
 
-    /// All-gathers `count` elements of `type` at `base` by `layout`, one MPI_Allgatherv per chunk.
+    /// All-gathers `count` elements of `type` at `base` by `layout`, one MPI_Iallgatherv per chunk.
     private func allGather(_ base: UnsafeMutableRawPointer?, count: Int, type: MPI_Datatype?, name: String, layout: ShardLayout) {
         precondition(layout.count == count && layout.worldSize == worldSize, "allGather: layout does not fit")
         guard let base else { return }
         var elementBytes: Int32 = 0
         MPI_Type_size(type, &elementBytes)
+        stallWatch.begin()
         for index in 0 ..< layout.chunkCount {
             let (start, counts, offsets) = layout.chunk(index)
-            check(MPI_Allgatherv(txf_mpi_in_place(), 0, type, base + start * Int(elementBytes), counts, offsets,
-                                 type, comm),
-                  "MPI_Allgatherv of chunk \(index) (\(counts.reduce(0) { $0 + Int($1) }) \(name))")
+            counts.withUnsafeBufferPointer { counts in
+                offsets.withUnsafeBufferPointer { offsets in
+                    complete(1, "all-gather of \(count) \(name)") { requests in
+                        check(MPI_Iallgatherv(txf_mpi_in_place(), 0, type, base + start * Int(elementBytes), counts.baseAddress,
+                                              offsets.baseAddress, type, comm, requests),
+                              "MPI_Iallgatherv of chunk \(index) (\(counts.reduce(0) { $0 + Int($1) }) \(name))")
+                    }
+                }
+            }
         }
+        stallWatch.completed()
     }
 
     public func allReduceSum(_ values: inout [Double]) {
-        sum(&values, type: txf_mpi_double(), name: "MPI_Allreduce (sum) of doubles")
+        sum(&values, type: txf_mpi_double(), name: "doubles")
     }
 
     public func allReduceSum(_ values: inout [Int64]) {
-        sum(&values, type: txf_mpi_int64(), name: "MPI_Allreduce (sum) of int64")
+        sum(&values, type: txf_mpi_int64(), name: "int64")
     }
 
     /// Small sums: recursive doubling where W is a power of two (no allocation), else MPI_Allreduce.
     private func sum<T: AdditiveArithmetic>(_ values: inout [T], type: MPI_Datatype?, name: String) {
-        guard worldSize.nonzeroBitCount == 1, !values.isEmpty else {
-            allReduce(&values, type: type, op: txf_mpi_sum(), name: name)
-            return
-        }
-        values.withUnsafeMutableBufferPointer { recursiveDoublingSum($0.baseAddress!, count: $0.count, type: type) }
-    }
-
-    private func allReduce<T>(_ values: inout [T], type: MPI_Datatype?, op: MPI_Op?, name: String) {
         if values.isEmpty { return }
-        let comm = self.comm
-        let code = values.withUnsafeMutableBufferPointer { buffer in
-            MPI_Allreduce(txf_mpi_in_place(), buffer.baseAddress, Int32(buffer.count), type, op, comm)
+        stallWatch.begin()
+        let count = values.count
+        if worldSize.nonzeroBitCount == 1 {
+            values.withUnsafeMutableBufferPointer {
+                recursiveDoublingSum($0.baseAddress!, count: count, type: type, "sum of \(count) \(name)")
+            }
+        } else {
+            arriveTogether("sum of \(count) \(name)")
+            let comm = self.comm
+            let code = values.withUnsafeMutableBufferPointer { buffer in
+                MPI_Allreduce(txf_mpi_in_place(), buffer.baseAddress, Int32(buffer.count), type, txf_mpi_sum(), comm)
+            }
+            check(code, "MPI_Allreduce (sum) of \(name) [\(count)]")
         }
-        check(code, "\(name) [\(values.count)]")
+        stallWatch.completed()
     }
 
     // MARK: - Broadcast, gather, barrier
 
     public func broadcast(_ bytes: inout [UInt8], root: Int) {
         precondition((0..<worldSize).contains(root), "broadcast root \(root) outside 0..<\(worldSize)")
+        stallWatch.begin()
         var length = [Int64(bytes.count)]
-        check(MPI_Bcast(&length, 1, txf_mpi_int64(), Int32(root), comm), "MPI_Bcast of a length")
+        length.withUnsafeMutableBufferPointer { length in
+            complete(1, "broadcast of a length from rank \(root)") { requests in
+                check(MPI_Ibcast(length.baseAddress, 1, txf_mpi_int64(), Int32(root), comm, requests), "MPI_Ibcast of a length")
+            }
+        }
         if rank != root { bytes = [UInt8](repeating: 0, count: Int(length[0])) }
-        let comm = self.comm
         let piece = 1 << 30
         var start = 0
         while start < bytes.count {
             let count = min(piece, bytes.count - start)
-            let code = bytes.withUnsafeMutableBytes { raw in
-                MPI_Bcast(raw.baseAddress! + start, Int32(count), txf_mpi_byte(), Int32(root), comm)
+            bytes.withUnsafeMutableBytes { raw in
+                complete(1, "broadcast of \(count) bytes from rank \(root)") { requests in
+                    check(MPI_Ibcast(raw.baseAddress! + start, Int32(count), txf_mpi_byte(), Int32(root), comm, requests),
+                          "MPI_Ibcast of \(count) bytes from rank \(root)")
+                }
             }
-            check(code, "MPI_Bcast of \(count) bytes from rank \(root)")
             start += count
         }
+        stallWatch.completed()
     }
 
     public func allGather(_ bytes: [UInt8]) -> [[UInt8]] {
+        stallWatch.begin()
         var lengths = [Int64](repeating: 0, count: worldSize)
         var mine = Int64(bytes.count)
-        check(MPI_Allgather(&mine, 1, txf_mpi_int64(), &lengths, 1, txf_mpi_int64(), comm),
-              "MPI_Allgather of lengths")
+        lengths.withUnsafeMutableBufferPointer { lengths in
+            withUnsafeMutablePointer(to: &mine) { mine in
+                complete(1, "all-gather of lengths") { requests in
+                    check(MPI_Iallgather(mine, 1, txf_mpi_int64(), lengths.baseAddress, 1, txf_mpi_int64(), comm, requests),
+                          "MPI_Iallgather of lengths")
+                }
+            }
+        }
         let total = lengths.reduce(0, +)
         if total > Int64(Int32.max) { abort("allGather of \(total) bytes exceeds MPI's 2 GiB count limit") }
-        var counts = lengths.map { Int32($0) }
+        let counts = lengths.map { Int32($0) }
         var displacements = [Int32](repeating: 0, count: worldSize)
         for index in 1..<max(worldSize, 1) { displacements[index] = displacements[index - 1] + counts[index - 1] }
         // One spare byte keeps every pointer non-nil even when all ranks send nothing.
         var gathered = [UInt8](repeating: 0, count: Int(total) + 1)
-        var send = bytes + [0]
-        check(MPI_Allgatherv(&send, Int32(bytes.count), txf_mpi_byte(),
-                             &gathered, &counts, &displacements, txf_mpi_byte(), comm),
-              "MPI_Allgatherv of \(bytes.count) bytes")
+        let send = bytes + [0]
+        send.withUnsafeBufferPointer { send in
+            gathered.withUnsafeMutableBufferPointer { gathered in
+                counts.withUnsafeBufferPointer { counts in
+                    displacements.withUnsafeBufferPointer { displacements in
+                        complete(1, "all-gather of \(bytes.count) bytes") { requests in
+                            check(MPI_Iallgatherv(send.baseAddress, Int32(bytes.count), txf_mpi_byte(), gathered.baseAddress,
+                                                  counts.baseAddress, displacements.baseAddress, txf_mpi_byte(), comm, requests),
+                                  "MPI_Iallgatherv of \(bytes.count) bytes")
+                        }
+                    }
+                }
+            }
+        }
+        stallWatch.completed()
         return (0..<worldSize).map { index in
             let start = Int(displacements[index])
             return Array(gathered[start ..< start + Int(counts[index])])
@@ -227,7 +321,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     public func barrier() {
-        check(MPI_Barrier(comm), "MPI_Barrier")
+        stallWatch.begin()
+        complete(1, "barrier") { requests in check(MPI_Ibarrier(comm, requests), "MPI_Ibarrier") }
+        stallWatch.completed()
     }
 
     // MARK: - Ending the job

@@ -113,6 +113,12 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// "auto" (newest complete checkpoint in `out`, else start fresh) or a checkpoint path.
     public var resume: String?
 
+    // MARK: - Ranks
+
+    /// Seconds a collective may wait for the other ranks (scaled by phase, `StallWatch`);
+    /// nil = `StallWatch.defaultTimeout`, 0 = wait forever.
+    public var stallTimeout: Double?
+
     public init() {}
 
     /// Reads the keys of `TrainSetting.all`; an unknown key is an error listing the known ones.
@@ -223,6 +229,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
             throw TxfError("--hidden \(h) is not divisible by --heads \(n)")
         }
         if let r = resume, r.isEmpty { throw TxfError("--resume takes \"auto\" or a checkpoint path") }
+        if let t = stallTimeout, !(t >= 0 && t.isFinite) {
+            throw TxfError("--stall-timeout must be a number of seconds ≥ 0 (got \(t); 0 waits forever)")
+        }
         _ = try loraConfig()
     }
 

@@ -1,3 +1,4 @@
+import TxfDist
 import TxfModel
 
 extension TrainSetting {
@@ -65,6 +66,9 @@ extension TrainSetting {
             .field("keep", .reporting, \.keep, "Step checkpoints to keep; best.h5 and final.h5 are kept apart"),
             .optional("resume", .reporting, \.resume,
                       "auto: continue from the newest checkpoint in --out (or start fresh); or a checkpoint path"),
+            .optional("stall-timeout", .reporting, \.stallTimeout,
+                      "Seconds a rank waits for the others in one collective before the job ends (exit 75) naming the rank that stalled; ×10 at start-up, evaluation and checkpoints, ×5 in the first step; 0 = wait forever",
+                      default: StallWatch.defaultTimeout.shown),
         ]
     }
 }

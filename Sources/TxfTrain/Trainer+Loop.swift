@@ -37,8 +37,10 @@ extension Trainer {
         defer { reader.stop() }
         let started = monotonicSeconds()
         var interval = Interval(start: started)
+        let firstStep = step
 
         while step < totalSteps {
+            communicator.watch?.enter(step == firstStep ? .firstStep : .training, step: step)  // stall deadline
             let microBatches = try reader.take(step: step).micro
             let lr = schedule.rate(step: step)
             let outcome = try trainingStep.run(microBatches, step: step, learningRate: lr)
@@ -71,6 +73,7 @@ extension Trainer {
     /// Evaluates on `--eval` (if given); a new best accuracy writes `best.h5` (rank 0).
     func evaluate(_ emit: (TrainingEvent) -> Void) throws {
         guard let eval else { return }
+        communicator.watch?.enter(.evaluation, step: step)  // stall deadline
         let record = try Evaluation.run(model: model, dataset: eval, batchSize: evalBatch,
                                         communicator: communicator, step: step)
         emit(.eval(record))
@@ -88,6 +91,7 @@ extension Trainer {
 
     /// Gathers the optimizer state (every rank), then rank 0 writes the whole state to `path`.
     func writeCheckpoint(to path: String, _ emit: (TrainingEvent) -> Void) throws {
+        communicator.watch?.enter(.checkpoint, step: step)  // stall deadline: the others wait for rank 0's write
         try trainingStep.withCheckpointState { parameters in
             guard communicator.rank == 0 else { return }
             try ModelArchive.write(to: path, table: model.table, parameters: parameters,

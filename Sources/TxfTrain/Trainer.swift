@@ -50,6 +50,9 @@ public final class Trainer {
 
     public init(config given: TrainConfig, communicator: any Communicator) throws {
         self.communicator = communicator
+        // Stalls: start-up's collectives wait up to 10 × --stall-timeout (`Phase.startUp`).
+        communicator.watch?.timeout = given.stallTimeout ?? StallWatch.defaultTimeout
+        communicator.watch?.enter(.startUp)
         let world = communicator.worldSize
         // Every rank looks for the checkpoint to resume (so a refusal is everyone's, printed
         // once); rank 0's choice is broadcast, so all ranks resume from the same file.

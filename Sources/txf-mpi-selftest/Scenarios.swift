@@ -143,6 +143,24 @@ struct Scenarios {
         comm.barrier()
     }
 
+    /// Writes this rank's PID to `directory`/rank-R.pid, then sums one Double per step, with a
+    /// millisecond of "compute" between, for 60 s: the job a test stops or kills a rank of.
+    func sumLoop(directory: String) throws {
+        comm.barrier()
+        let path = "\(directory)/rank-\(rank).pid"
+        try "\(getpid())\n".write(toFile: path + ".partial", atomically: false, encoding: .utf8)
+        guard rename(path + ".partial", path) == 0 else { throw TxfError("cannot write \(path)") }
+        let end = Date().addingTimeInterval(60)
+        var step = 0
+        while Date() < end {
+            comm.stallWatch.enter(.training, step: step)
+            _ = comm.allReduceSum(1.0)
+            usleep(1_000)
+            step += 1
+        }
+        print("sum-loop rank \(rank): \(step) steps")
+    }
+
     /// Median all-reduce times for one buffer of `megabytes`: one call, and pieces of several
     /// sizes. Printed by rank 0.
     func bench(megabytes: Int) {

@@ -8,7 +8,7 @@ import TxfDist
 // ends (`Job.run`).
 
 let usage = """
-    usage: txf-mpi-selftest <scenario> [argument]
+    usage: txf-mpi-selftest [--stall-timeout SECONDS] <scenario> [argument]
       all                 sums, shards, broadcast, agree and local-ranks in one job
       sums                blocking all-reduce of Float, Double and Int64 buffers
       shards              reduce-scatter and all-gather over a ShardLayout with uneven pieces
@@ -20,9 +20,16 @@ let usage = """
       throw-on-rank R     rank R throws while the others wait
       crash-on-rank R     rank R traps (fatalError) while the others wait
       bench [MB]          all-reduce timings for a buffer of MB megabytes (default 32)
+      sum-loop DIR        sums for 60 s in training steps; each rank writes DIR/rank-R.pid
+                          first, so a test can stop or kill one
     """
 
-let arguments = Array(CommandLine.arguments.dropFirst())
+var arguments = Array(CommandLine.arguments.dropFirst())
+var stallTimeout: Double?
+if arguments.first == "--stall-timeout", arguments.count > 1 {
+    stallTimeout = Double(arguments[1])
+    arguments.removeFirst(2)
+}
 guard let scenario = arguments.first else {
     FileHandle.standardError.write(Data((usage + "\n").utf8))
     exit(2)
@@ -30,6 +37,8 @@ guard let scenario = arguments.first else {
 let argument = arguments.dropFirst().first
 let comm = MPICommunicator.world
 let scenarios = Scenarios(comm: comm)
+if let stallTimeout { comm.stallWatch.timeout = stallTimeout }
+comm.stallWatch.enter(.training)
 
 // The prefix of a shared failure's line is the job's, "txf", as in every rank's abort line.
 Job.run("txf") {
@@ -50,6 +59,7 @@ Job.run("txf") {
     case "throw-on-rank": try scenarios.throwOnRank(rankArgument(argument))
     case "crash-on-rank": scenarios.crashOnRank(try rankArgument(argument))
     case "bench": scenarios.bench(megabytes: argument.flatMap { Int($0) } ?? 32)
+    case "sum-loop": try scenarios.sumLoop(directory: argument ?? ".")
     default: throw TxfError("unknown scenario '\(scenario)'\n\(usage)")
     }
     comm.barrier()

@@ -76,6 +76,7 @@ import TxfCore
         c.warmupSteps = 10; c.warmupRatio = 0.06; c.schedule = .cosine; c.weightDecay = 0.02; c.maxGradNorm = 0.5
         c.dropout = 0.2; c.seed = 7; c.groupByLength = false
         c.logEvery = 5; c.evalEvery = 20; c.saveEvery = 50; c.keep = 2; c.resume = "auto"
+        c.stallTimeout = 30
         return c
     }
 
