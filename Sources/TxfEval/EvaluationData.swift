@@ -39,6 +39,7 @@ public enum EvaluationData {
     }
 
     static func checkLabels(_ dataset: TokenDataset, _ model: StoredModel) throws {
+        try dataset.checkTokenIds(below: model.config.vocabSize, source: "the model \(model.path)")
         guard !dataset.labelNames.isEmpty else { throw TxfError("\(dataset.path) has no labels; evaluation needs a labelled dataset") }
         guard dataset.labelNames.count <= model.config.numLabels else {
             throw TxfError("\(dataset.path) has \(dataset.labelNames.count) classes but the model \(model.path) has \(model.config.numLabels)")

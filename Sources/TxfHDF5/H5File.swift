@@ -109,6 +109,10 @@ public final class H5Group: H5Container {
     }
 }
 
+/// Longest object or attribute name a reader accepts (HDF5 keeps names in object headers,
+/// which hold at most 64 KiB).
+let h5MaxNameBytes = 1 << 16
+
 /// What a named child of a group is.
 public enum H5ObjectKind: Sendable, Equatable {
     case group, dataset, other
@@ -136,6 +140,7 @@ extension H5Container {
         for index in 0..<info.nlinks {
             let length = H5Lget_name_by_idx(locationID, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, txf_h5p_default())
             guard length >= 0 else { throw H5Errors.failure("cannot list \(displayName)") }
+            guard length <= h5MaxNameBytes else { throw TxfError("\(displayName) is damaged: a link name of \(length) bytes") }
             var buffer = [CChar](repeating: 0, count: Int(length) + 1)
             _ = H5Lget_name_by_idx(locationID, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, txf_h5p_default())
             result.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
