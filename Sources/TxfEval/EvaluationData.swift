@@ -17,6 +17,7 @@ public enum EvaluationData {
             let dataset = try TokenDataset(path: path)
             let modelVocab = model.tokenizer?.vocabSHA256 ?? SHA256.hex(of: Data(model.vocab.map { $0 + "\n" }.joined().utf8))
             try dataset.checkVocab(sha256: modelVocab, source: "the model \(model.path)")
+            try dataset.checkTokenIds(below: model.config.vocabSize, source: "the model \(model.path)")
             try checkLabels(dataset, model)
             return (dataset, {})
         }
@@ -39,7 +40,6 @@ public enum EvaluationData {
     }
 
     static func checkLabels(_ dataset: TokenDataset, _ model: StoredModel) throws {
-        try dataset.checkTokenIds(below: model.config.vocabSize, source: "the model \(model.path)")
         guard !dataset.labelNames.isEmpty else { throw TxfError("\(dataset.path) has no labels; evaluation needs a labelled dataset") }
         guard dataset.labelNames.count <= model.config.numLabels else {
             throw TxfError("\(dataset.path) has \(dataset.labelNames.count) classes but the model \(model.path) has \(model.config.numLabels)")
