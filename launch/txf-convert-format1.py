@@ -6,7 +6,7 @@ Usage: txf-convert-format1.py FILE [OUTPUT]   (OUTPUT defaults to FILE, replaced
 Format 1 stored strings variable-length, which libhdf5 crashes on in damaged files, so txf
 no longer reads it. This rewrites every string attribute fixed-length (NUL-padded UTF-8),
 a model's or checkpoint's /vocab as vocab.txt bytes (uint8, each token followed by "\\n"),
-adds a dataset's max_token_id and data_sha256 (docs/ARCHITECTURE.md, "File formats against
+adds a dataset's max_token_id and data_sha256 and a model file's provenance_keys (docs/ARCHITECTURE.md, "File formats against
 hostile input"), and sets the schema version to 2. Run it only on files you trust: reading
 format 1 means reading its variable-length strings with libhdf5.
 """
@@ -59,6 +59,11 @@ def convert(source, target):
             new.attrs["data_sha256"] = fixed(hashlib.sha256(b"".join(digests)).hexdigest())
         else:
             new.attrs["txf_schema_version"] = np.int64(2)
+            if kind == "model":
+                reserved = {"txf_kind", "txf_schema_version", "model_config", "label_names", "checksum"}
+                keys = sorted(k for k, v in old.attrs.items()
+                              if k not in reserved and not k.startswith("tokenizer_") and isinstance(as_str(v), str))
+                new.attrs["provenance_keys"] = fixed(keys)
     os.replace(temporary, target)
 
 

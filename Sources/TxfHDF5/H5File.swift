@@ -43,7 +43,12 @@ public final class H5File: H5Container {
     public static func create(_ path: String, overwrite: Bool = true) throws -> H5File {
         H5Errors.silence()
         let flags = overwrite ? txf_h5f_acc_trunc() : txf_h5f_acc_excl()
-        let id = H5Fcreate(path, flags, txf_h5p_default(), txf_h5p_default())
+        // The 1.10 file format: object headers, groups and chunk indexes carry checksums, so a
+        // damaged byte in them is an error on open instead of a crash inside libhdf5 (the
+        // 1.6-era symbol tables and local heaps had none). h5py reads it.
+        let access = H5ID(try H5Errors.id(H5Pcreate(txf_h5p_file_access()), "cannot create HDF5 file \(path)"), .propertyList)
+        try H5Errors.check(H5Pset_libver_bounds(access.raw, H5F_LIBVER_V110, H5F_LIBVER_V110), "cannot create HDF5 file \(path)")
+        let id = H5Fcreate(path, flags, txf_h5p_default(), access.raw)
         guard id >= 0 else { throw H5Errors.failure("cannot create HDF5 file \(path)") }
         return H5File(path: path, id: id)
     }

@@ -34,6 +34,7 @@ extension ArchiveMeta {
         for (key, value) in provenance.sorted(by: { $0.key < $1.key }) {
             try file.setAttribute(key, value)
         }
+        if kind == .model { try file.setAttribute(A.provenanceKeys, provenance.keys.sorted()) }
         try writeVocab(to: file)
     }
 
@@ -90,8 +91,9 @@ extension ArchiveMeta {
                                                baseSHA256: try file.stringAttribute(A.baseModelSHA256))
             }
         case .model:
-            for name in file.attributeNames()
-            where !A.reservedForModels.contains(name) && !name.hasPrefix(A.tokenizerPrefix) {
+            // `provenance_keys` names them: listing a damaged file's attributes crashes libhdf5 1.10.
+            let keys = file.hasAttribute(A.provenanceKeys) ? try file.stringArrayAttribute(A.provenanceKeys) : []
+            for name in keys where !A.reservedForModels.contains(name) && !name.hasPrefix(A.tokenizerPrefix) {
                 meta.provenance[name] = try? file.stringAttribute(name)
             }
         }
@@ -124,7 +126,8 @@ extension TokenizerInfo {
 
     /// The fields an archive stores (`writeArchiveAttributes`); nil when it stores none.
     static func readArchiveAttributes(from file: H5File) throws -> TokenizerInfo? {
-        guard file.attributeNames().contains(where: { $0.hasPrefix(ArchiveSchema.Attribute.tokenizerPrefix) }) else { return nil }
+        // By name, not by listing: libhdf5 1.10 crashes listing a damaged file's attributes.
+        guard Attribute.allCases.contains(where: { file.hasAttribute(ArchiveSchema.tokenizerAttribute($0)) }) else { return nil }
         func text(_ field: Attribute) throws -> String { try file.stringAttribute(ArchiveSchema.tokenizerAttribute(field)) }
         func int<T: FixedWidthInteger>(_ field: Attribute) throws -> T {
             let value = try text(field)

@@ -14,8 +14,8 @@ import TxfData
 /// each `TokenizerInfo` field), `checksum`. Checkpoints add `step`, `epoch`, `step_in_epoch`,
 /// `seed`, `world_size`, `schedule` / `config` / `optimizer` (the trainer's JSON),
 /// `dataset_fingerprint`, `best_accuracy` (once evaluated) and, for LoRA runs, `lora_config`,
-/// `base_model_path`, `base_model_sha256`. Model files add provenance string attributes.
-/// Strings are fixed-length NUL-padded UTF-8, integers int64.
+/// `base_model_path`, `base_model_sha256`. Model files add provenance string attributes and
+/// `provenance_keys`, their names. Strings are fixed-length NUL-padded UTF-8, integers int64.
 ///
 /// Version 2. Version 1 stored strings (and `/vocab`) variable-length, which libhdf5 crashes
 /// on in damaged files; it is refused from its attribute types alone, with the converter to
@@ -54,8 +54,11 @@ public enum ArchiveSchema {
         public static let baseModelPath = "base_model_path"
         public static let baseModelSHA256 = "base_model_sha256"
 
+        /// Model files: the names of the provenance attributes (readers look them up by name).
+        public static let provenanceKeys = "provenance_keys"
+
         /// Names a model file's provenance may not take.
-        static let reservedForModels: Set = [kind, schemaVersion, modelConfig, labelNames, checksum]
+        static let reservedForModels: Set = [kind, schemaVersion, modelConfig, labelNames, checksum, provenanceKeys]
     }
 
     /// `name` of a tokenizer field in an archive: `tokenizer_vocab_sha256`, `tokenizer_kind`, ….
