@@ -13,9 +13,13 @@ public struct DatasetInfo: Sendable, Equatable {
     public var tokenCount: Int
     public var truncatedRows: Int
     public var skippedRows: Int
+    /// The largest id in `/tokens` (-1 before the writer fills it in).
+    public var maxTokenId: Int
+    /// Hex SHA-256 over the stored data (`DatasetSchema`); "" before the writer fills it in.
+    public var dataSHA256: String
 
     public init(tokenizer: TokenizerInfo, labelNames: [String], sourcePath: String, sourceSHA256: String,
-                rowCount: Int, tokenCount: Int, truncatedRows: Int, skippedRows: Int) {
+                rowCount: Int, tokenCount: Int, truncatedRows: Int, skippedRows: Int, maxTokenId: Int = -1, dataSHA256: String = "") {
         self.tokenizer = tokenizer
         self.labelNames = labelNames
         self.sourcePath = sourcePath
@@ -24,6 +28,8 @@ public struct DatasetInfo: Sendable, Equatable {
         self.tokenCount = tokenCount
         self.truncatedRows = truncatedRows
         self.skippedRows = skippedRows
+        self.maxTokenId = maxTokenId
+        self.dataSHA256 = dataSHA256
     }
 
     /// Writes every attribute, including the kind and schema version, to the file's root.
@@ -39,16 +45,23 @@ public struct DatasetInfo: Sendable, Equatable {
         try file.setAttribute(A.tokenCount, tokenCount)
         try file.setAttribute(A.truncatedRows, truncatedRows)
         try file.setAttribute(A.skippedRows, skippedRows)
+        try file.setAttribute(A.maxTokenId, maxTokenId)
+        try file.setAttribute(A.dataSHA256, dataSHA256)
     }
 
     /// Reads the attributes after checking that the file is a tokenized dataset of this
-    /// schema version; otherwise the error says what the file is and how to regenerate it.
+    /// schema version and that every integer is in range; otherwise the error says what the
+    /// file is and how to regenerate it. A format-1 file is refused from its attribute types
+    /// alone, before any of its variable-length strings is read.
     public static func read(from file: H5File) throws -> DatasetInfo {
         typealias A = DatasetSchema.Attribute
         let path = file.filePath
         let remedy = "regenerate it with `txf prepare --input <text file> --vocab vocab.txt --output \(path)`"
         guard file.hasAttribute(A.kind) else {
             throw TxfError("\(path) is not a txf dataset (no \(A.kind) attribute); \(remedy)")
+        }
+        if file.hasVariableLengthString(A.kind) {
+            throw TxfError("\(path) is a file of txf's format 1 (variable-length strings, which this txf does not read); \(remedy), or convert it with `python3 launch/txf-convert-format1.py \(path)`")
         }
         let kind = try file.stringAttribute(A.kind)
         guard kind == DatasetSchema.kind else {
@@ -58,19 +71,35 @@ public struct DatasetInfo: Sendable, Equatable {
         guard version == DatasetSchema.version else {
             throw TxfError("\(path) has dataset schema version \(version); this txf reads version \(DatasetSchema.version); \(remedy)")
         }
-        let tokenizer = try file.stringAttribute(TokenizerInfo.Attribute.kind.datasetName)
-        guard tokenizer == DatasetSchema.tokenizer else {
-            throw TxfError("\(path) was tokenized with '\(tokenizer)'; txf reads \(DatasetSchema.tokenizer) datasets; \(remedy)")
+        let tokenizerKind = try file.stringAttribute(TokenizerInfo.Attribute.kind.datasetName)
+        guard tokenizerKind == DatasetSchema.tokenizer else {
+            throw TxfError("\(path) was tokenized with '\(tokenizerKind)'; txf reads \(DatasetSchema.tokenizer) datasets; \(remedy)")
         }
-        func int(_ name: String) throws -> Int { Int(try file.int64Attribute(name)) }
+        let tokenizer = try TokenizerInfo.read(from: file)
+        func count(_ name: String, _ range: ClosedRange<Int64> = 0 ... Int64(Int32.max) * 1 << 16) throws -> Int {
+            Int(try file.int64Attribute(name, in: range, remedy: remedy))
+        }
         return DatasetInfo(
-            tokenizer: try TokenizerInfo.read(from: file),
+            tokenizer: tokenizer,
             labelNames: try file.stringArrayAttribute(A.labelNames),
             sourcePath: try file.stringAttribute(A.sourcePath),
             sourceSHA256: try file.stringAttribute(A.sourceSHA256),
-            rowCount: try int(A.rowCount),
-            tokenCount: try int(A.tokenCount),
-            truncatedRows: try int(A.truncatedRows),
-            skippedRows: try int(A.skippedRows))
+            rowCount: try count(A.rowCount),
+            tokenCount: try count(A.tokenCount),
+            truncatedRows: try count(A.truncatedRows),
+            skippedRows: try count(A.skippedRows),
+            maxTokenId: try count(A.maxTokenId, -1 ... Int64(tokenizer.vocabSize - 1)),
+            dataSHA256: try file.stringAttribute(A.dataSHA256))
+    }
+}
+
+extension H5File {
+    /// Integer root attribute `name`, refused with `remedy` unless it lies in `range`.
+    func int64Attribute(_ name: String, in range: ClosedRange<Int64>, remedy: String) throws -> Int64 {
+        let value = try int64Attribute(name)
+        guard range.contains(value) else {
+            throw TxfError("\(filePath) is damaged: attribute \(name) is \(value), outside \(range.lowerBound)...\(range.upperBound); \(remedy)")
+        }
+        return value
     }
 }

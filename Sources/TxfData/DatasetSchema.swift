@@ -1,6 +1,6 @@
 /// The on-disk layout of a tokenized dataset (`txf prepare` writes it, `TokenDataset` reads it).
 ///
-/// Version 1, an HDF5 file:
+/// Version 2, an HDF5 file:
 ///
 /// | object | type | shape | meaning |
 /// |---|---|---|---|
@@ -13,8 +13,16 @@
 /// `tokenizer` = "bert-wordpiece", `vocab_sha256` (hex), `vocab_size`, `lowercase` (0/1),
 /// `pad_id`, `unk_id`, `cls_id`, `sep_id`, `max_length` (tokens per row incl. [CLS]/[SEP]),
 /// `label_names` (strings, index = class id), `source_path`, `source_sha256` (hex of the input
-/// file's bytes), `row_count` (N), `token_count` (T), `truncated_rows`, `skipped_rows`.
-/// Integers are int64, strings variable-length UTF-8.
+/// file's bytes), `row_count` (N), `token_count` (T), `truncated_rows`, `skipped_rows`,
+/// `max_token_id` (the largest id in `/tokens`) and `data_sha256`: hex SHA-256 of the three
+/// 32-byte SHA-256 digests, in this order, of `/tokens` (int32), `/offsets` (int64) and
+/// `/labels` (int32) as little-endian bytes. Integers are int64, strings fixed-length
+/// NUL-padded UTF-8 (h5py reads them as `bytes`). Version 1 stored the strings
+/// variable-length and had no data hash; it is refused (docs/ARCHITECTURE.md, "File formats
+/// against hostile input").
+///
+/// Opening verifies `data_sha256` and `max_token_id` in one pass over the data, so a file
+/// edited after `prepare` is refused, and every token id is known to be below `vocab_size`.
 ///
 /// Storing the vocab in the file makes a dataset self-contained: `txf inspect` decodes rows
 /// with nothing else, and a trainer can check its tokenizer against the data by hash.
@@ -26,9 +34,10 @@
 ///     f = h5py.File("train.h5"); o = f["offsets"][:]
 ///     row_ids = f["tokens"][o[i]:o[i+1]]
 ///     vocab = f["vocab"][:].tobytes().decode().splitlines()
+///     kind = f.attrs["txf_kind"].decode()
 public enum DatasetSchema {
     public static let kind = "tokenized-dataset"
-    public static let version: Int64 = 1
+    public static let version: Int64 = 2
     public static let tokenizer = "bert-wordpiece"
 
     public static let tokens = "tokens"
@@ -53,5 +62,7 @@ public enum DatasetSchema {
         public static let tokenCount = "token_count"
         public static let truncatedRows = "truncated_rows"
         public static let skippedRows = "skipped_rows"
+        public static let maxTokenId = "max_token_id"
+        public static let dataSHA256 = "data_sha256"
     }
 }

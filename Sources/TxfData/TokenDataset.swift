@@ -3,8 +3,9 @@ import TxfCore
 import TxfHDF5
 import TxfText
 
-/// A prepared dataset opened for training: validates the schema, keeps `/offsets` and
-/// `/labels` in memory (12 bytes per row), and reads the tokens of only the rows asked for.
+/// A prepared dataset opened for training: validates the schema, verifies the data against
+/// `data_sha256` and `max_token_id` (one pass over `/tokens`), keeps `/offsets` and `/labels`
+/// in memory (12 bytes per row), and reads the tokens of only the rows asked for.
 ///
 /// `/tokens` stays open so its chunk cache serves repeated reads; a read selects the requested
 /// rows' token ranges (neighbouring rows merged into one run) and never touches the rest, so a
@@ -25,7 +26,9 @@ public final class TokenDataset {
     private var runs: [Range<Int>] = []    // token ranges to read, ascending
     private var scratch: [Int32] = []      // [tokens of the unique rows] in file order
 
-    /// Opens and validates `path`.
+    /// Opens and validates `path`: attributes in range, shapes consistent, every row no longer
+    /// than `max_length`, every label a class, and the data equal to what `prepare` hashed
+    /// (so every token id is at most `max_token_id`, which is below `vocab_size`).
     ///
     /// - Parameter chunkCacheBytes: chunk cache for `/tokens`. Random rows hit random chunks;
     ///   32 MiB holds 512 decompressed 64 KiB chunks (all of SST-2's tokens).
@@ -57,6 +60,49 @@ public final class TokenDataset {
         if let bad = labels.firstIndex(where: { classes == 0 ? $0 != -1 : ($0 < 0 || $0 >= classes) }) {
             throw TxfError("\(path) is damaged: row \(bad) has label \(labels[bad]) but the dataset has \(classes) classes")
         }
+        let longest = Int64(info.tokenizer.maxLength)
+        if let bad = (0 ..< n).first(where: { offsets[$0 + 1] - offsets[$0] > longest }) {
+            throw TxfError("\(path) is damaged: row \(bad) has \(offsets[bad + 1] - offsets[bad]) tokens, more than max_length \(longest)")
+        }
+        try verifyData()
+    }
+
+    /// Hashes `/tokens` (in blocks of 1 Mi tokens), `/offsets` and `/labels` and refuses the
+    /// file unless the hash is `data_sha256` and the largest token id is `max_token_id`.
+    private func verifyData() throws {
+        var hash = DatasetDataHash()
+        var block = [Int32](repeating: 0, count: min(tokenCount, 1 << 20))
+        var largest: Int32 = -1, smallest: Int32 = 0
+        var start = 0
+        while start < tokenCount {
+            let end = min(tokenCount, start + block.count)
+            if end - start < block.count { block.removeLast(block.count - (end - start)) }
+            try block.withUnsafeMutableBufferPointer { try tokens.readRows(start ..< end, into: $0) }
+            for id in block {
+                largest = max(largest, id)
+                smallest = min(smallest, id)
+            }
+            hash.update(tokens: block, offsets: [], labels: [])
+            start = end
+        }
+        hash.update(tokens: [], offsets: offsets, labels: labels)
+        let regenerate = "regenerate it with `txf prepare`"
+        guard hash.finalizeHex() == info.dataSHA256 else {
+            throw TxfError("\(path) was edited or damaged after `txf prepare`: its tokens, offsets or labels do not match data_sha256; \(regenerate)")
+        }
+        guard Int(largest) == info.maxTokenId, smallest >= 0 else {
+            throw TxfError("\(path) is damaged: its token ids span \(smallest)...\(largest) but max_token_id is \(info.maxTokenId); \(regenerate)")
+        }
+    }
+
+    /// Throws unless every token id is below `vocabSize`, the vocab of the model that will
+    /// read the rows (an id past it would index outside the embedding table).
+    ///
+    /// - Parameter source: names the model in the message ("the model m.h5").
+    public func checkTokenIds(below vocabSize: Int, source: String) throws {
+        guard info.maxTokenId < vocabSize else {
+            throw TxfError("\(path) holds token id \(info.maxTokenId) but \(source) has a vocab of \(vocabSize) tokens; prepare the data with that model's vocab.txt")
+        }
     }
 
     public var rowCount: Int { info.rowCount }
@@ -73,12 +119,14 @@ public final class TokenDataset {
     }
 
     /// A hash that ranks compare before training: equal exactly when they hold the same data
-    /// (same source bytes, vocab, casing, max length, labels, rows and tokens).
+    /// (same source bytes, vocab, casing, max length, labels, rows and tokens; `data_sha256`,
+    /// verified at open, covers the stored ids themselves).
     public var fingerprint: String {
         let description = [
             DatasetSchema.kind, "v\(DatasetSchema.version)", "rows=\(rowCount)", "tokens=\(tokenCount)",
             "max_length=\(info.tokenizer.maxLength)", "lowercase=\(info.tokenizer.lowercase)", "vocab=\(info.tokenizer.vocabSHA256)",
             "source=\(info.sourceSHA256)", "skipped=\(info.skippedRows)", "labels=\(info.labelNames.joined(separator: "\u{1F}"))",
+            "data=\(info.dataSHA256)",
         ].joined(separator: "\n")
         return SHA256.hex(of: Array(description.utf8))
     }

@@ -1,5 +1,6 @@
 import TxfCore
 import TxfHDF5
+import TxfText
 
 /// Writes a tokenized dataset (`DatasetSchema`) row by row with bounded memory.
 ///
@@ -19,6 +20,8 @@ public final class TokenDatasetWriter {
     private var tokenBuffer: [Int32] = []     // [pending tokens]
     private var offsetBuffer: [Int64] = []    // [pending rows] end offset of each row
     private var labelBuffer: [Int32] = []     // [pending rows]
+    private var hashes = DatasetDataHash()
+    private var maxTokenId: Int32 = -1
     private let tokenFlush = 1 << 20
     private let rowFlush = 1 << 16
 
@@ -53,18 +56,23 @@ public final class TokenDatasetWriter {
         try tokenBuffer.withUnsafeBufferPointer { try tokens.append($0) }
         try offsetBuffer.withUnsafeBufferPointer { try offsets.append($0) }
         try labelBuffer.withUnsafeBufferPointer { try labels.append($0) }
+        hashes.update(tokens: tokenBuffer, offsets: offsetBuffer, labels: labelBuffer)
+        maxTokenId = tokenBuffer.reduce(maxTokenId, max)
         tokenBuffer.removeAll(keepingCapacity: true)
         offsetBuffer.removeAll(keepingCapacity: true)
         labelBuffer.removeAll(keepingCapacity: true)
     }
 
     /// Flushes, stores `vocabBytes` as `/vocab` and `info` as root attributes, closes, fsyncs.
-    /// `info.rowCount` and `info.tokenCount` are overwritten with what was appended.
+    /// `info.rowCount`, `tokenCount`, `maxTokenId` and `dataSHA256` are overwritten with what
+    /// was appended.
     public func finish(info: DatasetInfo, vocabBytes: [UInt8]) throws {
         try flush()
         var info = info
         info.rowCount = rowCount
         info.tokenCount = tokenCount
+        info.maxTokenId = Int(maxTokenId)
+        info.dataSHA256 = hashes.finalizeHex()
         try file.writeDataset(DatasetSchema.vocab, vocabBytes,
                               storage: .compressed(chunk: [max(1, min(vocabBytes.count, 1 << 18))])).close()
         try info.write(to: file)

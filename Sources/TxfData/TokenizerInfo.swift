@@ -71,18 +71,24 @@ public struct TokenizerInfo: Sendable, Equatable {
         try file.setAttribute(Attribute.maxLength.datasetName, maxLength)
     }
 
-    /// Reads a dataset's typed root attributes (`write(to:)`).
+    /// Reads a dataset's typed root attributes (`write(to:)`), each integer range-checked:
+    /// `vocab_size` 1...2^31-1, the special ids inside the vocab, `max_length` 2...2^20.
     public static func read(from file: H5File) throws -> TokenizerInfo {
-        func int(_ a: Attribute) throws -> Int { Int(try file.int64Attribute(a.datasetName)) }
+        let remedy = "regenerate it with `txf prepare`"
+        func int(_ a: Attribute, _ range: ClosedRange<Int64>) throws -> Int {
+            Int(try file.int64Attribute(a.datasetName, in: range, remedy: remedy))
+        }
+        let vocabSize = try int(.vocabSize, 1 ... Int64(Int32.max))
+        func id(_ a: Attribute) throws -> Int32 { Int32(try int(a, 0 ... Int64(vocabSize - 1))) }
         return TokenizerInfo(
             kind: try file.stringAttribute(Attribute.kind.datasetName),
             vocabSHA256: try file.stringAttribute(Attribute.vocabSHA256.datasetName),
-            vocabSize: try int(.vocabSize),
-            lowercase: try int(.lowercase) != 0,
-            padId: Int32(try int(.padId)),
-            unkId: Int32(try int(.unkId)),
-            clsId: Int32(try int(.clsId)),
-            sepId: Int32(try int(.sepId)),
-            maxLength: try int(.maxLength))
+            vocabSize: vocabSize,
+            lowercase: try int(.lowercase, 0 ... 1) != 0,
+            padId: try id(.padId),
+            unkId: try id(.unkId),
+            clsId: try id(.clsId),
+            sepId: try id(.sepId),
+            maxLength: try int(.maxLength, 2 ... 1 << 20))
     }
 }

@@ -17,6 +17,7 @@ public enum EvaluationData {
             let dataset = try TokenDataset(path: path)
             let modelVocab = model.tokenizer?.vocabSHA256 ?? SHA256.hex(of: Data(model.vocab.map { $0 + "\n" }.joined().utf8))
             try dataset.checkVocab(sha256: modelVocab, source: "the model \(model.path)")
+            try dataset.checkTokenIds(below: model.config.vocabSize, source: "the model \(model.path)")
             try checkLabels(dataset, model)
             return (dataset, {})
         }

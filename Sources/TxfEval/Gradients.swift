@@ -51,6 +51,7 @@ public struct GradientDump {
             for e in stored.table.entries { _ = model.parameter(e.name).update(from: stored.tensor(e.name)) }
         }
         model.parametersDidChange()
+        try dataset.checkTokenIds(below: model.config.vocabSize, source: "the model \(modelPath)")
         if let bad = labels.first(where: { Int($0) >= model.config.numLabels }) {
             throw TxfError("\(dataset.path) has label \(bad) but the model has \(model.config.numLabels) classes")
         }

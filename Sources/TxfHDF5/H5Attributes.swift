@@ -24,22 +24,20 @@ public enum H5AttributeValue: Sendable, Equatable, CustomStringConvertible {
 
 /// Attributes on a file (root group), group or dataset. Setting an attribute that exists
 /// replaces it. Scalars are stored in a scalar dataspace, arrays in a 1-D one; strings are
-/// variable-length UTF-8 (h5py reads them as `str`).
+/// fixed-length UTF-8 (`H5Strings`; h5py reads them as `bytes`).
 extension H5Location {
     // MARK: - Writing
 
     public func setAttribute(_ name: String, _ value: String) throws {
-        let type = try H5Strings.variableType()
-        try H5Strings.withCStrings([value]) { pointers in
-            try writeAttribute(name, type: type.raw, dims: nil, pointers)
-        }
+        let (bytes, size) = try H5Strings.packed([value], what: "cannot write attribute \(name) of \(displayName)")
+        let type = try H5Strings.fixedType(size: size)
+        try writeAttribute(name, type: type.raw, dims: nil, bytes)
     }
 
     public func setAttribute(_ name: String, _ value: [String]) throws {
-        let type = try H5Strings.variableType()
-        try H5Strings.withCStrings(value) { pointers in
-            try writeAttribute(name, type: type.raw, dims: [value.count], pointers)
-        }
+        let (bytes, size) = try H5Strings.packed(value, what: "cannot write attribute \(name) of \(displayName)")
+        let type = try H5Strings.fixedType(size: size)
+        try writeAttribute(name, type: type.raw, dims: [value.count], value.isEmpty ? [] : bytes)
     }
 
     public func setAttribute(_ name: String, _ value: Int64) throws {
@@ -98,7 +96,7 @@ extension H5Location {
         var index: hsize_t = 0
         while true {
             let length = H5Aget_name_by_idx(locationID, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, txf_h5p_default())
-            if length < 0 { H5Errors.takeDetail(); break }
+            if length < 0 || length > h5MaxNameBytes { H5Errors.takeDetail(); break }
             var buffer = [CChar](repeating: 0, count: Int(length) + 1)
             _ = H5Aget_name_by_idx(locationID, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, txf_h5p_default())
             names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
@@ -114,11 +112,18 @@ extension H5Location {
     }
 
     public func stringArrayAttribute(_ name: String) throws -> [String] {
-        try withAttribute(name) { attribute, type, space, count in
-            try H5Strings.read(count: count, storedType: type, space: space, what: "attribute \(name) of \(displayName)") { memoryType, buffer in
+        try withAttribute(name) { attribute, type, count, fileSize in
+            try H5Strings.read(count: count, storedType: type, fileSize: fileSize, what: "attribute \(name) of \(displayName)") {
+                memoryType, buffer in
                 H5Aread(attribute, memoryType, buffer)
             }
         }
+    }
+
+    /// Whether attribute `name` exists and holds variable-length strings (txf's format 1),
+    /// found from its type alone: nothing of the strings is read.
+    public func hasVariableLengthString(_ name: String) -> Bool {
+        (try? withAttribute(name) { _, type, _, _ in H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0 }) ?? false
     }
 
     public func int64Attribute(_ name: String) throws -> Int64 {
@@ -139,8 +144,9 @@ extension H5Location {
 
     /// Any attribute txf writes, decoded by its stored class and shape.
     public func attribute(_ name: String) throws -> H5AttributeValue {
-        let (typeClass, isScalar) = try withAttribute(name) { _, type, space, _ in
-            (H5Tget_class(type), H5Sget_simple_extent_ndims(space) == 0)
+        let (typeClass, isScalar) = try withAttribute(name) { attribute, type, _, _ in
+            let space = H5ID(H5Aget_space(attribute), .dataspace)
+            return (H5Tget_class(type), H5Sget_simple_extent_ndims(space.raw) == 0)
         }
         switch typeClass {
         case H5T_STRING:
@@ -163,10 +169,13 @@ extension H5Location {
     }
 
     private func numericAttribute<T: H5Scalar>(_ name: String, as _: T.Type, integerOnly: Bool = false) throws -> [T] {
-        try withAttribute(name) { attribute, type, _, count in
+        try withAttribute(name) { attribute, type, count, fileSize in
             let typeClass = H5Tget_class(type)
             guard typeClass == H5T_INTEGER || (!integerOnly && typeClass == H5T_FLOAT) else {
                 throw TxfError("attribute \(name) of \(displayName) holds \(h5DescribeType(type)), expected \(integerOnly ? "an integer" : "a number")")
+            }
+            guard count <= fileSize / max(1, H5Tget_size(type)) else {
+                throw TxfError("attribute \(name) of \(displayName) claims \(count) values, more than the file's \(fileSize) bytes hold")
             }
             var values = [T](repeating: T.h5Zero, count: count)
             if count > 0 {
@@ -177,8 +186,8 @@ extension H5Location {
         }
     }
 
-    /// Opens attribute `name` and calls `body(attribute, storedType, space, elementCount)`.
-    private func withAttribute<R>(_ name: String, _ body: (hid_t, hid_t, hid_t, Int) throws -> R) throws -> R {
+    /// Opens attribute `name` and calls `body(attribute, storedType, elementCount, fileSize)`.
+    private func withAttribute<R>(_ name: String, _ body: (hid_t, hid_t, Int, Int) throws -> R) throws -> R {
         H5Errors.silence()
         guard H5Aexists(locationID, name) > 0 else {
             H5Errors.takeDetail()
@@ -190,6 +199,6 @@ extension H5Location {
         let space = H5ID(try H5Errors.id(H5Aget_space(attribute.raw), what), .dataspace)
         let count = H5Sget_simple_extent_npoints(space.raw)
         guard count >= 0 else { throw H5Errors.failure(what) }
-        return try body(attribute.raw, type.raw, space.raw, Int(count))
+        return try body(attribute.raw, type.raw, Int(count), try h5FileSize(of: attribute.raw, what))
     }
 }

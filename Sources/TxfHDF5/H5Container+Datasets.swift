@@ -55,7 +55,8 @@ extension H5Container {
         return dataset
     }
 
-    /// Opens an existing dataset.
+    /// Opens an existing dataset, after checking that its declared shape, chunks and stored
+    /// bytes fit the file (`checkStoredSize`): what a read allocates is bounded by the file.
     ///
     /// - Parameter chunkCacheBytes: size of this dataset's chunk cache (HDF5's default is
     ///   1 MiB). Random row reads over a large compressed dataset decompress each chunk once
@@ -71,7 +72,9 @@ extension H5Container {
         }
         let id = H5Dopen2(locationID, name, access.raw)
         guard id >= 0 else { throw H5Errors.failure("cannot open dataset \(filePath):\(path)") }
-        return try H5Dataset(filePath: filePath, objectPath: path, id: id)
+        let dataset = try H5Dataset(filePath: filePath, objectPath: path, id: id)
+        try dataset.checkStoredSize()
+        return dataset
     }
 
     /// Reads a whole numeric dataset by name (opens, reads, closes).

@@ -15,7 +15,7 @@ public final class H5Dataset: H5Location {
     /// Stored element type as messages name it ("int32", "float32", "string").
     public let elementTypeName: String
     private let handle: H5ID
-    private let storedType: H5ID
+    let storedType: H5ID
 
     init(filePath: String, objectPath: String, id: hid_t) throws {
         self.filePath = filePath

@@ -43,7 +43,12 @@ public final class H5File: H5Container {
     public static func create(_ path: String, overwrite: Bool = true) throws -> H5File {
         H5Errors.silence()
         let flags = overwrite ? txf_h5f_acc_trunc() : txf_h5f_acc_excl()
-        let id = H5Fcreate(path, flags, txf_h5p_default(), txf_h5p_default())
+        // The 1.10 file format: object headers, groups and chunk indexes carry checksums, so a
+        // damaged byte in them is an error on open instead of a crash inside libhdf5 (the
+        // 1.6-era symbol tables and local heaps had none). h5py reads it.
+        let access = H5ID(try H5Errors.id(H5Pcreate(txf_h5p_file_access()), "cannot create HDF5 file \(path)"), .propertyList)
+        try H5Errors.check(H5Pset_libver_bounds(access.raw, H5F_LIBVER_V110, H5F_LIBVER_V110), "cannot create HDF5 file \(path)")
+        let id = H5Fcreate(path, flags, txf_h5p_default(), access.raw)
         guard id >= 0 else { throw H5Errors.failure("cannot create HDF5 file \(path)") }
         return H5File(path: path, id: id)
     }
@@ -109,6 +114,10 @@ public final class H5Group: H5Container {
     }
 }
 
+/// Longest object or attribute name a reader accepts (HDF5 keeps names in object headers,
+/// which hold at most 64 KiB).
+let h5MaxNameBytes = 1 << 16
+
 /// What a named child of a group is.
 public enum H5ObjectKind: Sendable, Equatable {
     case group, dataset, other
@@ -136,6 +145,7 @@ extension H5Container {
         for index in 0..<info.nlinks {
             let length = H5Lget_name_by_idx(locationID, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, txf_h5p_default())
             guard length >= 0 else { throw H5Errors.failure("cannot list \(displayName)") }
+            guard length <= h5MaxNameBytes else { throw TxfError("\(displayName) is damaged: a link name of \(length) bytes") }
             var buffer = [CChar](repeating: 0, count: Int(length) + 1)
             _ = H5Lget_name_by_idx(locationID, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, txf_h5p_default())
             result.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))

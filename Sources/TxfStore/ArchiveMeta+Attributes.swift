@@ -34,7 +34,27 @@ extension ArchiveMeta {
         for (key, value) in provenance.sorted(by: { $0.key < $1.key }) {
             try file.setAttribute(key, value)
         }
-        try file.writeStringDataset(ArchiveSchema.vocab, vocab).close()
+        if kind == .model { try file.setAttribute(A.provenanceKeys, provenance.keys.sorted()) }
+        try writeVocab(to: file)
+    }
+
+    /// `/vocab` as vocab.txt's bytes: every token followed by "\n".
+    private func writeVocab(to file: H5File) throws {
+        if let bad = vocab.firstIndex(where: { $0.contains("\n") || $0.contains("\r") }) {
+            throw TxfError("vocab token \(bad) holds a line break; a vocab.txt line cannot")
+        }
+        let bytes = Array(vocab.map { $0 + "\n" }.joined().utf8)
+        try file.writeDataset(ArchiveSchema.vocab, bytes).close()
+    }
+
+    /// The tokens of `/vocab` (`writeVocab`), in id order.
+    private static func readVocab(from file: H5File) throws -> [String] {
+        let bytes = try file.readDataset(ArchiveSchema.vocab, as: UInt8.self)
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw TxfError("/\(ArchiveSchema.vocab) is not UTF-8") }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard lines.last == "" else { throw TxfError("/\(ArchiveSchema.vocab) does not end with a line break") }
+        lines.removeLast()
+        return lines
     }
 
     /// Refuses provenance that would overwrite an attribute of the format.
@@ -52,7 +72,7 @@ extension ArchiveMeta {
         }
         let model = try json(ModelConfig.self, A.modelConfig)
         try model.validate()
-        var meta = ArchiveMeta(model: model, vocab: try file.readStringDataset(ArchiveSchema.vocab),
+        var meta = ArchiveMeta(model: model, vocab: try readVocab(from: file),
                                labelNames: try file.stringArrayAttribute(A.labelNames),
                                tokenizer: try TokenizerInfo.readArchiveAttributes(from: file))
         switch kind {
@@ -71,8 +91,9 @@ extension ArchiveMeta {
                                                baseSHA256: try file.stringAttribute(A.baseModelSHA256))
             }
         case .model:
-            for name in file.attributeNames()
-            where !A.reservedForModels.contains(name) && !name.hasPrefix(A.tokenizerPrefix) {
+            // `provenance_keys` names them: listing a damaged file's attributes crashes libhdf5 1.10.
+            let keys = file.hasAttribute(A.provenanceKeys) ? try file.stringArrayAttribute(A.provenanceKeys) : []
+            for name in keys where !A.reservedForModels.contains(name) && !name.hasPrefix(A.tokenizerPrefix) {
                 meta.provenance[name] = try? file.stringAttribute(name)
             }
         }
@@ -105,7 +126,8 @@ extension TokenizerInfo {
 
     /// The fields an archive stores (`writeArchiveAttributes`); nil when it stores none.
     static func readArchiveAttributes(from file: H5File) throws -> TokenizerInfo? {
-        guard file.attributeNames().contains(where: { $0.hasPrefix(ArchiveSchema.Attribute.tokenizerPrefix) }) else { return nil }
+        // By name, not by listing: libhdf5 1.10 crashes listing a damaged file's attributes.
+        guard Attribute.allCases.contains(where: { file.hasAttribute(ArchiveSchema.tokenizerAttribute($0)) }) else { return nil }
         func text(_ field: Attribute) throws -> String { try file.stringAttribute(ArchiveSchema.tokenizerAttribute(field)) }
         func int<T: FixedWidthInteger>(_ field: Attribute) throws -> T {
             let value = try text(field)

@@ -7,16 +7,21 @@ import TxfData
 /// |---|---|
 /// | `/params/<name>` | float32 tensor under its Hugging Face BERT name without `bert.`, weights [out, in] |
 /// | `/adam_m/<name>`, `/adam_v/<name>` | checkpoints: AdamW moments of each trainable tensor |
-/// | `/vocab` | strings, one per token id |
+/// | `/vocab` | uint8: vocab.txt's bytes, each token (in id order) followed by "\n" |
 ///
 /// Root attributes of both kinds: `txf_kind` ("model" or "checkpoint"), `txf_schema_version`,
 /// `model_config` (Hugging Face config.json text), `label_names`, `tokenizer_<key>` (text of
 /// each `TokenizerInfo` field), `checksum`. Checkpoints add `step`, `epoch`, `step_in_epoch`,
 /// `seed`, `world_size`, `schedule` / `config` / `optimizer` (the trainer's JSON),
 /// `dataset_fingerprint`, `best_accuracy` (once evaluated) and, for LoRA runs, `lora_config`,
-/// `base_model_path`, `base_model_sha256`. Model files add provenance string attributes.
+/// `base_model_path`, `base_model_sha256`. Model files add provenance string attributes and
+/// `provenance_keys`, their names. Strings are fixed-length NUL-padded UTF-8, integers int64.
+///
+/// Version 2. Version 1 stored strings (and `/vocab`) variable-length, which libhdf5 crashes
+/// on in damaged files; it is refused from its attribute types alone, with the converter to
+/// run (docs/ARCHITECTURE.md, "File formats against hostile input").
 public enum ArchiveSchema {
-    public static let version: Int64 = 1
+    public static let version: Int64 = 2
 
     /// Groups and datasets.
     public static let params = "params"
@@ -49,8 +54,11 @@ public enum ArchiveSchema {
         public static let baseModelPath = "base_model_path"
         public static let baseModelSHA256 = "base_model_sha256"
 
+        /// Model files: the names of the provenance attributes (readers look them up by name).
+        public static let provenanceKeys = "provenance_keys"
+
         /// Names a model file's provenance may not take.
-        static let reservedForModels: Set = [kind, schemaVersion, modelConfig, labelNames, checksum]
+        static let reservedForModels: Set = [kind, schemaVersion, modelConfig, labelNames, checksum, provenanceKeys]
     }
 
     /// `name` of a tokenizer field in an archive: `tokenizer_vocab_sha256`, `tokenizer_kind`, ….

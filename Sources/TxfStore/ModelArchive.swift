@@ -39,6 +39,9 @@ public final class ModelArchive {
             throw TxfError("cannot open \(expected.map { $0.noun + " " } ?? "")\(path): \(ModelArchive.message(error))")
         }
         self.file = file
+        if file.hasVariableLengthString(ArchiveSchema.Attribute.kind) {
+            throw TxfError("\(path) is a file of txf's format 1 (variable-length strings, which this txf does not read); convert it with `python3 launch/txf-convert-format1.py \(path)`, or make it again (`txf import-hf`, `txf-train`)")
+        }
         let stored = (try? file.stringAttribute(ArchiveSchema.Attribute.kind)) ?? "(none)"
         guard let kind = Kind(rawValue: stored), expected == nil || kind == expected else {
             throw TxfError(expected == .checkpoint ? "\(path) is not a txf checkpoint (txf_kind is \(stored))"

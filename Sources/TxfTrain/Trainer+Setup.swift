@@ -82,6 +82,10 @@ struct ResolvedModel {
         let source = checkpoint.map { "checkpoint \($0.path)" } ?? given.initFrom ?? ""
         let modelConfig = try Architecture.resolve(given, base: base, baseSource: source, vocabSize: data.vocab.count,
                                                    numLabels: info.labelNames.count, padTokenId: Int(info.tokenizer.padId))
+        let modelName = source.isEmpty ? "the model of this run" : "the model of \(source)"
+        for dataset in [train] + (data.eval.map { [$0] } ?? []) {
+            try dataset.checkTokenIds(below: modelConfig.vocabSize, source: modelName)
+        }
         guard data.longestRow <= modelConfig.maxPositionEmbeddings else {
             throw TxfError("the data has rows of \(data.longestRow) tokens but the model takes at most \(modelConfig.maxPositionEmbeddings) (--max-length / max_position_embeddings)")
         }

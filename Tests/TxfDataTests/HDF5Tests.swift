@@ -148,7 +148,7 @@ struct HDF5Tests {
         #expect(throws: TxfError("\(dir.file("x.h5")): no dataset /tokens")) { _ = try file.openDataset("tokens") }
     }
 
-    @Test("attributes and string datasets that h5py wrote (fixed-length strings too) read back")
+    @Test("fixed-length strings that h5py wrote read back; variable-length ones are refused by type")
     func readsWhatH5pyWrote() throws {
         let dir = TemporaryDirectory()
         let path = dir.file("from-python.h5")
@@ -169,14 +169,16 @@ struct HDF5Tests {
         let file = try H5File.open(path)
         #expect(try file.stringAttribute("fixed") == "hello")
         #expect(try file.stringArrayAttribute("fixed_list") == ["ab", "cde"])
-        #expect(try file.stringAttribute("text") == "café")
         #expect(try file.int64Attribute("small") == -7)
         #expect(try file.attribute("reals") == .reals([1.5, -2.5]))
         #expect(try file.readStringDataset("names") == ["x", "yz"])
-        #expect(try file.readStringDataset("vnames") == ["über", "b"])
+        // Variable-length strings sit in the global heap, where damaged files crashed libhdf5.
+        #expect(file.hasVariableLengthString("text") && !file.hasVariableLengthString("fixed"))
+        #expect(throws: TxfError.self) { _ = try file.stringAttribute("text") }
+        #expect(throws: TxfError.self) { _ = try file.readStringDataset("vnames") }
     }
 
-    @Test("h5py reads strings as str and numbers with their types")
+    @Test("h5py reads strings as fixed-length UTF-8 bytes and numbers with their types")
     func h5pyReadsAttributes() throws {
         let dir = TemporaryDirectory()
         let path = dir.file("py.h5")
@@ -191,8 +193,9 @@ struct HDF5Tests {
         import sys, h5py
         f = h5py.File(sys.argv[1], 'r')
         a = f.attrs
-        assert isinstance(a['kind'], str) and a['kind'] == 'tokenized-dataset', repr(a['kind'])
-        assert [type(s) for s in a['names']] == [str, str] and list(a['names']) == ['neg', 'pos'], repr(a['names'])
+        assert a['kind'].decode() == 'tokenized-dataset', repr(a['kind'])
+        assert h5py.check_string_dtype(a.get_id('kind').dtype).encoding == 'utf-8'
+        assert [s.decode() for s in a['names']] == ['neg', 'pos'], repr(a['names'])
         assert int(a['n']) == 12
         assert f['x'].dtype.name == 'int32' and f['x'][:].tolist() == [[4, 5, 6]]
         print('ok')

@@ -152,7 +152,7 @@ struct PrepareTests {
         #expect(!dir.listing().contains { $0.hasSuffix(".h5") || $0.contains(".tmp-") })
     }
 
-    @Test("h5py reads the prepared file: attributes as str, rows equal to Swift's")
+    @Test("h5py reads the prepared file: attributes as fixed-length UTF-8, rows equal to Swift's")
     func h5pyReadback() throws {
         let dir = TemporaryDirectory()
         try prepare(dir, "t.tsv", "sentence\tlabel\nA fine film!\t1\nthe films\t0\n")
@@ -160,9 +160,10 @@ struct PrepareTests {
         import sys, h5py
         f = h5py.File(sys.argv[1], 'r')
         a = f.attrs
-        assert a['txf_kind'] == 'tokenized-dataset' and isinstance(a['vocab_sha256'], str)
-        assert int(a['schema_version']) == 1 and int(a['row_count']) == 2
-        assert list(a['label_names']) == ['0', '1']
+        assert a['txf_kind'].decode() == 'tokenized-dataset' and len(a['vocab_sha256'].decode()) == 64
+        assert h5py.check_string_dtype(a.get_id('txf_kind').dtype).length == len('tokenized-dataset')
+        assert int(a['schema_version']) == 2 and int(a['row_count']) == 2
+        assert [s.decode() for s in a['label_names']] == ['0', '1']
         o = f['offsets'][:]
         rows = [f['tokens'][o[i]:o[i+1]].tolist() for i in range(2)]
         assert rows == [[2, 5, 6, 7, 10, 3], [2, 11, 7, 12, 3]], rows

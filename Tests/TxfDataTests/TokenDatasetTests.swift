@@ -7,14 +7,15 @@ import TxfHDF5
 @Suite("Token dataset reader")
 struct TokenDatasetTests {
     /// Writes a dataset of `rows` (row i has ids 1000·i + 0, 1, ... of length lengths[i]) with
-    /// the writer, in several flushes' worth of small chunks.
+    /// the writer, in several flushes' worth of small chunks. The vocab is large enough for
+    /// every id (opening checks them), and the pad id 999 is no row's token.
     func makeDataset(_ dir: TemporaryDirectory, lengths: [Int], labels: [Int32]) throws -> String {
         let path = dir.file("d.h5")
         let writer = try TokenDatasetWriter(path: path)
         for (i, length) in lengths.enumerated() {
             try writer.append((0..<length).map { Int32(1000 * i + $0) }, label: labels[i])
         }
-        let info = DatasetInfo(tokenizer: TokenizerInfo(vocabSHA256: "v", vocabSize: 5, lowercase: true, padId: -7, unkId: 1,
+        let info = DatasetInfo(tokenizer: TokenizerInfo(vocabSHA256: "v", vocabSize: 4_000_000, lowercase: true, padId: 999, unkId: 1,
                                                              clsId: 2, sepId: 3, maxLength: 64),
                                labelNames: ["neg", "pos"], sourcePath: "s.tsv", sourceSHA256: "s",
                                rowCount: 0, tokenCount: 0, truncatedRows: 0, skippedRows: 0)
@@ -37,7 +38,7 @@ struct TokenDatasetTests {
         #expect(batch.rows == [3, 0, 2, 3, 5])
         #expect(batch.lengths == [2, 3, 4, 2, 2])
         #expect(batch.labels == [0, 0, 1, 0, 0])
-        let p: Int32 = -7
+        let p: Int32 = 999
         #expect(batch.tokens == [
             3000, 3001, p, p,
             0, 1, 2, p,
@@ -108,9 +109,9 @@ struct TokenDatasetTests {
         let path = try makeDataset(dir, lengths: [2], labels: [0])
         do {
             let file = try H5File.open(path, writable: true)
-            try file.setAttribute("schema_version", 2)
+            try file.setAttribute("schema_version", 3)
         }
-        #expect(throws: TxfError("\(path) has dataset schema version 2; this txf reads version 1; regenerate it with `txf prepare --input <text file> --vocab vocab.txt --output \(path)`")) {
+        #expect(throws: TxfError("\(path) has dataset schema version 3; this txf reads version 2; regenerate it with `txf prepare --input <text file> --vocab vocab.txt --output \(path)`")) {
             _ = try TokenDataset(path: path)
         }
         let text = dir.write("notes.h5", "hello")

@@ -1,0 +1,30 @@
+import TxfText
+
+/// The hash `data_sha256` of a tokenized dataset (`DatasetSchema`): SHA-256 of the SHA-256
+/// digests of `/tokens`, `/offsets` and `/labels`, each over its values' little-endian bytes.
+///
+/// One running hash per dataset lets the writer and the verifier feed the three in whatever
+/// blocks they hold them in; the result depends only on the values. Python:
+/// `sha256(b"".join(sha256(f[n][:].astype("<i4" or "<i8").tobytes()).digest() for n in …))`.
+struct DatasetDataHash {
+    private var tokens = SHA256()
+    private var offsets = SHA256()
+    private var labels = SHA256()
+
+    /// Adds the next values of each dataset (any of them may be empty).
+    mutating func update(tokens: [Int32], offsets: [Int64], labels: [Int32]) {
+        // txf runs on little-endian hosts (x86-64, arm64), where the memory bytes are the LE bytes.
+        tokens.withUnsafeBytes { self.tokens.update($0) }
+        offsets.withUnsafeBytes { self.offsets.update($0) }
+        labels.withUnsafeBytes { self.labels.update($0) }
+    }
+
+    /// The hex digest; the hash cannot be used afterwards.
+    mutating func finalizeHex() -> String {
+        var outer = SHA256()
+        outer.update(tokens.finalize())
+        outer.update(offsets.finalize())
+        outer.update(labels.finalize())
+        return outer.finalizeHex()
+    }
+}
