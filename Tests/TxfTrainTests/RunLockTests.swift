@@ -34,7 +34,7 @@ struct RunLockJobTests {
     @Test func aSecondRunOnTheSameOutIsRefusedNamingTheHolder() throws {
         let out = TrainFixture.runDirectory("shared")
         var second: [Job] = [], holder: pid_t = 0
-        let first = try Job.train(ranks: 2, flags(out: out), timeout: 120, killWhen: {
+        let first = try Job.train(ranks: 2, flags(out: out), timeout: 120, killWhen: RunProcesses.throttled {
             guard second.isEmpty, RunProcesses.loggedStep(out: out) >= 3, let pid = RunProcesses.rank(0, out: out) else { return !second.isEmpty }
             holder = pid
             let metrics = try? Data(contentsOf: URL(fileURLWithPath: out + "/metrics.jsonl"))
@@ -50,13 +50,15 @@ struct RunLockJobTests {
         #expect(second.count == 2)
         for job in second {
             #expect(job.status == 1 && !job.timedOut, "status \(job.status): \(job.stderr)")
-            #expect(job.stderrCount("txf-train: \(out) is in use by another run (PID \(holder) on host ") == 1, "stderr: \(job.stderr)")
+            #expect(job.stderrCount("txf-train: rank 0: \(out) is in use by another run (PID \(holder) on host ") == 1, "stderr: \(job.stderr)")
             #expect(job.stderr.contains("lock file \(out)/.lock"))
         }
         // The killed run's lock file remains, naming a dead PID; no process holds the flock.
         #expect(((try? String(contentsOfFile: out + "/.lock", encoding: .utf8)) ?? "").hasPrefix("PID \(holder) "))
-        let resumed = try Job.train(ranks: 2, flags(out: out) + ["--resume", "auto", "--max-steps", "400"], timeout: 120, killWhen: {
-            RunProcesses.loggedStep(out: out) > 6
+        let before = RunProcesses.loggedStep(out: out)
+        let resumed = try Job.train(ranks: 2, flags(out: out) + ["--resume", "auto"], timeout: 120, killWhen: RunProcesses.throttled {
+            let lock = (try? String(contentsOfFile: out + "/.lock", encoding: .utf8)) ?? ""
+            return !lock.hasPrefix("PID \(holder) ") && RunProcesses.loggedStep(out: out) > before
         })
         #expect(resumed.stdout.contains("resuming from "), "stderr: \(resumed.stderr)")
         #expect(!resumed.stderr.contains("in use"))

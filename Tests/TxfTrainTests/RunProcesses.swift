@@ -10,12 +10,25 @@ enum RunProcesses {
 
     /// The PID of rank `rank` (OMPI_COMM_WORLD_RANK), nil until it runs.
     static func rank(_ rank: Int, out: String) -> pid_t? {
-        matching(out: out).first { command(of: $0) == "txf-train" && environmentValue(of: $0, "OMPI_COMM_WORLD_RANK") == String(rank) }
+        // txf-train re-executes itself through /proc/self/exe (its name then reads "exe").
+        matching(out: out).first { command(of: $0) != "mpirun" && environmentValue(of: $0, "OMPI_COMM_WORLD_RANK") == String(rank) }
     }
 
     /// The highest step of the train lines in `<out>/metrics.jsonl`, 0 before the first.
     static func loggedStep(out: String) -> Int {
         trainLosses(out + "/metrics.jsonl").last?.step ?? 0
+    }
+
+    /// A `killWhen` condition asked at most every 50 ms: `Job.run` asks every 2 ms, and a
+    /// scan of /proc that often would starve the job it watches (which runs at nice 19).
+    static func throttled(_ condition: @escaping () -> Bool) -> () -> Bool {
+        var last = 0.0
+        return {
+            let now = Date().timeIntervalSinceReferenceDate
+            guard now - last >= 0.05 else { return false }
+            last = now
+            return condition()
+        }
     }
 
     private static func matching(out: String) -> [pid_t] {

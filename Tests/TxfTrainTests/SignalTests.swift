@@ -9,21 +9,32 @@ import TxfCore
 @Suite(.serialized, .enabled(if: Job.mpirunAvailable, "mpirun not on PATH; install openmpi-bin"))
 struct SignalTests {
     let fixture = TrainFixture.paths
-    static let steps = 40
+    static let steps = 20
 
-    func flags(out: String) -> [String] {
-        ["--train", fixture.train, "--out", out] + TrainFixture.modelFlags
+    func flags(out: String, model: [String] = TrainFixture.modelFlags) -> [String] {
+        ["--train", fixture.train, "--out", out] + model
             + ["--global-batch", "32", "--max-steps", "\(SignalTests.steps)", "--lr", "3e-3", "--warmup-steps", "2",
                "--dropout", "0.1", "--seed", "5", "--log-every", "1", "--save-every", "10", "--keep", "3"]
     }
 
     /// Runs txf-train on 2 ranks and, once step 3 is logged, sends `signals` to the process
-    /// `target` names (looked up then), one after the other.
-    func signalled(out: String, _ signals: [Int32], to target: @escaping (String) -> pid_t?) throws -> Job {
+    /// `target` names (looked up then), 20 ms apart (a signal sent while the same one is still
+    /// pending would be merged with it).
+    func signalled(out: String, _ signals: [Int32], model: [String] = TrainFixture.modelFlags,
+                   to target: @escaping (String) -> pid_t?) throws -> Job {
         var sent = false
-        return try Job.train(ranks: 2, flags(out: out), timeout: 60, killWhen: {
+        let program = try #require(TestPaths.built("txf-train"))
+        // mpirun inherits the test thread's blocked signals (SIGTERM among them), which a
+        // launch from a shell would not have: python unblocks them, then execs the launcher.
+        let unblock = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"
+        let arguments = ["python3", "-c", unblock, TestPaths.launcher.path, "-n", "2", program.path] + flags(out: out, model: model)
+        return try Job.run(executable: URL(fileURLWithPath: "/usr/bin/env"), arguments, directory: fixture.directory,
+                           timeout: 60, killWhen: RunProcesses.throttled {
             if !sent, RunProcesses.loggedStep(out: out) >= 3, let pid = target(out) {
-                for number in signals { kill(pid, number) }
+                for (index, number) in signals.enumerated() {
+                    if index > 0 { usleep(20_000) }
+                    kill(pid, number)
+                }
                 sent = true
             }
             return false
@@ -34,7 +45,7 @@ struct SignalTests {
     func stoppedStep(_ job: Job, by name: String, out: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Int {
         #expect(job.stderrCount("txf-train: stopped by \(name) after step ") == 1, "stderr: \(job.stderr)", sourceLocation: sourceLocation)
         let line = try #require(job.stderr.split(separator: "\n").first { $0.contains("stopped by") }, sourceLocation: sourceLocation)
-        let step = try #require(Int(line.split(separator: " ")[5].dropLast()), "\(line)", sourceLocation: sourceLocation)
+        let step = try #require(Int(line.split(separator: " ")[6].dropLast()), "\(line)", sourceLocation: sourceLocation)
         let checkpoint = RunDirectory(path: out).stepPath(step)
         #expect(line == "txf-train: stopped by \(name) after step \(step); checkpoint \(checkpoint); resume with --resume auto",
                 sourceLocation: sourceLocation)
@@ -72,23 +83,27 @@ struct SignalTests {
         _ = try stoppedStep(job, by: "SIGINT", out: out)
     }
 
-    // Open MPI's mpirun, signalled itself (SIGINT or SIGTERM), sends SIGTERM to every rank, then
-    // SIGKILL after odls_base_sigkill_timeout (set by launch/txf-mpirun), and exits 1 whatever
-    // the ranks return: the checkpoint and its line are what count.
-    @Test func sigintToMpirunCheckpointsEveryRank() throws {
+    // Open MPI's mpirun, signalled itself (SIGTERM, or SIGINT: the same), sends SIGTERM to every
+    // rank, then SIGKILL after odls_base_sigkill_timeout seconds (1 unless set), and exits 1
+    // whatever the ranks return: the checkpoint and its line are what count.
+    @Test(arguments: [SIGTERM, SIGINT])
+    func signalToMpirunCheckpointsEveryRank(_ number: Int32) throws {
         let out = TrainFixture.runDirectory("mpirun")
-        let job = try signalled(out: out, [SIGINT]) { RunProcesses.mpirun(out: $0) }
+        let job = try signalled(out: out, [number]) { RunProcesses.mpirun(out: $0) }
         #expect(job.status != 0 && !job.timedOut, "status \(job.status): \(job.stderr)")
         let step = try stoppedStep(job, by: "SIGTERM", out: out)
         _ = try checkpointState(RunDirectory(path: out).stepPath(step))
     }
 
-    // Two signals at once: the second ends rank 1 on the spot (143), before any stop line.
+    // Two signals 20 ms apart, within one step of a wider model (~1 s in a debug build here): the
+    // second ends rank 1 on the spot (143), before any stop line or checkpoint.
     @Test func secondSignalExitsAtOnce() throws {
         let out = TrainFixture.runDirectory("twice")
-        let job = try signalled(out: out, [SIGTERM, SIGTERM]) { RunProcesses.rank(1, out: $0) }
+        let wide = ["--layers", "2", "--hidden", "128", "--heads", "2", "--ffn", "512", "--max-length", "16"]
+        let job = try signalled(out: out, [SIGTERM, SIGTERM], model: wide) { RunProcesses.rank(1, out: $0) }
         #expect(job.status == 143 && !job.timedOut, "status \(job.status): \(job.stderr)")
         #expect(job.stderrCount("stopped by") == 0, "stderr: \(job.stderr)")
+        #expect(RunDirectory(path: out).stepCheckpoints().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: out + "/final.h5"))
         #expect(job.seconds < 30)
     }
