@@ -60,3 +60,54 @@ public struct RunDirectory: Sendable {
         return old
     }
 }
+
+/// The advisory lock (flock) rank 0 holds on `<out>/.lock` for the life of a run, so a second
+/// run on the same `--out`, fresh or resumed, is refused instead of overwriting the first's files.
+///
+/// The file holds the holder's PID, host and start time (one line) for the refusal to name.
+/// The kernel drops a flock when its process dies, so a lock file left by a dead run holds no
+/// lock and is taken over. The file itself is never removed: unlinking a locked file would let
+/// the next run lock a new file of the same name while this one still holds the old.
+final class RunLock {
+    let path: String
+    private let descriptor: Int32
+
+    /// Creates the run directory when missing, then takes the lock or throws naming its holder.
+    init(directory: RunDirectory) throws {
+        try directory.create()
+        path = directory.file(".lock")
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw TxfError("cannot open the run lock \(path): \(String(cString: strerror(errno)))") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let reason = errno
+            let holder = RunLock.holder(descriptor)
+            close(descriptor)
+            if reason == EWOULDBLOCK {
+                throw TxfError("\(directory.path) is in use by another run (\(holder ?? "holder unknown")); lock file \(path); wait for that run to end or choose another --out")
+            }
+            throw TxfError("cannot lock \(path): \(String(cString: strerror(reason)))")
+        }
+        let started = ISO8601DateFormatter().string(from: Date())
+        let line = "PID \(getpid()) on host \(RunLock.hostName), started \(started)\n"
+        _ = ftruncate(descriptor, 0)
+        _ = line.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+    }
+
+    deinit { close(descriptor) }  // releases the flock
+
+    /// gethostname(2)'s name (no DNS lookup).
+    static var hostName: String {
+        var bytes = [CChar](repeating: 0, count: 256)
+        guard gethostname(&bytes, bytes.count - 1) == 0 else { return "unknown" }
+        return String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The holder's line as it wrote it, nil when empty or unreadable.
+    private static func holder(_ descriptor: Int32) -> String? {
+        var bytes = [UInt8](repeating: 0, count: 512)
+        let count = pread(descriptor, &bytes, bytes.count, 0)
+        guard count > 0 else { return nil }
+        let text = String(decoding: bytes.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+}

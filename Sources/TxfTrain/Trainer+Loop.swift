@@ -18,10 +18,16 @@ extension Trainer {
     /// `report` receives every event on rank 0 (other ranks report nothing); rank 0 also appends
     /// them to `metrics.jsonl`.
     /// A run resumed from its own `final.h5` has nothing left to do and writes nothing.
-    public func run(report: (TrainingEvent) -> Void) throws {
-        if step >= totalSteps { return }
+    ///
+    /// SIGTERM or SIGINT on any rank stops every rank after the same step (`StopSignals`): a
+    /// step checkpoint is written and the run returns how it stopped, for the caller to print
+    /// `TrainingStop.message` (rank 0) and exit with `exitStatus`; nil when it ran to the end.
+    @discardableResult
+    public func run(report: (TrainingEvent) -> Void) throws -> TrainingStop? {
+        if step >= totalSteps { return nil }
         let rank = communicator.rank
-        try withoutActuallyEscaping(report) { report in
+        StopSignals.install()
+        return try withoutActuallyEscaping(report) { report in
             try loop { event in
                 guard rank == 0 else { return }
                 self.metrics?.append(event)
@@ -30,7 +36,7 @@ extension Trainer {
         }
     }
 
-    private func loop(_ emit: @escaping (TrainingEvent) -> Void) throws {
+    private func loop(_ emit: @escaping (TrainingEvent) -> Void) throws -> TrainingStop? {
         let spareCore = ProcessInfo.processInfo.activeProcessorCount > communicator.localRankCount * blasThreads()
         let reader = StepReader(dataset: train, layout: layout, rank: communicator.rank, seed: config.seed,
                                 stepsPerEpoch: stepsPerEpoch, groupByLength: config.groupByLength, background: spareCore)
@@ -62,12 +68,35 @@ extension Trainer {
             }
             if step < totalSteps {
                 if let every = config.evalEvery, every > 0, step % every == 0 { try evaluate(emit) }
-                if let every = config.saveEvery, every > 0, step % every == 0 { try saveStepCheckpoint(emit) }
+                let saved = config.saveEvery.map { $0 > 0 && step % $0 == 0 } ?? false
+                if saved { try saveStepCheckpoint(emit) }
+                // After the step's evaluation, so a resumed run's metrics and best.h5 are the same.
+                if let signal = agreedStopSignal() { return try stop(by: signal, saved: saved, emit) }
             }
         }
         try evaluate(emit)
         try writeCheckpoint(to: directory.finalPath, emit)
         communicator.barrier()
+        return nil
+    }
+
+    /// The stop signal of any rank (SIGTERM wins over SIGINT), from one all-reduce of two
+    /// counters after every step, so all ranks stop after the same step; nil when none came.
+    private func agreedStopSignal() -> Int32? {
+        let received = StopSignals.received
+        var counts: [Int64] = [received == SIGTERM ? 1 : 0, received == SIGINT ? 1 : 0]
+        communicator.allReduceSum(&counts)
+        if counts[0] > 0 { return SIGTERM }
+        return counts[1] > 0 ? SIGINT : nil
+    }
+
+    /// Writes the step checkpoint `--resume auto` continues from (unless this step's was just
+    /// written), then every rank waits for rank 0's write: mpirun ends the whole job as soon as
+    /// one rank exits non-zero.
+    private func stop(by signal: Int32, saved: Bool, _ emit: (TrainingEvent) -> Void) throws -> TrainingStop {
+        if !saved { try saveStepCheckpoint(emit) }
+        communicator.barrier()
+        return TrainingStop(signal: signal, step: step, checkpoint: directory.stepPath(step))
     }
 
     /// Evaluates on `--eval` (if given); a new best accuracy writes `best.h5` (rank 0).

@@ -47,6 +47,8 @@ public final class Trainer {
     let directory: RunDirectory
     var bestAccuracy: Double?
     var metrics: MetricsLog?
+    /// Rank 0's lock on `--out`, held while this trainer lives; nil on other ranks.
+    let runLock: RunLock?
 
     public init(config given: TrainConfig, communicator: any Communicator) throws {
         self.communicator = communicator
@@ -54,6 +56,10 @@ public final class Trainer {
         communicator.watch?.timeout = given.stallTimeout ?? StallWatch.defaultTimeout
         communicator.watch?.enter(.startUp)
         let world = communicator.worldSize
+        // Before anything reads or writes --out: a second run on it is refused on every rank.
+        runLock = try communicator.together {
+            try communicator.rank == 0 ? given.out.map { try RunLock(directory: RunDirectory(path: $0)) } : nil
+        }
         // Every rank looks for the checkpoint to resume (so a refusal is everyone's, printed
         // once); rank 0's choice is broadcast, so all ranks resume from the same file.
         let data = try communicator.together { try TrainingData.open(given, worldSize: world) }

@@ -59,7 +59,10 @@ struct TrainCommand: ParsableCommand {
         if communicator.isRoot { printer.say(BLASRuntime.startupLine()) }
         let trainer = try Trainer(config: config, communicator: communicator)
         if communicator.isRoot { printer.say(trainer.summary) }
-        try trainer.run { printer.show($0) }
+        if let stop = try trainer.run(report: { printer.show($0) }) {
+            if communicator.isRoot { FileHandle.standardError.write(Data("txf-train: \(stop.message)\n".utf8)) }
+            Foundation.exit(stop.exitStatus)
+        }
     }
 
     /// Chooses the BLAS kernels first (OpenBLAS reads OPENBLAS_CORETYPE before `main`, so a
