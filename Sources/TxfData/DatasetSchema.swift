@@ -64,5 +64,11 @@ public enum DatasetSchema {
         public static let skippedRows = "skipped_rows"
         public static let maxTokenId = "max_token_id"
         public static let dataSHA256 = "data_sha256"
+
+        /// Every root attribute a dataset may have, in the order `txf inspect` shows them: the
+        /// names are looked up one by one, since listing a damaged file's attributes is what
+        /// crashes libhdf5.
+        public static let all = [kind, schemaVersion] + TokenizerInfo.Attribute.allCases.map(\.datasetName)
+            + [labelNames, sourcePath, sourceSHA256, rowCount, tokenCount, truncatedRows, skippedRows, maxTokenId, dataSHA256]
     }
 }

@@ -81,10 +81,20 @@ extension MPICommunicator {
         }
         let line = StallRecord.message(answers: answers, worldSize: worldSize, hosts: hosts,
                                        timeout: stallWatch.timeout)
-        if answers.keys.min() != rank { usleep(UInt32((Self.graceSeconds + 3) * 1e6)) }
+        // A rank behind another's collective was the one they waited for (stopped, then
+        // continued): the others passed their deadline before it and have spoken by the end of
+        // its grace period, so it ends without a line of its own.
+        let isStraggler = answers.values.contains { $0.collective > mine.collective }
+        if !isStraggler && answers.keys.min() != rank {
+            // Sleep the whole while, through the signals (mpirun's SIGTERM) that cut usleep short.
+            let until = monotonicSeconds() + Self.graceSeconds + 3
+            while monotonicSeconds() < until { usleep(100_000) }
+        }
         abortLock.lock()  // never unlocked, as in `abort`
         MPIRuntime.skipFinalize = true
-        writeStandardError(answers.keys.min() == rank ? line : "txf: rank \(rank): \(line.dropFirst(5))")
+        if !isStraggler {
+            writeStandardError(answers.keys.min() == rank ? line : "txf: rank \(rank): \(line.dropFirst(5))")
+        }
         MPI_Abort(comm, StallWatch.exitStatus)
         exit(StallWatch.exitStatus)
     }

@@ -11,16 +11,21 @@ private let pendingStop = Atomic<Int32>(0)
 /// finishes the step in progress, writes a checkpoint and exits `128 + signal` (143, 130). A
 /// second signal ends the process at once with that status; a checkpoint being written then is
 /// left as its `.tmp` file, never taken for a checkpoint.
+///
+/// SIGUSR1 and SIGUSR2 are SIGTERM and SIGINT relayed by `launch/txf-mpirun`: mpirun passes
+/// those two on to every rank and keeps the job running, whereas on its own SIGTERM it kills
+/// the ranks a second later, too soon for a checkpoint.
 enum StopSignals {
-    static let handled: [Int32] = [SIGTERM, SIGINT]
+    static let handled: [Int32] = [SIGTERM, SIGINT, SIGUSR1, SIGUSR2]
 
     /// Installs the handlers for the rest of the process. They stay installed through the exit
     /// that follows a stop, so mpirun's SIGTERM after another rank's exit ends this one at once.
     static func install() {
         for number in handled {
             signal(number) { number in
-                if pendingStop.compareExchange(expected: 0, desired: number, ordering: .relaxed).exchanged { return }
-                _exit(128 + number)
+                let stop = number == SIGUSR1 ? SIGTERM : number == SIGUSR2 ? SIGINT : number
+                if pendingStop.compareExchange(expected: 0, desired: stop, ordering: .relaxed).exchanged { return }
+                _exit(128 + stop)
             }
         }
     }

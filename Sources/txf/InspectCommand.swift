@@ -40,7 +40,7 @@ struct Inspect: ParsableCommand {
         let file = try H5File.open(dataset)
         print("\(dataset): txf \(DatasetSchema.kind), schema version \(DatasetSchema.version)")
         print("Attributes:")
-        let names = file.attributeNames()
+        let names = DatasetSchema.Attribute.all.filter(file.hasAttribute)
         let width = names.map(\.count).max() ?? 0
         for name in names {
             let padded = name.padding(toLength: width, withPad: " ", startingAt: 0)

@@ -8,6 +8,14 @@ enum RunProcesses {
         matching(out: out).first { command(of: $0) == "mpirun" }
     }
 
+    /// The PID of the job's `launch/txf-mpirun` script, run by bash (the lowest such PID: its
+    /// filter is a forked copy until it becomes awk), nil until it runs.
+    static func launcher(out: String) -> pid_t? {
+        matching(out: out).filter { pid in
+            command(of: pid) == "bash" && arguments(of: pid).contains(TestPaths.launcher.path)
+        }.min()
+    }
+
     /// The PID of rank `rank` (OMPI_COMM_WORLD_RANK), nil until it runs.
     static func rank(_ rank: Int, out: String) -> pid_t? {
         // txf-train re-executes itself through /proc/self/exe (its name then reads "exe").
@@ -33,10 +41,12 @@ enum RunProcesses {
 
     private static func matching(out: String) -> [pid_t] {
         let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid_t($0) }
-        return pids.filter { pid in
-            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-            return data.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == out }
-        }
+        return pids.filter { arguments(of: $0).contains(out) }
+    }
+
+    private static func arguments(of pid: pid_t) -> [String] {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return [] }
+        return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 
     private static func command(of pid: pid_t) -> String? {

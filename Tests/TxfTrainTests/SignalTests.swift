@@ -95,6 +95,18 @@ struct SignalTests {
         _ = try checkpointState(RunDirectory(path: out).stepPath(step))
     }
 
+    // launch/txf-mpirun relays a first SIGTERM / SIGINT to the ranks as SIGUSR1 / SIGUSR2, which
+    // mpirun forwards without killing anyone: every rank checkpoints and the job's status is
+    // theirs, 143 / 130, however long the checkpoint takes.
+    @Test(arguments: [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")])
+    func signalToTheLauncherIsRelayedToEveryRank(_ number: Int32, _ name: String) throws {
+        let out = TrainFixture.runDirectory("launcher")
+        let job = try signalled(out: out, [number]) { RunProcesses.launcher(out: $0) }
+        #expect(job.status == 128 + number && !job.timedOut, "status \(job.status): \(job.stderr)")
+        let step = try stoppedStep(job, by: name, out: out)
+        _ = try checkpointState(RunDirectory(path: out).stepPath(step))
+    }
+
     // Two signals 20 ms apart, within one step of a wider model (~1 s in a debug build here): the
     // second ends rank 1 on the spot (143), before any stop line or checkpoint.
     @Test func secondSignalExitsAtOnce() throws {
