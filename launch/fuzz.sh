@@ -34,7 +34,10 @@ while (($#)); do
 done
 ((${#targets[@]})) || targets=("${all_targets[@]}")
 
-build=(swift build -c release --sanitize=fuzzer --sanitize=address --package-path "$root/Fuzz")
+# --sanitize=fuzzer makes SwiftPM link libFuzzer's main; the sanitizers themselves go in one
+# -sanitize list, since swiftc keeps only the last -sanitize flag (SwiftPM's --sanitize=fuzzer
+# --sanitize=address would pass two, and the code would lose its coverage instrumentation).
+build=(swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --package-path "$root/Fuzz")
 "${build[@]}" >&2
 bin=$("${build[@]}" --show-bin-path)
 
