@@ -42,6 +42,8 @@ build=(swift build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,addres
 bin=$("${build[@]}" --show-bin-path)
 
 limit_mb=2048
+# Leaks inside the toolchain's own libraries are not findings (the file says which).
+export LSAN_OPTIONS="suppressions=$root/Fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 printf '%-12s %8s %12s %8s %6s %9s\n' target seconds inputs crashes ooms timeouts
 for target in "${targets[@]}"; do
     corpus="$out/corpus/$target" crashes="$out/crashes/$target"

@@ -31,10 +31,12 @@ struct FuzzCorpusReplayTests {
 
     @Test("inputs that once crashed now end normally", arguments: FuzzTarget.allCases)
     func crashesFound(_ target: FuzzTarget) throws {
-        let files = Self.inputs("crashes-found", target)
-        guard !files.isEmpty else { return }
-        let job = try Job.run("txf-fuzz-replay", ranks: nil, [target.rawValue] + files.map(\.path), timeout: 120)
-        #expect(!job.killed && !job.timedOut && job.status == 0,
-                "txf-fuzz-replay \(target.rawValue) ended with status \(job.status): \(job.stderr.suffix(2000))")
+        // One child per input, so each failure names its file. A signal death shows as its
+        // number in the status (11: SIGSEGV).
+        for file in Self.inputs("crashes-found", target) {
+            let job = try Job.run("txf-fuzz-replay", ranks: nil, [target.rawValue, file.path], timeout: 60)
+            #expect(!job.killed && !job.timedOut && job.status == 0,
+                    "txf-fuzz-replay \(target.rawValue) \(file.lastPathComponent) ended with status \(job.status): \(job.stderr.suffix(2000))")
+        }
     }
 }
