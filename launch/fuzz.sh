@@ -46,20 +46,20 @@ limit_mb=2048
 export LSAN_OPTIONS="suppressions=$root/Fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 printf '%-12s %8s %12s %8s %6s %9s\n' target seconds inputs crashes ooms timeouts
 for target in "${targets[@]}"; do
-    corpus="$out/corpus/$target" crashes="$out/crashes/$target"
-    mkdir -p "$corpus" "$crashes"
+    corpus="$out/corpus/$target" crash_dir="$out/crashes/$target"
+    mkdir -p "$corpus" "$crash_dir"
     log="$out/$target.log"
     start=$(date +%s)
     # Fork mode (one worker) survives crashes; -ignore_* keep it going to the time limit.
     "$bin/fuzz-$target" "$corpus" "$root/Fuzz/corpus/$target" \
         -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=$limit_mb -malloc_limit_mb=$limit_mb \
-        -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1 || true
+        -artifact_prefix="$crash_dir/" -print_final_stats=1 >"$log" 2>&1 || true
     elapsed=$(($(date +%s) - start))
     # Fork mode's status lines read "#RUNS: cov: … exec/s: … oom/timeout/crash: O/T/C time: …".
     last=$(grep -E '^#[0-9]+: ' "$log" | tail -1 || true)
     inputs=$(sed -E 's/^#([0-9]+):.*/\1/' <<<"$last")
-    count() { find "$crashes" -name "$1-*" | wc -l; }
-    printf '%-12s %8s %12s %8s %6s %9s\n' "$target" "$elapsed" "${inputs:-?}" "$(count crash)" "$(count oom)" "$(count timeout)"
+    read -r ooms timeouts crashes < <(sed -E 's@.*oom/timeout/crash: ([0-9]+)/([0-9]+)/([0-9]+).*@\1 \2 \3@' <<<"$last")
+    printf '%-12s %8s %12s %8s %6s %9s\n' "$target" "$elapsed" "${inputs:-?}" "${crashes:-?}" "${ooms:-?}" "${timeouts:-?}"
 done
 echo "logs, new corpus and crash inputs: $out" >&2
