@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .executable(name: "txf", targets: ["txf"]),
         .executable(name: "txf-train", targets: ["txf-train"]),
+        // For the libFuzzer package in Fuzz/ only.
+        .library(name: "TxfFuzzEntries", targets: ["TxfFuzzEntries"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -58,6 +60,9 @@ let package = Package(
         // What every test target shares: assertClose, the runner for mpirun jobs and other
         // processes, python3, and where the optional SST-2 and MiniLM files are.
         .target(name: "TxfTestSupport", path: "Tests/TxfTestSupport"),
+        // The parsers as fuzz targets: bytes in, accept or throw. Fuzz/ links them with libFuzzer;
+        // TxfFuzzTests replays the checked-in corpus through them.
+        .target(name: "TxfFuzzEntries", dependencies: ["TxfCore", "TxfText", "TxfData", "TxfStore"], path: "Tests/TxfFuzzEntries"),
         .testTarget(name: "TxfCoreTests", dependencies: ["TxfCore", "TxfTestSupport"]),
         .testTarget(name: "TxfTextTests", dependencies: ["TxfText", "TxfTestSupport"], exclude: ["Fixtures"]),  // golden files, found via #filePath
         .testTarget(name: "TxfDataTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfTestSupport"]),
@@ -65,6 +70,9 @@ let package = Package(
         .testTarget(name: "TxfStoreTests", dependencies: ["TxfCore", "TxfStore", "TxfTestSupport"]),
         .testTarget(name: "TxfTrainTests", dependencies: ["TxfCore", "TxfHDF5", "TxfText", "TxfData", "TxfDist", "TxfMatmul", "TxfModel", "TxfStore", "TxfEval", "TxfTrain", "TxfTestSupport"], exclude: ["Fixtures"]),  // hf_reference.py, found via #filePath
         .testTarget(name: "TxfDistTests", dependencies: ["TxfCore", "TxfDist", "TxfTestSupport"]),
+        // Runs saved inputs that once crashed in a child process (TxfFuzzTests starts it).
+        .executableTarget(name: "txf-fuzz-replay", dependencies: ["TxfFuzzEntries"], path: "Tests/txf-fuzz-replay"),
+        .testTarget(name: "TxfFuzzTests", dependencies: ["TxfFuzzEntries", "TxfTestSupport"]),
         .testTarget(name: "TxfMatmulTests", dependencies: ["TxfCore", "TxfMatmul", "TxfTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
