@@ -81,10 +81,10 @@ extension MPICommunicator {
         }
         let line = StallRecord.message(answers: answers, worldSize: worldSize, hosts: hosts,
                                        timeout: stallWatch.timeout)
-        // A rank behind another's collective was the one they waited for (stopped, then
-        // continued): the others passed their deadline before it and have spoken by the end of
-        // its grace period, so it ends without a line of its own.
-        let isStraggler = answers.values.contains { $0.collective > mine.collective }
+        // A rank that joins well into the others' grace period — a live waiting rank joins
+        // within a poll — was stopped or busy while they waited for it (and is then continued
+        // by Open MPI on its way to killing it): they name it and speak, it ends silently.
+        let isStraggler = answers.values.contains { $0.sentAt < mine.sentAt - Self.graceSeconds / 2 }
         if !isStraggler && answers.keys.min() != rank {
             // Sleep the whole while, through the signals (mpirun's SIGTERM) that cut usleep short.
             let until = monotonicSeconds() + Self.graceSeconds + 3
@@ -107,22 +107,27 @@ struct StallRecord: Equatable {
     var waitingIn: String
     var activity: String
     var waited: Double
+    /// When the record was sent, in seconds since 1970 (wall clock, so comparable across hosts).
+    var sentAt: Double
 
-    var encoded: String { "\(rank)\t\(collective)\t\(waitingIn)\t\(activity)\t\(waited)" }
+    var encoded: String { "\(rank)\t\(collective)\t\(waitingIn)\t\(activity)\t\(waited)\t\(sentAt)" }
 
-    init(rank: Int, collective: Int, waitingIn: String, activity: String, waited: Double) {
+    init(rank: Int, collective: Int, waitingIn: String, activity: String, waited: Double,
+         sentAt: Double = Date().timeIntervalSince1970) {
         self.rank = rank
         self.collective = collective
         self.waitingIn = waitingIn
         self.activity = activity
         self.waited = waited
+        self.sentAt = sentAt
     }
 
     init?(decoding text: String) {
         let fields = text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        guard fields.count == 5, let rank = Int(fields[0]), let collective = Int(fields[1]),
-              let waited = Double(fields[4]) else { return nil }
-        self.init(rank: rank, collective: collective, waitingIn: fields[2], activity: fields[3], waited: waited)
+        guard fields.count == 6, let rank = Int(fields[0]), let collective = Int(fields[1]),
+              let waited = Double(fields[4]), let sentAt = Double(fields[5]) else { return nil }
+        self.init(rank: rank, collective: collective, waitingIn: fields[2], activity: fields[3], waited: waited,
+                  sentAt: sentAt)
     }
 
     /// The one line for a stall, from the live ranks' `answers` (keyed by rank):

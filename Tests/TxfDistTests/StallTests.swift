@@ -65,8 +65,11 @@ struct StallTests {
         #expect(faultToExit < timeout + 2 + 8, "took \(faultToExit) s")
         let lines = job.stderr.split(separator: "\n").filter { $0.contains("stall") }
         #expect(lines.count == 1, "stderr:\n\(job.stderr)")
-        #expect(lines.first?.hasPrefix("txf: stall: rank 2 (host \(hostName())) stopped answering; ranks 0, 1, 3 waited") == true,
+        // The live ranks wait in one collective, or rank 0 one behind ranks 1 and 3 (they could
+        // finish the one rank 2 had already sent its part of): the line says where each waits.
+        #expect(lines.first?.hasPrefix("txf: stall: rank 2 (host \(hostName())) stopped answering; rank") == true,
                 "stderr:\n\(job.stderr)")
+        #expect(["0", "1", "3"].allSatisfy { rank in lines.first?.contains(" \(rank)") == true }, "stderr:\n\(job.stderr)")
         #expect(lines.first?.contains("training step") == true, "stderr:\n\(job.stderr)")
         // Every rank is gone, the stopped one too (Open MPI kills it last, up to ~1 s later).
         let gone = Date().addingTimeInterval(5)
@@ -108,7 +111,9 @@ struct StallTests {
         let faultToExit = Date().timeIntervalSince(stoppedAt)
         print("stall: txf-train, SIGSTOP of rank 1 → job ended after \(String(format: "%.2f", faultToExit)) s (--stall-timeout 2)")
         #expect(job.status == 75, "\(job.output)")
-        #expect(faultToExit < 2 + 2 + 8, "took \(faultToExit) s")
+        // The deadline, the 2 s grace, and what a loaded machine adds (the stopped rank, continued
+        // by Open MPI, holds the output pipes until it ends; ~4 s on a quiet machine).
+        #expect(faultToExit < 2 + 2 + 16, "took \(faultToExit) s")
         let lines = job.stderr.split(separator: "\n").filter { $0.contains("stall") }
         #expect(lines.count == 1, "stderr:\n\(job.stderr)")
         #expect(lines.first?.hasPrefix("txf: stall: rank 1 (host \(hostName())) stopped answering; rank 0 waited") == true,
