@@ -77,14 +77,7 @@ enum Agreement {
     /// - Parameters: hashes, lengths, values: [worldSize], values possibly truncated prefixes.
     static func mismatchMessage(what: String, hashes: [UInt64], lengths: [Int],
                                 values: [[UInt8]], isText: Bool) -> String {
-        var groups: [(hash: UInt64, ranks: [Int])] = []
-        for (rank, hash) in hashes.enumerated() {
-            if let index = groups.firstIndex(where: { $0.hash == hash }) {
-                groups[index].ranks.append(rank)
-            } else {
-                groups.append((hash, [rank]))
-            }
-        }
+        let groups = rankGroups(hashes).map { (hash: $0.key, ranks: $0.ranks) }
         let parts = groups.enumerated().map { index, group -> String in
             let first = group.ranks[0]
             let other = groups[index == 0 ? 1 : 0].ranks[0]
@@ -135,4 +128,18 @@ enum Agreement {
         }
         return result
     }
+}
+
+/// The ranks grouped by equal `keys[rank]`, groups in the order of their lowest rank (for
+/// messages naming which ranks hold what).
+func rankGroups<Key: Equatable>(_ keys: [Key]) -> [(key: Key, ranks: [Int])] {
+    var groups: [(key: Key, ranks: [Int])] = []
+    for (rank, key) in keys.enumerated() {
+        if let index = groups.firstIndex(where: { $0.key == key }) {
+            groups[index].ranks.append(rank)
+        } else {
+            groups.append((key, [rank]))
+        }
+    }
+    return groups
 }

@@ -62,17 +62,9 @@ public enum Job {
     /// `ranks run different programs: rank 0 runs txf-train, ranks 1, 2 run txf evaluate`.
     /// - Parameter programs: [worldSize], each rank's `program`.
     static func programMismatchMessage(_ programs: [String]) -> String {
-        var groups: [(program: String, ranks: [Int])] = []
-        for (rank, program) in programs.enumerated() {
-            if let index = groups.firstIndex(where: { $0.program == program }) {
-                groups[index].ranks.append(rank)
-            } else {
-                groups.append((program, [rank]))
-            }
-        }
-        let parts = groups.map { group in
-            group.ranks.count == 1 ? "rank \(group.ranks[0]) runs \(group.program)"
-                : "ranks \(group.ranks.map(String.init).joined(separator: ", ")) run \(group.program)"
+        let parts = rankGroups(programs).map { group in
+            group.ranks.count == 1 ? "rank \(group.ranks[0]) runs \(group.key)"
+                : "ranks \(group.ranks.map(String.init).joined(separator: ", ")) run \(group.key)"
         }
         return "ranks run different programs: \(parts.joined(separator: ", ")); every rank of a job must run the same txf program"
     }
