@@ -149,8 +149,9 @@ public enum TrainingBenchmark {
     /// One way of summing the gradient, timed on the same steps as the other.
     public struct ReductionTiming: Codable, Sendable {
         public var stepSeconds: Double
-        /// Gradient sum and loss all-reduce the step waited for after backward: all of it
-        /// without overlap, the part backward did not hide with it (the communication share).
+        /// From the end of backward until the gradient and the loss are summed, the wait for
+        /// the slowest rank included: all of the reduction without overlap, the part backward
+        /// did not hide with it (the communication share).
         public var reductionSeconds: Double
         public var reductionShare: Double
 
@@ -272,7 +273,7 @@ public enum TrainingBenchmark {
         // Averages over ranks; throughput from rank 0's wall clock (the sums keep ranks in step).
         let n = Double(options.steps), w = Double(world)
         var sums = [phases[0].forward, phases[0].backward, phases[0].reduction + phases[0].communication,
-                    phases[0].optimizer, phases[0].wait, cpu] + phases.map(\.reduction) + walls
+                    phases[0].optimizer, phases[0].wait, cpu] + phases.map { $0.reduction + $0.wait } + walls
         communicator.allReduceSum(&sums)
         // Rank 0's wall clock per mode; every rank's mean reduction wait.
         let perMode = modes.indices.map { m in
