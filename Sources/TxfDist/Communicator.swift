@@ -28,6 +28,13 @@ public protocol Communicator: AnyObject {
     /// - Parameter buffer: [layout.count], the same layout on every rank.
     func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout)
 
+    /// `reduceScatterSum` called from a thread that runs beside this rank's computation (the
+    /// gradient reduction behind backward): the same messages and the same sums, bit for bit,
+    /// but its waits sleep between polls from the start instead of spinning first, so the
+    /// computing threads keep their cores. The caller makes sure no other thread of this
+    /// process calls a collective meanwhile.
+    func reduceScatterSumBesideComputation(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout)
+
     /// Copies every rank's owned floats (`layout`) to every rank, in place: afterwards all
     /// ranks hold the same buffer.
     func allGather(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout)
@@ -60,6 +67,11 @@ public protocol Communicator: AnyObject {
 
 extension Communicator {
     public var watch: StallWatch? { nil }
+
+    /// Where no wait spins (one process, threads in a test), the plain reduce-scatter.
+    public func reduceScatterSumBesideComputation(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {
+        reduceScatterSum(buffer, layout: layout)
+    }
 
     /// Whether this rank prints progress and writes files (rank 0 only).
     public var isRoot: Bool { rank == 0 }

@@ -120,13 +120,14 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     /// Starts non-blocking calls into `count` (≤ 2) requests with `post`, then waits for them
-    /// all with the deadline (`wait`).
+    /// all with the deadline (`wait`; `spins` false for a thread beside the computation).
     @inline(__always)
-    func complete(_ count: Int, _ what: @autoclosure () -> String, _ post: (UnsafeMutablePointer<MPI_Request?>) -> Void) {
+    func complete(_ count: Int, spins: Bool = true, _ what: @autoclosure () -> String,
+                  _ post: (UnsafeMutablePointer<MPI_Request?>) -> Void) {
         withUnsafeTemporaryAllocation(of: MPI_Request?.self, capacity: 2) { requests in
             requests.initialize(repeating: nil)
             post(requests.baseAddress!)
-            wait(requests.baseAddress!, count: Int32(count), what())
+            wait(requests.baseAddress!, count: Int32(count), spins: spins, what())
         }
     }
 
@@ -157,6 +158,15 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// MiniLM's gradient and allocated a temporary buffer on every call; this allocates its
     /// scratch once.
     public func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {
+        ringReduceScatter(buffer, layout: layout, spins: true)
+    }
+
+    /// The same ring, waiting by sleeping between polls (see the protocol).
+    public func reduceScatterSumBesideComputation(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {
+        ringReduceScatter(buffer, layout: layout, spins: false)
+    }
+
+    private func ringReduceScatter(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout, spins: Bool) {
         precondition(layout.count == buffer.count && layout.worldSize == worldSize, "reduceScatterSum: layout does not fit")
         guard let base = buffer.baseAddress, worldSize > 1 else { return }
         stallWatch.begin()
@@ -168,7 +178,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
             for round in 0 ..< w - 1 {
                 let sent = (rank + 2 * w - round - 1) % w, received = (rank + 2 * w - round - 2) % w
                 let incoming = Int(counts[received])
-                complete(2, "reduce-scatter of \(buffer.count) floats") { requests in
+                complete(2, spins: spins, "reduce-scatter of \(buffer.count) floats") { requests in
                     check(MPI_Irecv(scratch, Int32(incoming), txf_mpi_float(), previous, 7, comm, requests),
                           "MPI_Irecv of a reduce-scatter piece (chunk \(index), round \(round))")
                     check(MPI_Isend(base + start + Int(offsets[sent]), counts[sent], txf_mpi_float(), next, 7, comm, requests + 1),

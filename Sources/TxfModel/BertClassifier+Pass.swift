@@ -100,7 +100,11 @@ extension BertClassifier {
     /// Adds `lossScale · ∂(Σ_b loss_b)/∂θ` of the last forward into `gradients` (pass 1/G, G the
     /// global batch size, so that all micro-steps of all ranks sum to the mean-loss gradient).
     /// Requires the last forward to have had labels. Runs the layers in reverse order of forward.
-    public func backward(lossScale: Float) {
+    ///
+    /// - Parameter finished: called as each `BackwardStage` is done, every stage once in
+    ///   backward's order (the embeddings too when frozen): that stage's gradients receive
+    ///   nothing more in this pass.
+    public func backward(lossScale: Float, finished: (BackwardStage) -> Void = { _ in }) {
         guard let sh = last, lastHasLabels else { preconditionFailure("backward needs a forward with labels first") }
         let b = sh.batch, d = sh.dim, l = config.numLabels
         let dropHidden = sh.dropout != nil && sh.hiddenP > 0
@@ -120,12 +124,15 @@ extension BertClassifier {
                         dWeight: gradPointer("pooler.dense.weight"), dBias: gradPointer("pooler.dense.bias"),
                         dcls: acts.dCls, dhidden: acts.dHidden, batch: b, seqLen: lastBlockRowsPerSample(sh), dim: d,
                         products: products)
+        finished(.head)
         // hₗ = block(hₗ₋₁)
         for layer in stride(from: config.numHiddenLayers - 1, through: 0, by: -1) {
             let x = layer == 0 ? acts.embOut : acts.blocks[layer - 1].out
             if layer == config.numHiddenLayers - 1 && acts.lastBlockCLSOnly { blockBackwardCLS(layer, x: x, sh) } else { blockBackward(layer, x: x, sh) }
+            finished(.block(layer))
         }
         // h₀ = dropout(LN(e))
+        defer { finished(.embeddings) }
         guard embeddingsTrainable else { return }
         let t = sh.tokens
         if dropHidden {

@@ -97,9 +97,16 @@ public final class DataParallelUpdate {
     ///   in place, so they then mark the union, every row this call may have written
     ///   (`TrainingStep` keeps that invariant).
     public func sumGradients(_ gradients: FloatBuffer, touchedRows: FloatBuffer) {
+        sumWordRows(gradients, touchedRows: touchedRows)
+        sumRest(gradients)
+    }
+
+    /// The word-embedding half of `sumGradients`: the union's rows all-reduced (or, when the
+    /// table goes densely with the rest, every row marked).
+    public func sumWordRows(_ gradients: FloatBuffer, touchedRows: FloatBuffer) {
         precondition(gradients.count == count)
         guard communicator.worldSize > 1 else { return }
-        let g = gradients.pointer, d = width, rest = rows * width
+        let g = gradients.pointer, d = width
         if rows == 0, touchedRows.count > 0 {
             // The word table is reduce-scattered with the rest: any of its rows may now be nonzero.
             touchedRows.buffer.update(repeating: 1)
@@ -122,8 +129,19 @@ public final class DataParallelUpdate {
             lastRowCount = nil
             unionMarks = nil
         }
-        communicator.reduceScatterSum(UnsafeMutableBufferPointer(start: g + rest, count: count - rest), layout: restLayout)
     }
+
+    /// The other half: [restStart, count) reduce-scattered by `restLayout`, chunk by chunk.
+    public func sumRest(_ gradients: FloatBuffer) {
+        precondition(gradients.count == count)
+        guard communicator.worldSize > 1 else { return }
+        communicator.reduceScatterSum(UnsafeMutableBufferPointer(start: gradients.pointer + restStart, count: count - restStart),
+                                      layout: restLayout)
+    }
+
+    /// Where the reduce-scattered part of the gradient starts: after the word rows when they go
+    /// as rows, else 0.
+    var restStart: Int { rows * width }
 
     /// Step 2: ‖g‖₂ of the summed gradient, the same on every rank.
     public func gradientNorm(_ gradients: FloatBuffer) -> Double {

@@ -118,6 +118,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Seconds a collective may wait for the other ranks (scaled by phase, `StallWatch`);
     /// nil = `StallWatch.defaultTimeout`, 0 = wait forever.
     public var stallTimeout: Double?
+    /// Sum the gradient over ranks while the last backward computes the layers below (the
+    /// same sums, bit for bit); off sums it after backward, for measurement and debugging.
+    public var overlapReduction: Bool = true
 
     public init() {}
 

@@ -69,6 +69,8 @@ extension TrainSetting {
             .optional("stall-timeout", .reporting, \.stallTimeout,
                       "Seconds a rank waits for the others in one collective before the job ends (exit 75) naming the rank that stalled; ×10 at start-up, evaluation and checkpoints, ×5 in the first step; 0 = wait forever",
                       default: StallWatch.defaultTimeout.shown),
+            .field("overlap-reduction", .reporting, \.overlapReduction,
+                   "Sum the gradient over ranks while the last micro-batch's backward computes the layers below (the same sums, bit for bit); off sums it after backward, for measurement and debugging"),
         ]
     }
 }

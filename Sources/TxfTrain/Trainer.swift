@@ -84,7 +84,7 @@ public final class Trainer {
         evalBatch = resolved.evalBatch
         trainingStep = TrainingStep(model: resolved.model, communicator: communicator, layout: resolved.layout,
                                     optimizer: AdamW(weightDecay: config.weightDecay), seed: config.seed,
-                                    maxGradNorm: config.maxGradNorm)
+                                    maxGradNorm: config.maxGradNorm, overlapReduction: config.overlapReduction)
         let table = resolved.model.table
         try communicator.agree("config", config.json())
         try communicator.agree("dataset fingerprint", data.train.fingerprint)

@@ -125,6 +125,10 @@ public enum TrainingBenchmark {
         /// measured in the same run when asked; scaling = samples/s ÷ (W · that).
         public var singleRankSamplesPerSecond: Double?
         public var scalingEfficiency: Double?
+        /// Under W > 1 ranks every timed step runs twice, with the gradient reduction behind
+        /// backward (the figures above) and after it; nil on one rank.
+        public var overlapOn: ReductionTiming?
+        public var overlapOff: ReductionTiming?
 
         enum CodingKeys: String, CodingKey {
             case model, mode, trainableParameters = "trainable_parameters", worldSize = "world_size", blasThreadsPerRank = "blas_threads_per_rank"
@@ -138,6 +142,21 @@ public enum TrainingBenchmark {
             case mfu, gflopPerCPUSecond = "gflop_per_cpu_s"
             case peakRSSMB = "peak_rss_mb", allocationsPerStep = "allocations_per_step", sgemm = "sgemm_model_shapes"
             case singleRankSamplesPerSecond = "single_rank_samples_per_s", scalingEfficiency = "scaling_efficiency"
+            case overlapOn = "overlap_on", overlapOff = "overlap_off"
+        }
+    }
+
+    /// One way of summing the gradient, timed on the same steps as the other.
+    public struct ReductionTiming: Codable, Sendable {
+        public var stepSeconds: Double
+        /// From the end of backward until the gradient and the loss are summed, the wait for
+        /// the slowest rank included: all of the reduction without overlap, the part backward
+        /// did not hide with it (the communication share).
+        public var reductionSeconds: Double
+        public var reductionShare: Double
+
+        enum CodingKeys: String, CodingKey {
+            case stepSeconds = "step_s", reductionSeconds = "reduction_s", reductionShare = "reduction_share"
         }
     }
 
@@ -216,34 +235,52 @@ public enum TrainingBenchmark {
             : nil
         let peak = bf16Peak ?? sgemmPeak
 
-        // Steps: warm-up, then timed, the trainer's step with its phases timed.
+        // Steps: warm-up, then timed, the trainer's step with its phases timed. On W > 1 ranks
+        // each timed step runs with the reduction behind backward, then again after it, on the
+        // same micro-batches, so the two are compared under the same load.
+        let modes = world > 1 ? [true, false] : [true]
+        var phases = modes.map { _ in StepPhases() }, walls = modes.map { _ in 0.0 }
         trainingStep.phases = StepPhases()
         var flops = 0.0, realTokens = 0.0, rowsReduced = 0.0, rowsCounted = true
-        var allocationsBefore = 0, cpuBefore = 0.0, wallBefore = 0.0
+        var allocationsBefore = 0, cpuBefore = 0.0
         for (i, micro) in steps.enumerated() {
             if i == options.warmupSteps {
                 communicator.barrier()
-                trainingStep.phases!.reset()
                 allocationsBefore = options.allocationCounter?() ?? 0
                 cpuBefore = processCPUSeconds()
-                wallBefore = monotonicSeconds()
             }
-            let outcome = try trainingStep.run(micro, step: i, learningRate: 2e-5)
-            guard i >= options.warmupSteps else { continue }
-            flops += outcome.modelFLOPs
-            realTokens += outcome.realTokens
-            if let rows = outcome.wordRowsSummed { rowsReduced += Double(rows) } else { rowsCounted = false }
+            guard i >= options.warmupSteps else {
+                _ = try trainingStep.run(micro, step: i, learningRate: 2e-5)
+                continue
+            }
+            for (m, overlaps) in modes.enumerated() {
+                trainingStep.overlapsReduction = overlaps
+                trainingStep.phases = phases[m]
+                let start = monotonicSeconds()
+                let outcome = try trainingStep.run(micro, step: i, learningRate: 2e-5)
+                walls[m] += monotonicSeconds() - start
+                phases[m] = trainingStep.phases!
+                guard m == 0 else { continue }
+                flops += outcome.modelFLOPs
+                realTokens += outcome.realTokens
+                if let rows = outcome.wordRowsSummed { rowsReduced += Double(rows) } else { rowsCounted = false }
+            }
         }
-        let wall = monotonicSeconds() - wallBefore
-        let cpu = processCPUSeconds() - cpuBefore
-        let allocations = options.allocationCounter.map { Double($0() - allocationsBefore) / Double(options.steps) }
+        trainingStep.overlapsReduction = true
+        let cpu = (processCPUSeconds() - cpuBefore) / Double(modes.count)
+        let allocations = options.allocationCounter.map { Double($0() - allocationsBefore) / Double(options.steps * modes.count) }
 
         // Averages over ranks; throughput from rank 0's wall clock (the sums keep ranks in step).
-        let phases = trainingStep.phases!
-        var sums = [phases.forward, phases.backward, phases.communication, phases.optimizer, phases.wait, cpu]
-        communicator.allReduceSum(&sums)
         let n = Double(options.steps), w = Double(world)
-        let perStep = wall / n
+        var sums = [phases[0].forward, phases[0].backward, phases[0].reduction + phases[0].communication,
+                    phases[0].optimizer, phases[0].wait, cpu] + phases.map { $0.reduction + $0.wait } + walls
+        communicator.allReduceSum(&sums)
+        // Rank 0's wall clock per mode; every rank's mean reduction wait.
+        let perMode = modes.indices.map { m in
+            ReductionTiming(stepSeconds: walls[m] / n, reductionSeconds: sums[6 + m] / w / n,
+                            reductionShare: sums[6 + m] / w / n / (walls[m] / n))
+        }
+        let perStep = walls[0] / n
         flops /= n
         realTokens /= n
         let timed = steps.dropFirst(options.warmupSteps)
@@ -272,7 +309,8 @@ public enum TrainingBenchmark {
             modelGflopPerStep: flops * 1e-9, achievedGflops: achieved, sgemmPeakGflops: sgemmPeak,
             precision: precision.startupLine, bf16PeakGflops: bf16Peak,
             mfu: achieved / peak, gflopPerCPUSecond: flops * n * 1e-9 / max(sums[5], 1e-9),
-            peakRSSMB: Double(usage.ru_maxrss) / 1024, allocationsPerStep: allocations, sgemm: sgemm)
+            peakRSSMB: Double(usage.ru_maxrss) / 1024, allocationsPerStep: allocations, sgemm: sgemm,
+            overlapOn: world > 1 ? perMode[0] : nil, overlapOff: world > 1 ? perMode[1] : nil)
     }
 
     /// `count` steps of the trainer's sample order (epoch plans from the seed, grouped by length

@@ -12,7 +12,9 @@ import TxfModel
 /// 2. per micro-batch, forward with dropout keyed by (seed, step, sample index) and backward
 ///    with loss scale 1/G, so the gradient adds up to ∂(Σ sample losses)/G;
 /// 3. sums the gradients over ranks (`DataParallelUpdate`) and the step's loss, real tokens
-///    and model FLOPs (one all-reduce of three Doubles);
+///    and model FLOPs (one all-reduce of three Doubles); with `overlapsReduction` (the
+///    default) the reduce-scattered part is summed chunk by chunk while the last micro-batch's
+///    backward computes the layers below (`OverlappedReduction`), the same sums bit for bit;
 /// 4. takes the global gradient norm and stops every rank alike when it or the loss is not
 ///    finite (every rank sees the same sums);
 /// 5. runs AdamW, with the clipping factor folded in, on this rank's shard (ZeRO stage 1);
@@ -46,10 +48,16 @@ public final class TrainingStep {
     let masters: MasterWeights?
     /// Whether the parameters are all-gathered as bf16 (the bf16 precisions) rather than fp32.
     public var gathersBF16: Bool { masters != nil }
-    /// When set, `run` adds each phase's seconds to it, and waits for the slowest rank at a
-    /// barrier before the sum so that the sum times communication only (`txf bench`).
+    /// When set, `run` adds each phase's seconds to it, and (without overlap) waits for the
+    /// slowest rank at a barrier before the sum so that the sum times communication only
+    /// (`txf bench`).
     public var phases: StepPhases?
     let update: DataParallelUpdate
+    /// Sum the gradient behind the last backward (`--overlap-reduction`); off, after it.
+    /// Either way the same bits; set it identically on every rank.
+    public var overlapsReduction: Bool
+    /// The reduction thread and its chunk plan; nil on one rank, where nothing is summed.
+    let overlapped: OverlappedReduction?
     /// [Σ sample losses, real tokens, model FLOPs] of this rank, then of all ranks.
     private var totals = [0.0, 0.0, 0.0]
 
@@ -67,10 +75,14 @@ public final class TrainingStep {
         public var wordRowsSummed: Int?
     }
 
-    /// - Parameter denseWordEmbeddings: reduce-scatter the word-embedding gradient like the
-    ///   rest instead of as its touched rows (for comparison in `txf bench`).
+    /// - Parameters:
+    ///   - denseWordEmbeddings: reduce-scatter the word-embedding gradient like the rest
+    ///     instead of as its touched rows (for comparison in `txf bench`).
+    ///   - overlapReduction: the initial `overlapsReduction`.
+    ///   - chunkElements: floats per chunk of the gradient exchange (`ShardLayout`).
     public init(model: BertClassifier, communicator: any Communicator, layout: BatchLayout, optimizer: AdamW,
-                seed: UInt64, maxGradNorm: Double, denseWordEmbeddings: Bool = false) {
+                seed: UInt64, maxGradNorm: Double, denseWordEmbeddings: Bool = false, overlapReduction: Bool = true,
+                chunkElements: Int = 1 << 21) {
         self.model = model
         self.communicator = communicator
         self.layout = layout
@@ -80,8 +92,13 @@ public final class TrainingStep {
         m = FloatBuffer(count: model.table.trainableCount)
         v = FloatBuffer(count: model.table.trainableCount)
         update = DataParallelUpdate(table: model.table, communicator: communicator,
-                                    denseWordEmbeddings: denseWordEmbeddings)
+                                    denseWordEmbeddings: denseWordEmbeddings, chunkElements: chunkElements)
         masters = model.products.mode.roundsToBF16 ? MasterWeights(trainableCount: model.table.trainableCount) : nil
+        overlapsReduction = overlapReduction
+        overlapped = communicator.worldSize > 1
+            ? OverlappedReduction(update: update, table: model.table, layers: model.config.numHiddenLayers,
+                                  gradients: model.gradients)
+            : nil
     }
 
     /// Runs optimizer step `step` (0-based) on this rank's micro-batches at `learningRate`.
@@ -95,21 +112,34 @@ public final class TrainingStep {
         phases?.add(.optimizer, since: &clock)
         let mode = ForwardMode.train(seed: seed, step: UInt64(step)), lossScale = 1 / Float(layout.globalBatch)
         for k in totals.indices { totals[k] = 0 }
-        for batch in microBatches {
+        let overlapped = overlapsReduction ? self.overlapped : nil
+        for (k, batch) in microBatches.enumerated() {
             totals[0] += model.forward(batch, mode: mode)
             phases?.add(.forward, since: &clock)
-            model.backward(lossScale: lossScale)
+            if let overlapped, k == microBatches.count - 1 {
+                // The step's last backward: each stage's gradients are now final.
+                overlapped.begin()
+                model.backward(lossScale: lossScale) { overlapped.stageFinished($0) }
+            } else {
+                model.backward(lossScale: lossScale)
+            }
             totals[1] += Double(batch.realTokenCount)
             totals[2] += model.config.trainingFLOPs(lengths: batch.lengths, lora: model.loraConfig)
             phases?.add(.backward, since: &clock)
         }
-        if phases != nil && communicator.worldSize > 1 {
-            communicator.barrier()
-            phases?.add(.wait, since: &clock)
+        if let overlapped {
+            // What backward did not hide (and the wait for the slowest rank, which it contains).
+            overlapped.finish()
+            update.sumWordRows(model.gradients, touchedRows: model.touchedWordRows)
+        } else {
+            if phases != nil && communicator.worldSize > 1 {
+                communicator.barrier()
+                phases?.add(.wait, since: &clock)
+            }
+            update.sumGradients(model.gradients, touchedRows: model.touchedWordRows)
         }
-        update.sumGradients(model.gradients, touchedRows: model.touchedWordRows)
         communicator.allReduceSum(&totals)
-        phases?.add(.communication, since: &clock)
+        phases?.add(.reduction, since: &clock)
         let loss = totals[0] / Double(layout.globalBatch)
         let norm = update.gradientNorm(model.gradients)
         guard loss.isFinite, norm.isFinite else {
@@ -171,14 +201,18 @@ public final class TrainingStep {
 public struct StepPhases: Sendable, Equatable {
     public var forward = 0.0
     public var backward = 0.0
-    /// Waiting at the barrier for the slowest rank's forward and backward.
+    /// Waiting at the barrier for the slowest rank's forward and backward (without overlap;
+    /// with it, that wait is part of `reduction`).
     public var wait = 0.0
-    /// Gradient sum, loss all-reduce and parameter all-gather.
+    /// Gradient sum and loss all-reduce, as far as the step waited for them after backward:
+    /// all of it without overlap, what backward did not hide with it.
+    public var reduction = 0.0
+    /// Parameter all-gather.
     public var communication = 0.0
     /// Zeroing the gradients, the norm, clipping and AdamW on this rank's shard.
     public var optimizer = 0.0
 
-    public enum Phase: Sendable { case forward, backward, wait, communication, optimizer }
+    public enum Phase: Sendable { case forward, backward, wait, reduction, communication, optimizer }
 
     public init() {}
 
@@ -192,6 +226,7 @@ public struct StepPhases: Sendable, Equatable {
         case .forward: forward += seconds
         case .backward: backward += seconds
         case .wait: wait += seconds
+        case .reduction: reduction += seconds
         case .communication: communication += seconds
         case .optimizer: optimizer += seconds
         }

@@ -109,7 +109,8 @@ func trainingTable(_ r: TrainingBenchmark.Report) -> String {
         "all-reduce   " + ms(r.allReduceSeconds) + "  " + share(r.allReduceSeconds)
             + (r.allReduceRows.map { String(format: "   (word-embedding rows: %.0f of the union all-reduced; the rest reduce-scattered; ", $0) + gather + ")" }
                ?? (r.worldSize > 1 ? "   (gradient reduce-scattered, \(gather))" : "")),
-        "imbalance    " + ms(r.waitSeconds) + "  " + share(r.waitSeconds) + "   (waiting for the slowest rank's forward and backward)",
+        "imbalance    " + ms(r.waitSeconds) + "  " + share(r.waitSeconds)
+            + (r.overlapOn == nil ? "   (waiting for the slowest rank's forward and backward)" : "   (with overlap, part of the reduction waited for)"),
         "optimizer    " + ms(r.optimizerSeconds) + "  " + share(r.optimizerSeconds) + (r.worldSize > 1 ? "   (zero, clip, AdamW on this rank's 1/\(r.worldSize))" : "   (zero, clip, AdamW)"),
         "other        " + ms(other) + "  " + share(other),
         "step         " + ms(r.stepSeconds),
@@ -123,6 +124,11 @@ func trainingTable(_ r: TrainingBenchmark.Report) -> String {
         String(format: "model GFLOP per CPU-second %.1f   peak RSS %.0f MB (rank 0)", r.gflopPerCPUSecond, r.peakRSSMB),
         "heap allocations per step (rank 0): " + (r.allocationsPerStep.map { String(format: "%.1f", $0) } ?? "not counted (needs Linux with glibc)"),
     ]
+    if let on = r.overlapOn, let off = r.overlapOff {
+        lines.append(String(format: "gradient reduction behind backward: step %.1f ms with overlap, %.1f ms without (%.2f×); reduction waited for after backward %.1f ms (%.1f%% of the step) with, %.1f ms (%.1f%%) without",
+                            on.stepSeconds * 1e3, off.stepSeconds * 1e3, off.stepSeconds / on.stepSeconds,
+                            on.reductionSeconds * 1e3, 100 * on.reductionShare, off.reductionSeconds * 1e3, 100 * off.reductionShare))
+    }
     if let single = r.singleRankSamplesPerSecond, let efficiency = r.scalingEfficiency {
         lines.append(String(format: "scaling: W = 1 alone %.1f samples/s, W = %d %.1f samples/s: %.2f× (efficiency %.0f%%)",
                             single, r.worldSize, r.samplesPerSecond, r.samplesPerSecond / single, 100 * efficiency))

@@ -8,24 +8,33 @@ import TxfModel
 @testable import TxfStore
 @testable import TxfTrain
 
-/// Two ranks as two threads of one process. The collectives really combine the two ranks'
-/// buffers (each rank posts its pointer, both wait, each reads the other's values, both wait
-/// again), so a collective called with different sizes or layouts on the two ranks shows up as
-/// a wrong result or a failed precondition. `reduceScatterSum` leaves the full sum everywhere,
-/// which its contract allows (only the owned floats are specified).
-private final class ThreadPair: @unchecked Sendable {
+/// W ranks as W threads of one process. The collectives really combine the ranks' buffers
+/// (each rank posts its pointer, all wait, each reads the others' values, all wait again), so
+/// a collective called with different sizes or layouts on two ranks shows up as a wrong result
+/// or a failed precondition. Sums add the ranks' values in rank order, the same bits on every
+/// rank. `reduceScatterSum` leaves the full sum everywhere, which its contract allows (only the
+/// owned floats are specified).
+final class ThreadRanks: @unchecked Sendable {
+    let size: Int
     let lock = NSCondition()
-    var posted: [UnsafeMutableBufferPointer<Float>?] = [nil, nil]
-    var postedDoubles: [[Double]] = [[], []]
-    var postedWords: [UnsafeMutableBufferPointer<UInt16>?] = [nil, nil]
+    var posted: [UnsafeMutableBufferPointer<Float>?]
+    var postedDoubles: [[Double]]
+    var postedWords: [UnsafeMutableBufferPointer<UInt16>?]
     var arrived = 0, generation = 0
 
-    /// Waits until both ranks have arrived (a reusable barrier).
+    init(size: Int = 2) {
+        self.size = size
+        posted = Array(repeating: nil, count: size)
+        postedDoubles = Array(repeating: [], count: size)
+        postedWords = Array(repeating: nil, count: size)
+    }
+
+    /// Waits until every rank has arrived (a reusable barrier).
     func wait() {
         lock.lock()
         let g = generation
         arrived += 1
-        if arrived == 2 {
+        if arrived == size {
             arrived = 0
             generation += 1
             lock.broadcast()
@@ -35,27 +44,29 @@ private final class ThreadPair: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// The other rank's buffer, once both have posted theirs.
-    private func exchange(_ buffer: UnsafeMutableBufferPointer<Float>, rank: Int) -> UnsafeMutableBufferPointer<Float> {
+    /// Every rank's buffer, once all have posted theirs.
+    private func exchange(_ buffer: UnsafeMutableBufferPointer<Float>, rank: Int) -> [UnsafeMutableBufferPointer<Float>] {
         lock.lock(); posted[rank] = buffer; lock.unlock()
         wait()
-        let other = posted[1 - rank]!
-        precondition(other.count == buffer.count, "ranks called a collective with different sizes")
-        return other
+        let all = posted.map { $0! }
+        precondition(all.allSatisfy { $0.count == buffer.count }, "ranks called a collective with different sizes")
+        return all
     }
 
     func sum(_ buffer: UnsafeMutableBufferPointer<Float>, rank: Int) {
-        let other = exchange(buffer, rank: rank)
-        let sums = (0 ..< buffer.count).map { i in rank == 0 ? buffer[i] + other[i] : other[i] + buffer[i] }
+        let all = exchange(buffer, rank: rank)
+        let sums = (0 ..< buffer.count).map { i in all.dropFirst().reduce(all[0][i]) { $0 + $1[i] } }
         wait()
         for i in 0 ..< buffer.count { buffer[i] = sums[i] }
         wait()
     }
 
     func gather(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout, rank: Int) {
-        let other = exchange(buffer, rank: rank)
-        // The other rank writes only into its copy of this rank's floats: no race.
-        for range in layout.ownedRanges(rank: 1 - rank) { for i in range { buffer[i] = other[i] } }
+        let all = exchange(buffer, rank: rank)
+        // The others write only into their copies of this rank's floats: no race.
+        for other in 0 ..< size where other != rank {
+            for range in layout.ownedRanges(rank: other) { for i in range { buffer[i] = all[other][i] } }
+        }
         wait()
     }
 
@@ -63,55 +74,59 @@ private final class ThreadPair: @unchecked Sendable {
     func gather(_ buffer: UnsafeMutableBufferPointer<UInt16>, layout: ShardLayout, rank: Int) {
         lock.lock(); postedWords[rank] = buffer; lock.unlock()
         wait()
-        let other = postedWords[1 - rank]!
-        precondition(other.count == buffer.count, "ranks called a collective with different sizes")
-        for range in layout.ownedRanges(rank: 1 - rank) { for i in range { buffer[i] = other[i] } }
+        let all = postedWords.map { $0! }
+        precondition(all.allSatisfy { $0.count == buffer.count }, "ranks called a collective with different sizes")
+        for other in 0 ..< size where other != rank {
+            for range in layout.ownedRanges(rank: other) { for i in range { buffer[i] = all[other][i] } }
+        }
         wait()
     }
 
     func sum(_ values: inout [Double], rank: Int) {
         lock.lock(); postedDoubles[rank] = values; lock.unlock()
         wait()
-        values = zip(postedDoubles[0], postedDoubles[1]).map { $0 + $1 }
+        values = values.indices.map { i in postedDoubles.dropFirst().reduce(postedDoubles[0][i]) { $0 + $1[i] } }
         wait()
     }
 }
 
-private final class ThreadRank: Communicator, @unchecked Sendable {
-    let pair: ThreadPair
+final class ThreadRank: Communicator, @unchecked Sendable {
+    let group: ThreadRanks
     let rank: Int
-    let worldSize = 2
-    let localRankCount = 2
-    init(_ pair: ThreadPair, rank: Int) { self.pair = pair; self.rank = rank }
-    func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) { pair.sum(buffer, rank: rank) }
+    var worldSize: Int { group.size }
+    var localRankCount: Int { group.size }
+    init(_ group: ThreadRanks, rank: Int) { self.group = group; self.rank = rank }
+    func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) { group.sum(buffer, rank: rank) }
     func reduceScatterSum(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {
-        precondition(layout.count == buffer.count && layout.worldSize == 2)
-        pair.sum(buffer, rank: rank)
+        precondition(layout.count == buffer.count && layout.worldSize == group.size)
+        group.sum(buffer, rank: rank)
     }
     func allGather(_ buffer: UnsafeMutableBufferPointer<Float>, layout: ShardLayout) {
-        precondition(layout.count == buffer.count && layout.worldSize == 2)
-        pair.gather(buffer, layout: layout, rank: rank)
+        precondition(layout.count == buffer.count && layout.worldSize == group.size)
+        group.gather(buffer, layout: layout, rank: rank)
     }
     func allGather(_ buffer: UnsafeMutableBufferPointer<UInt16>, layout: ShardLayout) {
-        precondition(layout.count == buffer.count && layout.worldSize == 2)
-        pair.gather(buffer, layout: layout, rank: rank)
+        precondition(layout.count == buffer.count && layout.worldSize == group.size)
+        group.gather(buffer, layout: layout, rank: rank)
     }
-    func allReduceSum(_ values: inout [Double]) { pair.sum(&values, rank: rank) }
+    func allReduceSum(_ values: inout [Double]) { group.sum(&values, rank: rank) }
     func allReduceSum(_ values: inout [Int64]) { fatalError("unused") }
     func broadcast(_ bytes: inout [UInt8], root: Int) { fatalError("unused") }
     func allGather(_ bytes: [UInt8]) -> [[UInt8]] { fatalError("unused") }
-    func barrier() { pair.wait() }
+    func barrier() { group.wait() }
     func abort(_ message: String) -> Never { fatalError(message) }
 }
 
-/// Runs `body(rank)` for ranks 0 and 1 on two threads at once (never one after the other:
-/// the collectives wait for both), and returns when both are done.
-private func runTwoRanks(_ body: @escaping @Sendable (Int) -> Void) {
+/// Runs `body(rank)` for ranks 0 ..< `count` on threads at once (never one after the other:
+/// the collectives wait for all), and returns when all are done.
+func runRanks(_ count: Int = 2, _ body: @escaping @Sendable (Int) -> Void) {
     let done = DispatchSemaphore(value: 0)
-    let other = Thread { body(1); done.signal() }
-    other.start()
+    for rank in 1 ..< count {
+        let other = Thread { body(rank); done.signal() }
+        other.start()
+    }
     body(0)
-    done.wait()
+    for _ in 1 ..< count { done.wait() }
 }
 
 /// Both ranks' state for one optimizer step's end, shared with the rank threads.
@@ -121,7 +136,7 @@ private final class Ranks: @unchecked Sendable {
     let params: [FloatBuffer], m: [FloatBuffer], v: [FloatBuffer]
     var updates: [DataParallelUpdate?] = [nil, nil]
     var norms = [0.0, 0.0]
-    let pair = ThreadPair()
+    let pair = ThreadRanks()
     let chunkElements: Int
     /// The word rows each rank's backward would have marked (nil: those nonzero in its gradient).
     var marks: [FloatBuffer]?
@@ -147,7 +162,7 @@ private final class Ranks: @unchecked Sendable {
 
     /// Two AdamW steps, the second on the first's gradient again (so the moments carry over).
     func run(optimizer: AdamW, maxNorm: Double) {
-        runTwoRanks { rank in
+        runRanks { rank in
             let update = DataParallelUpdate(table: self.table, communicator: ThreadRank(self.pair, rank: rank),
                                             chunkElements: self.chunkElements)
             self.updates[rank] = update
@@ -282,9 +297,9 @@ private final class Ranks: @unchecked Sendable {
     @Test func bf16GatherDeliversEveryRanksRoundedMasters() {
         let table = ParameterTable.bertClassifier(config)
         let reference = initialParameters(table)
-        let pair = ThreadPair()
+        let pair = ThreadRanks()
         let params = [FloatBuffer(count: table.totalCount), FloatBuffer(count: table.totalCount)]
-        runTwoRanks { rank in
+        runRanks { rank in
             let update = DataParallelUpdate(table: table, communicator: ThreadRank(pair, rank: rank), chunkElements: 64)
             let masters = MasterWeights(trainableCount: table.trainableCount)
             masters.capture(from: params[rank])
