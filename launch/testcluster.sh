@@ -43,6 +43,7 @@ up() {
   local count="$1" k h
   [[ "$count" =~ ^[1-9][0-9]*$ ]] && ((count <= 200)) || die "up needs a host count from 1 to 200, got '$count'"
   [[ "$(id -u)" == 0 ]] || die "up needs root (network namespaces)"
+  ((${#name} <= 9)) || die "TXF_CLUSTER '$name' is longer than 9 characters (interface names hold 15)"
   command -v ip >/dev/null || die "ip not found; install iproute2"
   [[ -e "$state" ]] && die "$state exists: the cluster is up (launch/testcluster.sh down first)"
   mkdir -p "$state/hosts"
@@ -57,9 +58,9 @@ up() {
     h=$(host "$k")
     mkdir -p "$state/hosts/$h/local"
     ip netns add "$h"
-    ip link add "$h" type veth peer name "${h}-peer"
-    ip link set "${h}-peer" netns "$h"
-    ip -n "$h" link set "${h}-peer" name eth0
+    ip link add "$h" type veth peer name "${h}p"
+    ip link set "${h}p" netns "$h"
+    ip -n "$h" link set "${h}p" name eth0
     ip -n "$h" addr add "$(address "$k")/24" dev eth0
     ip -n "$h" link set lo up
     ip -n "$h" link set eth0 up
