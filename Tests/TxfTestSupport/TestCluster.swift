@@ -44,7 +44,10 @@ public struct TestCluster: Sendable {
         let cluster = TestCluster(name: "txft\(pid % 10_000)", hostCount: hosts, net: "10.213.\(1 + pid % 250)")
         _ = try cluster.script("down")
         let job = try cluster.script("up", String(hosts))
-        guard job.status == 0 else { throw JobError("testcluster.sh up \(hosts) failed: \(job.output)") }
+        guard job.status == 0 else {
+            cluster.down()  // what the failed `up` made
+            throw JobError("testcluster.sh up \(hosts) failed: \(job.output)")
+        }
         return cluster
     }
 
