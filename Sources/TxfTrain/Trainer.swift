@@ -109,7 +109,7 @@ public final class Trainer {
         }
         var sum = Checksum64()
         sum.update(resolved.model.parameters.pointer, count: table.totalCount)
-        try communicator.agree("initial parameters (checksum)", sum.finalizeHex())
+        try communicator.agree("initial parameters (checksum)", sum.finalizeHex(), namingHosts: true)
     }
 
     /// The metadata a checkpoint written now records.
