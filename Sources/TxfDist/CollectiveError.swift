@@ -13,8 +13,8 @@ extension Communicator {
     /// When `body` throws on any rank, every rank throws one `CollectiveError` carrying the
     /// message of the lowest failing rank (prefixed with that rank when not all ranks failed,
     /// and with its host when the job spans several: `rank 2 (host node-b): data/train.h5: no
-    /// such file`), so a missing file on one rank ends the whole job with one line. `body` must not itself
-    /// call collectives (a rank that threw early would leave the others waiting in them).
+    /// such file`), so a missing file on one rank ends the whole job with one line. `body` must
+    /// not itself call collectives (a rank that threw early would leave the others waiting in them).
     public func together<T>(_ body: () throws -> T) throws -> T {
         var outcome: Result<T, any Error>
         do { outcome = .success(try body()) } catch { outcome = .failure(error) }

@@ -51,11 +51,10 @@ struct TrainingData {
     }
 }
 
-/// Step 2, resolve the model: the checkpoint to resume (opened from rank 0's bytes, checked
-/// against this run), the
-/// architecture (from the checkpoint, `--init` or the flags), the batch layout, the schedule,
-/// and the model built with zeroed parameters, its products on the engine of the precision
-/// chosen before (`Precision.resolve`, agreed by all ranks).
+/// Step 2, resolve the model: the checkpoint to resume (opened from the bytes rank 0 read)
+/// checked against this run, the architecture (from the checkpoint, `--init` or the flags), the
+/// batch layout, the schedule, and the model built with zeroed parameters, its products on the
+/// engine of the precision chosen before (`Precision.resolve`, agreed by all ranks).
 struct ResolvedModel {
     let model: BertClassifier
     /// The run's config with its architecture filled in.
