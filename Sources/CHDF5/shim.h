@@ -1,6 +1,7 @@
 #ifndef TXF_CHDF5_SHIM_H
 #define TXF_CHDF5_SHIM_H
 #include <hdf5.h>
+#include <hdf5_hl.h>
 
 // HDF5's type and property-list ids are macros that call H5open() and read a global.
 static inline hid_t txf_h5t_native_int32(void) { return H5T_NATIVE_INT32; }

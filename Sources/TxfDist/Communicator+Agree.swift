@@ -14,8 +14,10 @@ extension Communicator {
     /// - Parameters:
     ///   - what: what the value is, for the message ("config", "dataset fingerprint").
     ///   - value: this rank's value; text is shown quoted in the message.
-    public func agree(_ what: String, _ value: String) throws {
-        try agree(what, bytes: Array(value.utf8), isText: true)
+    ///   - namingHosts: name each group's hosts too (`ranks 0, 1 (host node-a) have …`), for
+    ///     values read from each host's own copy of a file.
+    public func agree(_ what: String, _ value: String, namingHosts: Bool = false) throws {
+        try agree(what, bytes: Array(value.utf8), isText: true, namingHosts: namingHosts)
     }
 
     /// `agree` on raw bytes: a mismatch names the ranks and shows hashes and lengths.
@@ -34,7 +36,7 @@ extension Communicator {
         try agree(what, bytes: Array(data), isText: true)
     }
 
-    private func agree(_ what: String, bytes: [UInt8], isText: Bool) throws {
+    private func agree(_ what: String, bytes: [UInt8], isText: Bool, namingHosts: Bool = false) throws {
         var record = [UInt8]()
         withUnsafeBytes(of: fnv1a64(bytes).littleEndian) { record += $0 }
         withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { record += $0 }
@@ -49,7 +51,7 @@ extension Communicator {
         let values = allGather(Array(bytes.prefix(Agreement.shownLimit)))
         let message = Agreement.mismatchMessage(
             what: what, hashes: summaries.map(\.hash), lengths: summaries.map(\.length),
-            values: values, isText: isText)
+            values: values, isText: isText, hosts: namingHosts ? hosts : nil)
         throw CollectiveError(message)
     }
 }
@@ -74,16 +76,22 @@ enum Agreement {
     static let context = 24
 
     /// One line naming `what` and each group of ranks with its value, rank 0's group first.
-    /// - Parameters: hashes, lengths, values: [worldSize], values possibly truncated prefixes.
+    /// - Parameters:
+    ///   - hashes, lengths, values: [worldSize], values possibly truncated prefixes.
+    ///   - hosts: [worldSize] each rank's host, to name after its group's ranks; nil: none.
     static func mismatchMessage(what: String, hashes: [UInt64], lengths: [Int],
-                                values: [[UInt8]], isText: Bool) -> String {
+                                values: [[UInt8]], isText: Bool, hosts: [String]? = nil) -> String {
         let groups = rankGroups(hashes).map { (hash: $0.key, ranks: $0.ranks) }
         let parts = groups.enumerated().map { index, group -> String in
             let first = group.ranks[0]
             let other = groups[index == 0 ? 1 : 0].ranks[0]
+            let on = hosts.map { hosts in
+                let names = rankGroups(group.ranks.map { $0 < hosts.count ? hosts[$0] : "?" }).map(\.key)
+                return " (host\(names.count == 1 ? "" : "s") \(names.joined(separator: ", ")))"
+            } ?? ""
             let who = group.ranks.count == 1
-                ? "rank \(first) has"
-                : "ranks \(group.ranks.map(String.init).joined(separator: ", ")) have"
+                ? "rank \(first)\(on) has"
+                : "ranks \(group.ranks.map(String.init).joined(separator: ", "))\(on) have"
             let shown = describe(values[first], length: lengths[first], hash: group.hash,
                                  comparedWith: values[other], isText: isText)
             return "\(who) \(shown)"

@@ -18,6 +18,8 @@ public protocol Communicator: AnyObject {
     var worldSize: Int { get }
     /// Ranks sharing this machine (this one included): BLAS threads = cores / localRankCount.
     var localRankCount: Int { get }
+    /// Every rank's host name, indexed by rank, for messages (`Communicator+Hosts.swift`).
+    var hosts: [String] { get }
 
     /// Sums `buffer` element-wise over all ranks, in place; every rank gets the sum.
     /// - Parameter buffer: [count], the same count on every rank (e.g. the flat gradients).

@@ -34,7 +34,7 @@ public final class H5File: H5Container {
     public var locationID: hid_t { handle.raw }
     private let handle: H5ID
 
-    private init(path: String, id: hid_t) {
+    init(path: String, id: hid_t) {
         self.filePath = path
         self.handle = H5ID(id, .file)
     }

@@ -31,12 +31,37 @@ public final class ModelArchive {
     /// Opens `path` and reads its metadata. `expecting` a kind refuses the other one; nil
     /// takes either. A file that is neither, of another schema version, or whose attributes
     /// cannot be read, is refused with its path.
-    public init(path: String, expecting expected: Kind? = nil) throws {
-        self.path = path
+    public convenience init(path: String, expecting expected: Kind? = nil) throws {
         if expected == nil, !FileManager.default.fileExists(atPath: path) { throw TxfError("\(path): no such file") }
+        try self.init(path: path, expecting: expected) { try H5File.open(path) }
+    }
+
+    /// Opens a file image, the bytes of the file at `path` (`readImage`), with the checks
+    /// and messages of `init(path:expecting:)`: ranks that were sent the bytes of a file they
+    /// cannot see get the same archive, and the same errors, as the rank that read it.
+    public convenience init(image: [UInt8], path: String, expecting expected: Kind? = nil) throws {
+        try self.init(path: path, expecting: expected) { try H5File.open(image: image, path: path) }
+    }
+
+    /// The bytes of the file at `path` for `init(image:path:expecting:)`; refuses a file that
+    /// cannot be read as `init(path:expecting:)` refuses it.
+    /// - Returns: [file size] bytes.
+    public static func readImage(path: String, expecting expected: Kind? = nil) throws -> [UInt8] {
+        do { return try H5File.readImage(path) } catch {
+            throw TxfError(openFailure(path, expected, error))
+        }
+    }
+
+    /// "cannot open checkpoint x.h5: x.h5: no such file"
+    private static func openFailure(_ path: String, _ expected: Kind?, _ error: any Error) -> String {
+        "cannot open \(expected.map { $0.noun + " " } ?? "")\(path): \(message(error))"
+    }
+
+    private init(path: String, expecting expected: Kind?, open: () throws -> H5File) throws {
+        self.path = path
         let file: H5File
-        do { file = try H5File.open(path) } catch {
-            throw TxfError("cannot open \(expected.map { $0.noun + " " } ?? "")\(path): \(ModelArchive.message(error))")
+        do { file = try open() } catch {
+            throw TxfError(ModelArchive.openFailure(path, expected, error))
         }
         self.file = file
         if file.hasVariableLengthString(ArchiveSchema.Attribute.kind) {

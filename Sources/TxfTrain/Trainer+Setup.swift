@@ -9,8 +9,9 @@ import TxfText
 // The named steps of `Trainer.init`, in the order it takes them. Each runs on every rank inside
 // `Communicator.together` (no collectives inside), so a failure on one rank ends all of them.
 
-/// Step 1, open the data: the training and evaluation sets, checked against each other and
-/// against `--vocab`, and the checkpoint this rank would resume from.
+/// Step 1, open the data: the training and evaluation sets of this rank's host, checked against
+/// each other and against `--vocab` (and, once every rank has them, against the other hosts'
+/// copies: `agreeAcrossHosts`).
 struct TrainingData {
     let train: TokenDataset
     let eval: TokenDataset?
@@ -18,8 +19,6 @@ struct TrainingData {
     let vocab: [String]
     /// The tokenizer settings the data was prepared with (stored in every checkpoint).
     let tokenizer: TokenizerInfo
-    /// The checkpoint `--resume` names as this rank sees it (rank 0's is used).
-    let resumeCandidate: String?
 
     /// Mean tokens per training row (sizes the sgemm peak measurement).
     var meanRowLength: Double { Double(train.lengths.reduce(0) { $0 + Int($1) }) / Double(max(1, train.rowCount)) }
@@ -48,17 +47,16 @@ struct TrainingData {
         }
         guard !train.labelNames.isEmpty else { throw TxfError("\(train.path) has no labels; training needs a labelled dataset") }
         return TrainingData(train: train, eval: eval, vocab: (0 ..< vocabulary.count).map { vocabulary.token(for: Int32($0)) },
-                            tokenizer: train.info.tokenizer, resumeCandidate: try Trainer.checkpointToResume(config))
+                            tokenizer: train.info.tokenizer)
     }
 }
 
-/// Step 2, resolve the model: the checkpoint to resume (checked against this run), the
-/// architecture (from the checkpoint, `--init` or the flags), the batch layout, the schedule,
-/// and the model built with zeroed parameters, its products on the engine of the precision
-/// chosen before (`Precision.resolve`, agreed by all ranks).
+/// Step 2, resolve the model: the checkpoint to resume (opened from the bytes rank 0 read)
+/// checked against this run, the architecture (from the checkpoint, `--init` or the flags), the
+/// batch layout, the schedule, and the model built with zeroed parameters, its products on the
+/// engine of the precision chosen before (`Precision.resolve`, agreed by all ranks).
 struct ResolvedModel {
     let model: BertClassifier
-    let checkpoint: ModelArchive?
     /// The run's config with its architecture filled in.
     let config: TrainConfig
     let layout: BatchLayout
@@ -68,10 +66,9 @@ struct ResolvedModel {
     /// Rows per evaluation batch.
     let evalBatch: Int
 
-    static func resolve(_ given: TrainConfig, data: TrainingData, resumedFrom: String?, matmul: MatmulMode,
+    static func resolve(_ given: TrainConfig, data: TrainingData, checkpoint: ModelArchive?, matmul: MatmulMode,
                         worldSize: Int, ranksOnHost: Int) throws -> ResolvedModel {
         let train = data.train, info = train.info, vocabSHA256 = info.tokenizer.vocabSHA256
-        let checkpoint = try resumedFrom.map { try ModelArchive(path: $0, expecting: .checkpoint) }
         if let c = checkpoint { try Trainer.checkCompatible(c, with: given, fingerprint: train.fingerprint, vocabSHA256: vocabSHA256) }
         let lora = try Trainer.loraSetup(given, checkpoint: checkpoint)
         let initial = try checkpoint == nil ? given.initFrom.map { try ModelArchive(path: $0) } : nil
@@ -107,7 +104,7 @@ struct ResolvedModel {
                                    maxSeqLen: maxSeqLen, lora: lora?.config, ranksOnHost: ranksOnHost)
         let model = try BertClassifier(config: modelConfig, maxBatch: maxBatch, maxSeqLen: maxSeqLen, lora: lora?.config,
                                        matmul: matmul)
-        return ResolvedModel(model: model, checkpoint: checkpoint, config: Architecture.resolvedConfig(given, model: modelConfig),
+        return ResolvedModel(model: model, config: Architecture.resolvedConfig(given, model: modelConfig),
                              layout: layout, schedule: schedule, stepsPerEpoch: stepsPerEpoch, lora: lora, evalBatch: evalBatch)
     }
 }
@@ -146,7 +143,8 @@ extension Trainer {
 
     /// The checkpoint `config.resume` names: "auto" = the newest in `--out` (nil when none),
     /// otherwise the path given. Without `--resume`, a run directory that already holds
-    /// checkpoints is refused rather than overwritten.
+    /// checkpoints is refused rather than overwritten. Asked on rank 0 only (`fromRoot`): the
+    /// checkpoints are on its disk, which other hosts need not see.
     static func checkpointToResume(_ config: TrainConfig) throws -> String? {
         let run = RunDirectory(path: config.out!)
         switch config.resume {

@@ -60,16 +60,23 @@ public final class Trainer {
         runLock = try communicator.together {
             try communicator.rank == 0 ? given.out.map { try RunLock(directory: RunDirectory(path: $0)) } : nil
         }
-        // Every rank looks for the checkpoint to resume (so a refusal is everyone's, printed
-        // once); rank 0's choice is broadcast, so all ranks resume from the same file.
+        // Each rank opens its own host's copy of the data, then the copies are compared.
         let data = try communicator.together { try TrainingData.open(given, worldSize: world) }
-        var resumeText = data.resumeCandidate ?? ""
-        communicator.broadcast(&resumeText, root: 0)
+        try data.agreeAcrossHosts(communicator)
+        // Rank 0 alone looks in --out and reads the checkpoint: other hosts may not see its disk
+        // (ARCHITECTURE.md, "Checkpoints and data when hosts do not share a disk"). A refusal
+        // is the job's, printed once; every rank opens the bytes rank 0 read, so every check on
+        // them gives every rank the same answer.
+        let resumeText: String = try communicator.fromRoot { try Trainer.checkpointToResume(given) ?? "" }
         let resumedFrom = resumeText.isEmpty ? nil : resumeText
         let precision = try communicator.together { try given.precision.resolve(cpu: .current(), engine: .probe()) }
         try communicator.agree("precision", precision.resolved.rawValue)
+        let checkpoint = try resumedFrom.map { path in
+            let image = try communicator.fromRoot { try ModelArchive.readImage(path: path, expecting: .checkpoint) }
+            return try communicator.together { try ModelArchive(image: image, path: path, expecting: .checkpoint) }
+        }
         let resolved = try communicator.together {
-            try ResolvedModel.resolve(given, data: data, resumedFrom: resumedFrom, matmul: precision.matmulMode, worldSize: world,
+            try ResolvedModel.resolve(given, data: data, checkpoint: checkpoint, matmul: precision.matmulMode, worldSize: world,
                                       ranksOnHost: communicator.localRankCount)
         }
 
@@ -87,14 +94,12 @@ public final class Trainer {
                                     maxGradNorm: config.maxGradNorm, overlapReduction: config.overlapReduction)
         let table = resolved.model.table
         try communicator.agree("config", config.json())
-        try communicator.agree("dataset fingerprint", data.train.fingerprint)
         try communicator.agree("parameter count", "\(table.totalCount) (\(table.trainableCount) trainable)")
 
         // All ranks at once, as they train, on a micro-batch of mean-length rows (~0.2 s).
         peakGflops = try trainingStep.measurePeak(tokens: Int(data.meanRowLength * Double(resolved.layout.microBatch)),
                                                        secondsPerShape: 0.03).allRanksGflops
 
-        let checkpoint = resolved.checkpoint
         step = checkpoint?.meta.training?.step ?? 0
         bestAccuracy = checkpoint?.meta.training?.bestAccuracy
         let trainingStep = self.trainingStep, config = self.config, run = self.directory, step = self.step, lora = self.lora
@@ -104,7 +109,7 @@ public final class Trainer {
         }
         var sum = Checksum64()
         sum.update(resolved.model.parameters.pointer, count: table.totalCount)
-        try communicator.agree("initial parameters (checksum)", sum.finalizeHex())
+        try communicator.agree("initial parameters (checksum)", sum.finalizeHex(), namingHosts: true)
     }
 
     /// The metadata a checkpoint written now records.
