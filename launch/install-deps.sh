@@ -5,7 +5,7 @@
 #   launch/install-deps.sh            as root, or with sudo available
 set -euo pipefail
 
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev libdnnl-dev pkg-config python3-pip)
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev libdnnl-dev pkg-config python3-pip slurmctld slurmd slurm-client munge)
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 
