@@ -123,8 +123,10 @@ struct LocalSlurm {
         return cluster
     }
 
+    /// Stops the daemons and removes the state directory.
     func down() {
         _ = try? run([LocalSlurm.script, "down", directory], timeout: 30)
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// The daemons' log files, for failure messages.

@@ -23,17 +23,19 @@ if [[ -z "$command" || -z "$dir" || ( "$command" != up && "$command" != down ) ]
   exit 64
 fi
 
-pids=(slurmd slurmctld munged)  # stopped in this order: the node first, munge last
+daemons=(slurmd slurmctld munged)
 
-stop() {
-  for name in "${pids[@]}"; do
-    local file="$dir/$name.pid"
-    [[ -s "$file" ]] || continue
-    local pid; pid=$(<"$file")
-    kill -TERM "$pid" 2>/dev/null || true
+stop() {  # SIGTERM to each daemon at once (slurmctld takes seconds to save its state), then wait
+  local name pid running=()
+  for name in "${daemons[@]}"; do
+    [[ -s "$dir/$name.pid" ]] || continue
+    pid=$(<"$dir/$name.pid")
+    if kill -TERM "$pid" 2>/dev/null; then running+=("$pid"); fi
+    rm -f "$dir/$name.pid"
+  done
+  for pid in "${running[@]}"; do
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
-    rm -f "$file"
   done
 }
 
@@ -98,10 +100,21 @@ fail() {
   exit 1
 }
 
-munged --force --socket="$socket" --key-file="$dir/munge/munge.key" --pid-file="$dir/munged.pid" \
+# A daemon must not keep the descriptors this script inherited: a parent that learns of the
+# script's end from EOF on one of them (Foundation's Process does) would wait for the daemon.
+detached() {
+  local fd closes=()
+  for fd in /proc/$$/fd/*; do
+    fd="${fd##*/}"
+    if ((fd > 2 && fd != 255)); then closes+=("$fd>&-"); fi  # 255: bash's own, close-on-exec
+  done
+  eval '"$@" < /dev/null' "${closes[*]}"
+}
+
+detached munged --force --socket="$socket" --key-file="$dir/munge/munge.key" --pid-file="$dir/munged.pid" \
   --log-file="$dir/munged.log" --seed-file="$dir/munge/munged.seed" || fail "munged did not start"
-slurmctld -f "$SLURM_CONF" || fail "slurmctld did not start"
-slurmd -f "$SLURM_CONF" || fail "slurmd did not start"
+detached slurmctld -f "$SLURM_CONF" || fail "slurmctld did not start"
+detached slurmd -f "$SLURM_CONF" || fail "slurmd did not start"
 
 # The node registers with slurmctld within a second or two; its state then reads "idle".
 for _ in $(seq 150); do
