@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what txf needs on Debian 12 (idempotent): Open MPI, OpenBLAS, HDF5, oneDNN (dev packages),
-# pkg-config, and the Python packages the tests use to check txf against other tools
+# pkg-config, iproute2 (the namespace test cluster), Slurm and munge (the one-machine Slurm test), and the Python packages the tests use to check txf against other tools
 # (h5py reads our HDF5 files; transformers' BertTokenizer is the tokenizer reference).
 #   launch/install-deps.sh            as root, or with sudo available
 set -euo pipefail
 
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev libdnnl-dev pkg-config python3-pip iproute2)
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev libdnnl-dev pkg-config python3-pip iproute2
+          slurmctld slurmd slurm-client munge)
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 
