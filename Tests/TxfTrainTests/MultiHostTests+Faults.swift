@@ -48,9 +48,9 @@ extension MultiHostTests {
 
     // Host 3's link down (its veth on the bridge): the ranks that can still talk wait in the
     // step's collective until --stall-timeout, then end with the watchdog's line naming rank 2
-    // and its host (status 75); rank 2, cut off, ends by its own watchdog; mpirun still waits
-    // for the lost host's daemon until launch/txf-mpirun ends it (docs/ARCHITECTURE.md, "A test
-    // cluster on one machine").
+    // and its host (status 75); rank 2, cut off, ends by its own watchdog; the agent finds the
+    // host silent, ends its daemon, and mpirun ends (docs/ARCHITECTURE.md, "A test cluster on
+    // one machine").
     @Test func cutLinkEndsEveryRankAfterTheStallTimeout() throws {
         let cluster = try cluster
         let fault = Fault(), timeout = 3
@@ -68,9 +68,8 @@ extension MultiHostTests {
         let lines = job.stderr.split(separator: "\n").filter { $0.contains("txf: stall") }
         #expect(lines.count == 1 && lines[0].hasPrefix("txf: stall: rank 2 (host \(cluster.host(3))) stopped answering;"),
                 "\(job.stderr)")
-        // The deadline, the watchdog's 2 s for answers, txf-mpirun's 10 s before it ends a mpirun
-        // that still waits for the lost daemon, and a loaded machine.
-        #expect(seconds < Double(timeout) + 2 + 10 + 8, "took \(seconds) s")
+        // The deadline, the watchdog's 2 s for answers, the agent's 3 s of checks, and a loaded machine.
+        #expect(seconds < Double(timeout) + 2 + 3 + 10, "took \(seconds) s")
         #expect(left.isEmpty, "processes left on the hosts: \(left)")
     }
 }
