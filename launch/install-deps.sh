@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what txf needs on Debian 12 (idempotent): Open MPI, OpenBLAS, HDF5, oneDNN (dev packages),
-# pkg-config, iproute2 (the namespace test cluster), Slurm and munge (the one-machine Slurm test), and the Python packages the tests use to check txf against other tools
+# pkg-config, iproute2 (the namespace test cluster), Slurm and munge (the one-machine Slurm test),
+# and the Python packages the tests use to check txf against other tools
 # (h5py reads our HDF5 files; transformers' BertTokenizer is the tokenizer reference).
 #   launch/install-deps.sh            as root, or with sudo available
 set -euo pipefail
