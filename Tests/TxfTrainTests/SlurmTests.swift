@@ -167,7 +167,6 @@ struct LocalSlurm {
         while Date() < deadline {
             let fields = try job(id)
             switch (fields["JobState"], fields["Reason"]) {
-            case ("PENDING", "BeginTime"): _ = try run(["scontrol", "update", "JobId=\(id)", "StartTime=now"])
             case ("PENDING", _), ("RUNNING", _), ("CONFIGURING", _), ("COMPLETING", _), ("REQUEUED", _), (nil, _): break
             default: return fields
             }

@@ -72,7 +72,11 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$socket
+# A requeued job waits cred_expire seconds (default 120) before it may start again: the
+# revoked credential of its first start must lapse first.
+AuthInfo=socket=$socket,cred_expire=5
+# The main scheduling loop every 2 s (default 60), so the requeued job starts once it may.
+SchedulerParameters=sched_interval=2
 StateSaveLocation=$dir/ctld
 SlurmdSpoolDir=$dir/spool
 SlurmctldPidFile=$dir/slurmctld.pid
