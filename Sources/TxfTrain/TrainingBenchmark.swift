@@ -105,6 +105,11 @@ public enum TrainingBenchmark {
         /// the megabytes of the whole gathered buffer.
         public var parameterGatherType: String
         public var parameterGatherMB: Double
+        /// Megabytes of the gradient reduce-scattered densely each step (all but the word rows
+        /// summed sparsely; `DataParallelUpdate.restStart`).
+        public var reduceScatterMB: Double
+        /// Floats per word-embedding row (the width of the sparse row sum), 0 when dense.
+        public var wordRowFloats: Int
         /// Model FLOPs of one optimizer step (`ModelConfig.trainingFLOPs`, real tokens only).
         public var modelGflopPerStep: Double
         public var achievedGflops: Double
@@ -136,7 +141,7 @@ public enum TrainingBenchmark {
             case samplesPerSecond = "samples_per_s", tokensPerSecond = "tokens_per_s", paddingShare = "padding_share"
             case stepSeconds = "step_s", forwardSeconds = "forward_s", backwardSeconds = "backward_s"
             case allReduceSeconds = "allreduce_s", optimizerSeconds = "optimizer_s", waitSeconds = "imbalance_wait_s", allReduceShare = "allreduce_share", allReduceRows = "allreduce_word_rows"
-            case parameterGatherType = "parameter_gather_type", parameterGatherMB = "parameter_gather_mb"
+            case parameterGatherType = "parameter_gather_type", parameterGatherMB = "parameter_gather_mb", reduceScatterMB = "reduce_scatter_mb", wordRowFloats = "word_row_floats"
             case modelGflopPerStep = "model_gflop_per_step", achievedGflops = "achieved_gflops"
             case sgemmPeakGflops = "sgemm_peak_gflops", precision, bf16PeakGflops = "bf16_peak_gflops"
             case mfu, gflopPerCPUSecond = "gflop_per_cpu_s"
@@ -306,6 +311,8 @@ public enum TrainingBenchmark {
             allReduceRows: rowsCounted ? rowsReduced / n : nil,
             parameterGatherType: trainingStep.gathersBF16 ? "bf16" : "fp32",
             parameterGatherMB: Double(model.table.trainableCount * (trainingStep.gathersBF16 ? 2 : 4)) / 1e6,
+            reduceScatterMB: Double((trainingStep.update.count - trainingStep.update.restStart) * 4) / 1e6,
+            wordRowFloats: trainingStep.update.rows > 0 ? trainingStep.update.width : 0,
             modelGflopPerStep: flops * 1e-9, achievedGflops: achieved, sgemmPeakGflops: sgemmPeak,
             precision: precision.startupLine, bf16PeakGflops: bf16Peak,
             mfu: achieved / peak, gflopPerCPUSecond: flops * n * 1e-9 / max(sums[5], 1e-9),

@@ -96,7 +96,8 @@ struct TrainingStepOptions: ParsableArguments {
 func trainingTable(_ r: TrainingBenchmark.Report) -> String {
     func ms(_ seconds: Double) -> String { String(format: "%8.1f ms", seconds * 1e3) }
     func share(_ seconds: Double) -> String { String(format: "%5.1f%%", 100 * seconds / r.stepSeconds) }
-    let gather = "parameters all-gathered as \(r.parameterGatherType), " + String(format: "%.1f MB", r.parameterGatherMB)
+    let gather = String(format: "%.1f MB of the gradient reduce-scattered, ", r.reduceScatterMB)
+        + "parameters all-gathered as \(r.parameterGatherType), " + String(format: "%.1f MB", r.parameterGatherMB)
     let other = r.stepSeconds - r.forwardSeconds - r.backwardSeconds - r.allReduceSeconds - r.optimizerSeconds - r.waitSeconds
     var lines = [
         "",
