@@ -21,8 +21,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if ! python3 -c "import h5py, transformers" 2>/dev/null; then
-    echo "install-deps: pip install h5py transformers" >&2
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore h5py transformers tokenizers >&2 \
-        || echo "install-deps: pip install failed; tests that compare against h5py/transformers will skip" >&2
+if ! python3 -c "import h5py, transformers, sklearn" 2>/dev/null; then
+    echo "install-deps: pip install h5py transformers scikit-learn" >&2
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore h5py transformers tokenizers scikit-learn >&2 \
+        || echo "install-deps: pip install failed; tests that compare against h5py/transformers/scikit-learn will skip" >&2
 fi

@@ -1,10 +1,10 @@
-import Foundation
 import TxfCore
 import TxfData
 import TxfDist
 import TxfModel
 
-/// Accuracy, mean loss, count and confusion matrix of a model over a whole dataset.
+/// Accuracy, mean loss, count, confusion matrix and the metrics read from it, of a model over a
+/// whole dataset.
 public struct EvaluationReport: Sendable, Equatable {
     public let accuracy: Double
     /// Mean cross-entropy per sample.
@@ -12,19 +12,23 @@ public struct EvaluationReport: Sendable, Equatable {
     public let count: Int
     /// [numLabels][numLabels]: row = true class, column = predicted class.
     public let confusion: [[Int]]
+    /// Per-class precision / recall / F1 / support, macro F1 and MCC of `confusion`.
+    public let metrics: ClassificationMetrics
 
-    /// `{"accuracy":…,"count":…,"loss":…,"confusion":[[…]]}` (what `txf evaluate --json` prints).
-    public func json() -> String {
-        let object: [String: Any] = ["accuracy": accuracy, "loss": loss, "count": count, "confusion": confusion]
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+    public init(accuracy: Double, loss: Double, count: Int, confusion: [[Int]]) {
+        self.accuracy = accuracy
+        self.loss = loss
+        self.count = count
+        self.confusion = confusion
+        metrics = ClassificationMetrics(confusion: confusion)
     }
 }
 
 extension Evaluation {
     /// Evaluates `model` (dropout off) on `dataset` split over the ranks as `run` does (each rank
     /// its block of rows, sorted by length, batches of `batchSize`), with one all-reduce of
-    /// (correct, Σ loss, count, confusion counts) in Double; every rank returns the same report.
+    /// (correct, Σ loss, count, confusion counts) in Double, so every rank returns the same
+    /// report and the metrics read from the summed confusion matrix are the whole set's.
     /// An empty dataset is an error (an accuracy of 0 / 0 is no measurement).
     public static func report(model: BertClassifier, dataset: TokenDataset, batchSize: Int,
                               communicator: any Communicator) throws -> EvaluationReport {

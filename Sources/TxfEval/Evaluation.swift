@@ -3,7 +3,8 @@ import TxfData
 import TxfDist
 import TxfModel
 
-/// Accuracy and mean loss over a whole evaluation set, split across ranks with exact counts.
+/// Accuracy, macro F1, MCC and mean loss over a whole evaluation set, split across ranks with
+/// exact counts.
 ///
 /// Rank r takes the contiguous block of rows ⌊rN/W⌋ ..< ⌊(r+1)N/W⌋, so the blocks tile all N
 /// rows: no sample is seen twice or dropped, whatever W. Each rank sums (correct, loss, count,
@@ -16,11 +17,12 @@ public enum Evaluation {
     }
 
     /// Evaluates `model` (dropout off) on `dataset` in batches of at most `batchSize` rows:
-    /// `report` without the confusion matrix, as the trainer logs it at `step`.
+    /// `report`'s summary numbers, as the trainer logs them at `step`.
     public static func run(model: BertClassifier, dataset: TokenDataset, batchSize: Int,
                            communicator: any Communicator, step: Int) throws -> EvalRecord {
         let report = try report(model: model, dataset: dataset, batchSize: batchSize, communicator: communicator)
-        return EvalRecord(step: step, loss: report.loss, accuracy: report.accuracy, count: report.count)
+        return EvalRecord(step: step, loss: report.loss, accuracy: report.accuracy, f1: report.metrics.macroF1,
+                          mcc: report.metrics.mcc, count: report.count)
     }
 }
 
@@ -31,13 +33,19 @@ public struct EvalRecord: Sendable, Equatable {
     public var loss: Double
     /// Fraction of samples whose arg-max class is the label.
     public var accuracy: Double
+    /// Macro F1 (`ClassificationMetrics.macroF1`).
+    public var f1: Double
+    /// Matthews correlation (`ClassificationMetrics.mcc`): 0 for a constant predictor.
+    public var mcc: Double
     /// Samples evaluated (the set's row count).
     public var count: Int
 
-    public init(step: Int, loss: Double, accuracy: Double, count: Int) {
+    public init(step: Int, loss: Double, accuracy: Double, f1: Double, mcc: Double, count: Int) {
         self.step = step
         self.loss = loss
         self.accuracy = accuracy
+        self.f1 = f1
+        self.mcc = mcc
         self.count = count
     }
 }

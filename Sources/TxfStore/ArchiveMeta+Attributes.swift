@@ -21,7 +21,7 @@ extension ArchiveMeta {
             try file.setAttribute(A.config, t.config)
             try file.setAttribute(A.optimizer, t.optimizer)
             try file.setAttribute(A.datasetFingerprint, t.datasetFingerprint)
-            if let best = t.bestAccuracy { try file.setAttribute(A.bestAccuracy, best) }
+            if let best = t.best { try best.write(to: file) }
         }
         try file.setAttribute(A.modelConfig, String(decoding: try model.jsonData(), as: UTF8.self))
         try file.setAttribute(A.labelNames, labelNames)
@@ -82,7 +82,7 @@ extension ArchiveMeta {
                 step: try int(A.step), epoch: try int(A.epoch), stepInEpoch: try int(A.stepInEpoch),
                 seed: UInt64(bitPattern: try file.int64Attribute(A.seed)), worldSize: try int(A.worldSize),
                 datasetFingerprint: try file.stringAttribute(A.datasetFingerprint),
-                bestAccuracy: file.hasAttribute(A.bestAccuracy) ? try file.doubleAttribute(A.bestAccuracy) : nil,
+                best: try BestEvaluation.read(from: file),
                 config: try file.stringAttribute(A.config), schedule: try file.stringAttribute(A.schedule),
                 optimizer: try file.stringAttribute(A.optimizer))
             if file.hasAttribute(A.loraConfig) {
@@ -98,6 +98,29 @@ extension ArchiveMeta {
             }
         }
         return meta
+    }
+}
+
+extension BestEvaluation {
+    private typealias A = ArchiveSchema.Attribute
+
+    func write(to file: H5File) throws {
+        try file.setAttribute(A.bestMetric, metric)
+        try file.setAttribute(A.bestValue, value)
+        if let step { try file.setAttribute(A.bestStep, step) }
+        try file.setAttribute(A.evaluationsSinceBest, evaluationsSince)
+    }
+
+    /// What `write(to:)` wrote; an old checkpoint's `best_accuracy` alone reads as the
+    /// accuracy with no step; nil when the file records no evaluation.
+    static func read(from file: H5File) throws -> BestEvaluation? {
+        if file.hasAttribute(A.bestMetric) {
+            return BestEvaluation(metric: try file.stringAttribute(A.bestMetric), value: try file.doubleAttribute(A.bestValue),
+                                  step: file.hasAttribute(A.bestStep) ? Int(try file.int64Attribute(A.bestStep)) : nil,
+                                  evaluationsSince: Int(try file.int64Attribute(A.evaluationsSinceBest)))
+        }
+        guard file.hasAttribute(A.bestAccuracy) else { return nil }
+        return BestEvaluation(metric: "accuracy", value: try file.doubleAttribute(A.bestAccuracy), step: nil)
     }
 }
 

@@ -60,8 +60,9 @@ public struct TrainingState: Sendable, Equatable {
     public var worldSize: Int
     /// Fingerprint of the training dataset (resume refuses another dataset).
     public var datasetFingerprint: String
-    /// Best evaluation accuracy so far (nil before the first evaluation); decides `best.h5`.
-    public var bestAccuracy: Double?
+    /// The best evaluation so far of the run's `--metric-for-best` (nil before the first
+    /// evaluation); decides `best.h5` and early stopping.
+    public var best: BestEvaluation?
     /// JSON text of the run's resolved config (attribute `config`).
     public var config: String
     /// JSON text of the learning-rate schedule (attribute `schedule`).
@@ -70,17 +71,41 @@ public struct TrainingState: Sendable, Equatable {
     public var optimizer: String
 
     public init(step: Int, epoch: Int, stepInEpoch: Int, seed: UInt64, worldSize: Int, datasetFingerprint: String,
-                bestAccuracy: Double?, config: String, schedule: String, optimizer: String) {
+                best: BestEvaluation?, config: String, schedule: String, optimizer: String) {
         self.step = step
         self.epoch = epoch
         self.stepInEpoch = stepInEpoch
         self.seed = seed
         self.worldSize = worldSize
         self.datasetFingerprint = datasetFingerprint
-        self.bestAccuracy = bestAccuracy
+        self.best = best
         self.config = config
         self.schedule = schedule
         self.optimizer = optimizer
+    }
+}
+
+/// The best value so far of the metric that chooses `best.h5`, as a checkpoint records it
+/// (attributes `best_metric`, `best_value`, `best_step`, `evaluations_since_best`).
+///
+/// The metric is kept by name ("accuracy", "f1", "mcc", "loss"): the trainer owns the names.
+/// A checkpoint written before these attributes holds only `best_accuracy`; it reads as the
+/// accuracy with no step and no evaluations since.
+public struct BestEvaluation: Sendable, Equatable {
+    /// The metric's name (`--metric-for-best`).
+    public var metric: String
+    /// Its best value so far.
+    public var value: Double
+    /// The step of the evaluation that gave it; nil when an old checkpoint did not record it.
+    public var step: Int?
+    /// Evaluations since that one that did not improve on it (early stopping counts these).
+    public var evaluationsSince: Int
+
+    public init(metric: String, value: Double, step: Int?, evaluationsSince: Int = 0) {
+        self.metric = metric
+        self.value = value
+        self.step = step
+        self.evaluationsSince = evaluationsSince
     }
 }
 

@@ -13,8 +13,9 @@ import TxfData
 /// `model_config` (Hugging Face config.json text), `label_names`, `tokenizer_<key>` (text of
 /// each `TokenizerInfo` field), `checksum`. Checkpoints add `step`, `epoch`, `step_in_epoch`,
 /// `seed`, `world_size`, `schedule` / `config` / `optimizer` (the trainer's JSON),
-/// `dataset_fingerprint`, `best_accuracy` (once evaluated) and, for LoRA runs, `lora_config`,
-/// `base_model_path`, `base_model_sha256`. Model files add provenance string attributes and
+/// `dataset_fingerprint`, once evaluated `best_metric` / `best_value` / `best_step` /
+/// `evaluations_since_best` (`BestEvaluation`; files written before them hold `best_accuracy`,
+/// still read) and, for LoRA runs, `lora_config`, `base_model_path`, `base_model_sha256`. Model files add provenance string attributes and
 /// `provenance_keys`, their names. Strings are fixed-length NUL-padded UTF-8, integers int64.
 ///
 /// Version 2. Version 1 stored strings (and `/vocab`) variable-length, which libhdf5 crashes
@@ -48,7 +49,12 @@ public enum ArchiveSchema {
         public static let config = "config"
         public static let optimizer = "optimizer"
         public static let datasetFingerprint = "dataset_fingerprint"
+        /// Read from checkpoints written before `bestMetric`; no longer written.
         public static let bestAccuracy = "best_accuracy"
+        public static let bestMetric = "best_metric"
+        public static let bestValue = "best_value"
+        public static let bestStep = "best_step"
+        public static let evaluationsSinceBest = "evaluations_since_best"
 
         public static let loraConfig = "lora_config"
         public static let baseModelPath = "base_model_path"

@@ -7,9 +7,9 @@ import TxfStore
 extension TrainingState {
     /// The state of a run at `step`, the records encoded as a checkpoint stores them.
     init(step: Int, epoch: Int, stepInEpoch: Int, seed: UInt64, schedule: LearningRateSchedule, config: TrainConfig,
-         optimizer: AdamW, worldSize: Int, datasetFingerprint: String, bestAccuracy: Double?) throws {
+         optimizer: AdamW, worldSize: Int, datasetFingerprint: String, best: BestEvaluation?) throws {
         self.init(step: step, epoch: epoch, stepInEpoch: stepInEpoch, seed: seed, worldSize: worldSize,
-                  datasetFingerprint: datasetFingerprint, bestAccuracy: bestAccuracy, config: config.json(),
+                  datasetFingerprint: datasetFingerprint, best: best, config: config.json(),
                   schedule: try ModelArchive.json(schedule), optimizer: try ModelArchive.json(optimizer))
     }
 }

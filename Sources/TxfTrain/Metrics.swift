@@ -6,11 +6,13 @@ import TxfCore
 ///     {"event":"train","step":10,"epoch":0.05,"loss":0.69,"lr":0.0001,"grad_norm":1.2,
 ///      "tokens_per_s":5400,"samples_per_s":180,"gflops_per_s":21.5,"mfu":0.52,
 ///      "elapsed_s":3.1}
-///     {"event":"eval","step":100,"loss":0.41,"accuracy":0.81,"count":872}
+///     {"event":"eval","step":100,"loss":0.41,"accuracy":0.81,"f1":0.80,"mcc":0.62,"count":872}
 ///     {"event":"checkpoint","step":100,"path":"runs/x/step-100.h5"}
 ///
 /// Numbers are written in the shortest form that reads back to the same value, so losses
-/// compare bitwise across runs. A non-finite number is written as null.
+/// compare bitwise across runs. A non-finite number is written as null. `f1` is the macro F1
+/// and `mcc` the Matthews correlation (`ClassificationMetrics`); lines of runs before they were
+/// logged lack both.
 public final class MetricsLog {
     public let path: String
     private let file: UnsafeMutablePointer<FILE>
@@ -45,7 +47,8 @@ public final class MetricsLog {
                           + [("elapsed_s", number(r.elapsedSeconds))])
         case .eval(let r):
             return object([("event", jsonStringLiteral("eval")), ("step", "\(r.step)"), ("loss", number(r.loss)),
-                           ("accuracy", number(r.accuracy)), ("count", "\(r.count)")])
+                           ("accuracy", number(r.accuracy)), ("f1", number(r.f1)), ("mcc", number(r.mcc)),
+                           ("count", "\(r.count)")])
         case .checkpoint(let r):
             return object([("event", jsonStringLiteral("checkpoint")), ("step", "\(r.step)"), ("path", jsonStringLiteral(r.path))])
         }

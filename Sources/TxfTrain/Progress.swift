@@ -30,8 +30,8 @@ public final class ProgressPrinter {
                 write(ProgressPrinter.line(r) + "\n")
             }
         case .eval(let r):
-            say(String(format: "eval  step %d | loss %.4f | accuracy %.2f%% (%d samples)",
-                       r.step, r.loss, 100 * r.accuracy, r.count))
+            say(String(format: "eval  step %d | loss %.4f | accuracy %.2f%% | f1 %.4f | mcc %.4f (%d samples)",
+                       r.step, r.loss, 100 * r.accuracy, r.f1, r.mcc, r.count))
         case .checkpoint(let r):
             say("saved \(r.path) (step \(r.step))")
         }

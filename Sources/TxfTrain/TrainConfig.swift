@@ -1,6 +1,7 @@
 import Foundation
 import TxfCore
 import TxfData
+import TxfEval
 import TxfMatmul
 import TxfModel
 
@@ -106,6 +107,12 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var progress: ProgressStyle = .auto
     /// Optimizer steps between evaluations; nil or 0 = only at the end.
     public var evalEvery: Int?
+    /// The evaluation metric that chooses `best.h5` and drives early stopping (loss: lower is
+    /// better, the others higher).
+    public var metricForBest: EvalMetric = .accuracy
+    /// Evaluations without an improvement of `metricForBest` after which training stops (and
+    /// writes `final.h5`); 0 = never stop early.
+    public var earlyStoppingPatience: Int = 0
     /// Optimizer steps between checkpoints; nil or 0 = only `final.h5` at the end.
     public var saveEvery: Int?
     /// Step checkpoints kept, newest first; `best.h5` and `final.h5` are apart.
@@ -217,6 +224,12 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if logEvery < 1 { throw TxfError("--log-every must be at least 1 (got \(logEvery))") }
         if let e = evalEvery, e < 0 { throw TxfError("--eval-every must be ≥ 0 (got \(e))") }
         if let e = saveEvery, e < 0 { throw TxfError("--save-every must be ≥ 0 (got \(e))") }
+        if earlyStoppingPatience < 0 {
+            throw TxfError("--early-stopping-patience must be ≥ 0 (got \(earlyStoppingPatience); 0 turns it off)")
+        }
+        if earlyStoppingPatience > 0 && (eval == nil || (evalEvery ?? 0) == 0) {
+            throw TxfError("--early-stopping-patience \(earlyStoppingPatience) counts evaluations: give --eval and --eval-every too")
+        }
         if keep < 1 { throw TxfError("--keep must be at least 1 (got \(keep))") }
         for (name, value) in [("layers", layers), ("hidden", hidden), ("heads", heads), ("ffn", ffn), ("max-length", maxLength),
                               ("lora-rank", loraRank)] {

@@ -1,4 +1,5 @@
 import TxfCore
+import TxfEval
 import TxfMatmul
 
 /// One training setting, declared once: its key, help, the default the help shows, and the
@@ -136,3 +137,4 @@ extension TrainingMode: SettingValue {}
 extension ScheduleKind: SettingValue {}
 extension ProgressStyle: SettingValue {}
 extension Precision: SettingValue {}
+extension EvalMetric: SettingValue {}

@@ -8,7 +8,9 @@ import TxfStore
 
 extension Trainer {
     /// Trains from `step` to `totalSteps`, evaluating and checkpointing as configured, then
-    /// evaluates once more and writes `final.h5`.
+    /// evaluates once more and writes `final.h5`. With `--early-stopping-patience`, an
+    /// evaluation that makes it the patience-th without improvement ends the loop there instead:
+    /// `final.h5` is written at that step and `earlyStop` says why.
     ///
     /// Each step takes this rank's micro-batches of the global batch (`StepReader`, from the
     /// epoch's plan; read ahead on a thread of its own while the step before computes when the
@@ -17,14 +19,15 @@ extension Trainer {
     ///
     /// `report` receives every event on rank 0 (other ranks report nothing); rank 0 also appends
     /// them to `metrics.jsonl`.
-    /// A run resumed from its own `final.h5` has nothing left to do and writes nothing.
+    /// A run resumed from its own `final.h5` (or from a checkpoint that met its early-stopping
+    /// rule) has nothing left to do and writes nothing.
     ///
     /// SIGTERM or SIGINT on any rank stops every rank after the same step (`StopSignals`): a
     /// step checkpoint is written and the run returns how it stopped, for the caller to print
     /// `TrainingStop.message` (rank 0) and exit with `exitStatus`; nil when it ran to the end.
     @discardableResult
     public func run(report: (TrainingEvent) -> Void) throws -> TrainingStop? {
-        if step >= totalSteps { return nil }
+        if step >= totalSteps || stopsEarly() != nil { return nil }
         let rank = communicator.rank
         StopSignals.install()
         return try withoutActuallyEscaping(report) { report in
@@ -67,14 +70,20 @@ extension Trainer {
                 interval = Interval(start: now)
             }
             if step < totalSteps {
-                if let every = config.evalEvery, every > 0, step % every == 0 { try evaluate(emit) }
+                let evaluates = config.evalEvery.map { $0 > 0 && step % $0 == 0 } ?? false
+                if evaluates { try evaluate(emit) }
                 let saved = config.saveEvery.map { $0 > 0 && step % $0 == 0 } ?? false
                 if saved { try saveStepCheckpoint(emit) }
+                // Decided from the all-reduced evaluation, so every rank leaves here together.
+                if evaluates, let stop = stopsEarly() {
+                    earlyStop = stop
+                    break
+                }
                 // After the step's evaluation, so a resumed run's metrics and best.h5 are the same.
                 if let signal = agreedStopSignal() { return try stop(by: signal, saved: saved, emit) }
             }
         }
-        try evaluate(emit)
+        if earlyStop == nil { try evaluate(emit) }  // an early stop has just evaluated
         try writeCheckpoint(to: directory.finalPath, emit)
         communicator.barrier()
         return nil
@@ -97,19 +106,6 @@ extension Trainer {
         if !saved { try saveStepCheckpoint(emit) }
         communicator.barrier()
         return TrainingStop(signal: signal, step: step, checkpoint: directory.stepPath(step))
-    }
-
-    /// Evaluates on `--eval` (if given); a new best accuracy writes `best.h5` (rank 0).
-    func evaluate(_ emit: (TrainingEvent) -> Void) throws {
-        guard let eval else { return }
-        communicator.watch?.enter(.evaluation, step: step)  // stall deadline
-        let record = try Evaluation.run(model: model, dataset: eval, batchSize: evalBatch,
-                                        communicator: communicator, step: step)
-        emit(.eval(record))
-        if record.accuracy > (bestAccuracy ?? -1) {
-            bestAccuracy = record.accuracy
-            try writeCheckpoint(to: directory.bestPath, emit)
-        }
     }
 
     /// Writes `step-<step>.h5` (rank 0) and deletes the oldest beyond `--keep`.

@@ -45,7 +45,11 @@ public final class Trainer {
     var train: TokenDataset { data.train }
     var eval: TokenDataset? { data.eval }
     let directory: RunDirectory
-    var bestAccuracy: Double?
+    /// The best evaluation so far of `config.metricForBest` (restored on resume when the
+    /// checkpoint's was of the same metric); nil before the first evaluation.
+    public internal(set) var best: BestEvaluation?
+    /// Set when the run ended early because `metricForBest` stopped improving.
+    public internal(set) var earlyStop: EarlyStop?
     var metrics: MetricsLog?
     /// Rank 0's lock on `--out`, held while this trainer lives; nil on other ranks.
     let runLock: RunLock?
@@ -101,7 +105,8 @@ public final class Trainer {
                                                        secondsPerShape: 0.03).allRanksGflops
 
         step = checkpoint?.meta.training?.step ?? 0
-        bestAccuracy = checkpoint?.meta.training?.bestAccuracy
+        // Another --metric-for-best than the checkpoint's starts its comparison afresh.
+        best = checkpoint?.meta.training?.best.flatMap { $0.metric == resolved.config.metricForBest.rawValue ? $0 : nil }
         let trainingStep = self.trainingStep, config = self.config, run = self.directory, step = self.step, lora = self.lora
         metrics = try communicator.together {
             try Trainer.restoreState(trainingStep, checkpoint: checkpoint, lora: lora, config: config)
@@ -117,7 +122,7 @@ public final class Trainer {
         let cursor = DataCursor(step: step, stepsPerEpoch: stepsPerEpoch)
         let training = try TrainingState(step: step, epoch: cursor.epoch, stepInEpoch: cursor.stepInEpoch, seed: config.seed,
                                          schedule: schedule, config: config, optimizer: trainingStep.optimizer,
-                                         worldSize: communicator.worldSize, datasetFingerprint: train.fingerprint, bestAccuracy: bestAccuracy)
+                                         worldSize: communicator.worldSize, datasetFingerprint: train.fingerprint, best: best)
         return ArchiveMeta(model: model.config, vocab: data.vocab, labelNames: train.labelNames, tokenizer: data.tokenizer,
                            training: training, lora: lora)
     }
@@ -135,6 +140,9 @@ public final class Trainer {
         lines.append("mfu: model FLOP/s ÷ \(String(format: "%.1f", peakGflops)) GFLOP/s, the \(engine) peak of \(ranks) on this model's shapes (measured now)")
         lines.append(resumedFrom.map { "resuming from \($0) at step \(step)/\(totalSteps)" } ?? "starting at step 0/\(totalSteps)")
         if step >= totalSteps { lines.append("training is already complete; nothing to do") }
+        if step < totalSteps, let stop = EarlyStop(best: best, config: config, step: step) {
+            lines.append("\(stop.message); nothing to do")
+        }
         return lines.joined(separator: "\n")
     }
 }

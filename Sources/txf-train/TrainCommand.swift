@@ -63,6 +63,7 @@ struct TrainCommand: ParsableCommand {
             if communicator.isRoot { FileHandle.standardError.write(Data("txf-train: \(stop.message)\n".utf8)) }
             Foundation.exit(stop.exitStatus)
         }
+        if communicator.isRoot, let early = trainer.earlyStop { printer.say(early.message) }
     }
 
     /// Chooses the BLAS kernels first (OpenBLAS reads OPENBLAS_CORETYPE before `main`, so a

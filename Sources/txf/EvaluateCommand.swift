@@ -10,13 +10,15 @@ import TxfTrain
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Accuracy, mean loss and confusion matrix of a model on a labelled dataset (runs under mpirun too).",
+        abstract: "Accuracy, macro F1, MCC, per-class precision/recall, mean loss and confusion matrix of a model on a labelled dataset (runs under mpirun too).",
         discussion: """
         --data is a prepared dataset (.h5, tokenized with the model's vocab) or a TSV/CSV/JSONL \
         file with integer labels, which is tokenized with the model's own vocab, casing and max \
         length (checkpoints carry them). Dropout is off. Under mpirun each rank evaluates its own \
         block of rows and one all-reduce sums the counts: the numbers do not depend on the rank \
-        count (up to the order of the loss sum); rank 0 prints.
+        count (up to the order of the loss sum); rank 0 prints. The metrics are scikit-learn's \
+        (matthews_corrcoef, f1_score average=macro, zero_division=0): a class never predicted \
+        has precision 0, and a constant predictor has MCC 0.
 
         Examples:
           txf evaluate --model runs/sst2/final.h5 --data data/dev.h5
@@ -38,7 +40,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Rows per forward pass.")
     var batchSize = 64
 
-    @Flag(help: "Print one JSON object: accuracy, loss, count, confusion.")
+    @Flag(help: "Print one JSON object: accuracy, f1 (macro), mcc, loss, count, confusion, per_class.")
     var json = false
 
     @OptionGroup var precision: PrecisionOption
@@ -67,7 +69,7 @@ struct Evaluate: ParsableCommand {
         }
         guard communicator.isRoot else { return }
         if json {
-            print(report.json())
+            print(report.json(labelNames: names))
             return
         }
         let correct = Int((report.accuracy * Double(report.count)).rounded())
@@ -79,5 +81,7 @@ struct Evaluate: ParsableCommand {
         for (name, row) in zip(names, report.confusion) {
             print(pad(name) + " " + row.map { pad(String($0)) }.joined(separator: " "))
         }
+        print("")
+        print(report.metricsTable(labelNames: names))
     }
 }

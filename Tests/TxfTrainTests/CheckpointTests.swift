@@ -28,7 +28,8 @@ import TxfModel
         let training = try TrainingState(step: step, epoch: step / 7, stepInEpoch: step % 7, seed: 0xFEED_FACE_CAFE_BEEF,
                                          schedule: LearningRateSchedule(kind: .cosine, peak: 1e-3, warmupSteps: 2, totalSteps: 50),
                                          config: config, optimizer: AdamW(weightDecay: 0.01), worldSize: 4,
-                                         datasetFingerprint: "abc123", bestAccuracy: 0.75)
+                                         datasetFingerprint: "abc123",
+                                         best: BestEvaluation(metric: "f1", value: 0.75, step: 14, evaluationsSince: 2))
         let tokenizer = TokenizerInfo(vocabSHA256: "ff00", vocabSize: 30, lowercase: true, padId: 0, unkId: 1, clsId: 2, sepId: 3, maxLength: 12)
         return ArchiveMeta(model: model, vocab: (0 ..< 30).map { "tok\($0)" }, labelNames: ["a", "b", "c"], tokenizer: tokenizer,
                            training: training)

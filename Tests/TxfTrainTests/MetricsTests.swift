@@ -10,18 +10,20 @@ import Testing
                                                     lr: 0.001, gradNorm: 1.25, tokensPerSecond: 5400, samplesPerSecond: 180.5,
                                                     gflopsPerSecond: 21.5, elapsedSeconds: 3.25, etaSeconds: 30))
         #expect(MetricsLog.jsonLine(train) == #"{"event":"train","step":10,"epoch":0.5,"loss":0.6931471805599453,"lr":0.001,"grad_norm":1.25,"tokens_per_s":5400,"samples_per_s":180.5,"gflops_per_s":21.5,"elapsed_s":3.25}"#)
-        let eval = TrainingEvent.eval(EvalRecord(step: 100, loss: .nan, accuracy: 0.75, count: 872))
-        #expect(MetricsLog.jsonLine(eval) == #"{"event":"eval","step":100,"loss":null,"accuracy":0.75,"count":872}"#)
+        let eval = TrainingEvent.eval(EvalRecord(step: 100, loss: .nan, accuracy: 0.75, f1: 0.5, mcc: -0.25, count: 872))
+        #expect(MetricsLog.jsonLine(eval) == #"{"event":"eval","step":100,"loss":null,"accuracy":0.75,"f1":0.5,"mcc":-0.25,"count":872}"#)
         let ckpt = TrainingEvent.checkpoint(CheckpointRecord(step: 100, path: "runs/a \"b\"/step-100.h5"))
         #expect(MetricsLog.jsonLine(ckpt) == #"{"event":"checkpoint","step":100,"path":"runs/a \"b\"/step-100.h5"}"#)
     }
 
     @Test func lossesReadBackBitwise() throws {
         let loss = 0.1 + 0.2
-        let line = MetricsLog.jsonLine(.eval(EvalRecord(step: 1, loss: loss, accuracy: 1.0 / 3, count: 3)))
+        let line = MetricsLog.jsonLine(.eval(EvalRecord(step: 1, loss: loss, accuracy: 1.0 / 3, f1: 0.1 + 0.7, mcc: 1.0 / 7, count: 3)))
         // Read the text itself: Foundation's JSON parser on Linux rounds some doubles.
         #expect(jsonField(line, "loss").flatMap(Double.init) == loss)
         #expect(jsonField(line, "accuracy").flatMap(Double.init) == 1.0 / 3)
+        #expect(jsonField(line, "f1").flatMap(Double.init) == 0.1 + 0.7)
+        #expect(jsonField(line, "mcc").flatMap(Double.init) == 1.0 / 7)
     }
 
     @Test func truncateKeepsWholeLinesUpToTheStep() throws {
@@ -30,7 +32,7 @@ import Testing
         try? FileManager.default.removeItem(atPath: path)
         do {
             let log = try MetricsLog(path: path)
-            for step in 1...6 { log.append(.eval(EvalRecord(step: step, loss: 1, accuracy: 0.5, count: 2))) }
+            for step in 1...6 { log.append(.eval(EvalRecord(step: step, loss: 1, accuracy: 0.5, f1: 0.5, mcc: 0, count: 2))) }
             log.append(.checkpoint(CheckpointRecord(step: 4, path: "x")))
         }
         // A kill in the middle of a line leaves it without its newline.

@@ -48,6 +48,7 @@ import TxfModel
         let record = try Evaluation.run(model: try Predictor(stored: stored, batchSize: 7).model(seqLen: 16), dataset: dataset,
                                         batchSize: 7, communicator: SingleProcessCommunicator(), step: 0)
         #expect(record.accuracy == report.accuracy && record.loss == report.loss && record.count == report.count)
+        #expect(record.f1 == ClassificationMetrics(confusion: confusion).macroF1 && record.mcc == ClassificationMetrics(confusion: confusion).mcc)
     }
 
     /// A TSV is tokenized with the checkpoint's own vocab and max length: the same rows, so
@@ -89,7 +90,8 @@ import TxfModel
     }
 
     /// `txf predict --json` prints one object per text; `txf evaluate --json` on 2 ranks gives
-    /// the counts of 1 rank (and the loss up to summation order).
+    /// the counts of 1 rank, so the same confusion matrix and metrics (and the loss up to
+    /// summation order); without --json it prints the per-class table.
     @Test(.enabled(if: Job.mpirunAvailable, "mpirun not on PATH"))
     func commandLines() throws {
         let predicted = try Job.run("txf", ranks: nil, ["predict", "--model", LoRAFixture.base, "--json", "a good film", "the plot was dull"])
@@ -105,7 +107,14 @@ import TxfModel
         }
         #expect(results[0]["count"] as? Int == 50 && results[1]["count"] as? Int == 50)
         #expect(results[0]["accuracy"] as? Double == results[1]["accuracy"] as? Double)
-        #expect(results[0]["confusion"] as? [[Int]] == results[1]["confusion"] as? [[Int]])
+        #expect(results[0]["confusion"] as? [[Int]] == results[1]["confusion"] as? [[Int]] && results[0]["confusion"] != nil)
+        for key in ["f1", "mcc"] { #expect(results[0][key] as? Double == results[1][key] as? Double && results[0][key] != nil, "\(key)") }
+        let perClass = results.map { ($0["per_class"] as? [[String: Any]] ?? []).map { NSDictionary(dictionary: $0) } }
+        #expect(perClass[0].count == 2 && perClass[0] == perClass[1])
+        let text = try Job.run("txf", ranks: nil, ["evaluate", "--model", LoRAFixture.base, "--data", fixture.dev])
+        #expect(text.status == 0 && text.stdout.contains("  precision  recall      f1  support\n"), "\(text.output)")
+        let mcc = String(format: "%.4f", results[0]["mcc"] as? Double ?? .nan)
+        #expect(text.stdout.contains("\n     MCC  \(mcc)") && text.stdout.contains("\nmacro F1  "), "\(text.stdout)")
         assertClose(results[1]["loss"] as? Double ?? .nan, results[0]["loss"] as? Double ?? 0, relativeTolerance: 1e-6, absoluteTolerance: 0, "loss")
     }
 }
