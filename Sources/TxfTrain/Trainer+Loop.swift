@@ -77,6 +77,7 @@ extension Trainer {
         try evaluate(emit)
         try writeCheckpoint(to: directory.finalPath, emit)
         communicator.barrier()
+        if communicator.rank == 0 { MetricsPlot.writeAtEndOfRun(runDirectory: directory.path) }
         return nil
     }
 
