@@ -16,23 +16,27 @@ import TxfCore
 public final class MetricsLog {
     public let path: String
     private let file: UnsafeMutablePointer<FILE>
+    /// Where the same lines also go as TensorBoard scalars.
+    private let tensorBoard: TensorBoardLog?
 
     /// Opens `path` for appending (created when absent).
-    public init(path: String) throws {
+    public init(path: String, tensorBoard: TensorBoardLog? = nil) throws {
         guard let file = fopen(path, "a") else {
             throw TxfError("cannot open \(path) for writing: \(String(cString: strerror(errno)))")
         }
         self.path = path
         self.file = file
+        self.tensorBoard = tensorBoard
     }
 
     deinit { fclose(file) }
 
     /// Appends the event's line and flushes it, so a killed run leaves whole lines behind.
     public func append(_ event: TrainingEvent) {
-        let line = MetricsLog.jsonLine(event) + "\n"
-        fputs(line, file)
+        let line = MetricsLog.jsonLine(event)
+        fputs(line + "\n", file)
         fflush(file)
+        if let tensorBoard, let parsed = MetricsLine(Substring(line)) { tensorBoard.append(parsed) }
     }
 
     /// The event as one JSON object, keys in the documented order.

@@ -86,6 +86,7 @@ extension Trainer {
         if earlyStop == nil { try evaluate(emit) }  // an early stop has just evaluated
         try writeCheckpoint(to: directory.finalPath, emit)
         communicator.barrier()
+        if communicator.rank == 0 { MetricsPlot.writeAtEndOfRun(runDirectory: directory.path) }
         return nil
     }
 

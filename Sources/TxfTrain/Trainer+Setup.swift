@@ -128,8 +128,8 @@ extension Trainer {
         model.parametersDidChange()
     }
 
-    /// Step 4, the run directory and `metrics.jsonl` (rank 0 only; nil elsewhere): a resumed
-    /// run keeps the lines up to its step, a new run starts the file afresh.
+    /// Step 4, the run directory and `metrics.jsonl` with its TensorBoard event file (rank 0
+    /// only; nil elsewhere): a resumed run keeps the lines up to its step, a new run starts afresh.
     static func openMetrics(_ run: RunDirectory, rank: Int, resumedAt step: Int?) throws -> MetricsLog? {
         guard rank == 0 else { return nil }
         try run.create()
@@ -138,7 +138,7 @@ extension Trainer {
         } else {
             unlink(run.metricsPath)
         }
-        return try MetricsLog(path: run.metricsPath)
+        return try MetricsLog(path: run.metricsPath, tensorBoard: TensorBoardLog(directory: run.path, resumedAt: step))
     }
 
     /// The checkpoint `config.resume` names: "auto" = the newest in `--out` (nil when none),

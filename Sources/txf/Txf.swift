@@ -9,7 +9,7 @@ struct Txf: ParsableCommand {
         abstract: "The txf toolbox: tokenize, build vocabularies, prepare and inspect datasets, import/export Hugging Face models, merge LoRA, predict, evaluate, dump gradients, benchmark.",
         discussion: "Training itself is the MPI job `txf-train` (run it under mpirun).",
         subcommands: [Tokenize.self, Vocab.self, Prepare.self, Inspect.self, Bench.self, ImportHF.self, ExportHF.self,
-                      MergeLoRA.self, Predict.self, Evaluate.self, Gradients.self])
+                      MergeLoRA.self, Predict.self, Evaluate.self, Gradients.self, Plot.self])
 
     /// Chooses the BLAS kernels first: OpenBLAS reads OPENBLAS_CORETYPE before `main`, so a
     /// better choice than the environment's means one re-exec before anything else runs. Then
