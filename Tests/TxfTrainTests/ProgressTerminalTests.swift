@@ -67,7 +67,9 @@ struct ProgressTerminalTests {
         expectBar(try runOnTerminal(launch + arguments(out: TrainFixture.runDirectory("progress-mpirun-terminal"))))
 
         let log = TrainFixture.runDirectory("progress-mpirun-log") + ".log"
-        let plain = [try #require(findExecutable("mpirun")), "-n", "2", trainer.path]
+        // Plain mpirun, with what txf-mpirun would add here (root, few cores).
+        let plain = ["env", "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+                     try #require(findExecutable("mpirun")), "--oversubscribe", "-n", "2", trainer.path]
         let toFile = try runOnTerminal(plain + arguments(out: TrainFixture.runDirectory("progress-mpirun-file")), redirect: " > " + quoted(log))
         #expect(toFile.status == 0, "\(toFile.output)")
         expectLines(try String(contentsOfFile: log, encoding: .utf8))
