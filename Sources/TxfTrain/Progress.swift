@@ -10,12 +10,14 @@ import Foundation
 public final class ProgressPrinter {
     /// Whether lines are redrawn in place.
     public let isTerminal: Bool
+    /// The terminal the run was started from (its width cuts the bar); nil when none is.
+    private let terminal: LaunchTerminal?
     /// Whether a live bar is on screen without its newline yet.
     private var barShown = false
 
     public init(style: ProgressStyle) {
-        isTerminal = style.drawsBar(standardOutputIsTerminal: isatty(1) != 0,
-                                    underMPILauncher: ProgressStyle.isUnderMPILauncher(ProcessInfo.processInfo.environment))
+        terminal = LaunchTerminal.find()
+        isTerminal = style.drawsBar(onTerminal: terminal != nil)
     }
 
     /// Prints the event: train records as the progress line (or bar), others as their own lines.
@@ -23,7 +25,8 @@ public final class ProgressPrinter {
         switch event {
         case .train(let r):
             if isTerminal {
-                write("\r" + ProgressPrinter.bar(step: r.step, total: r.totalSteps) + " " + ProgressPrinter.line(r) + "\u{1B}[K")
+                let columns = terminal?.columns ?? LaunchTerminal.fallbackColumns
+                write("\r" + ProgressPrinter.barLine(r, columns: columns) + "\u{1B}[K")
                 barShown = true
                 if r.step >= r.totalSteps { finishBar() }
             } else {
@@ -64,6 +67,20 @@ public final class ProgressPrinter {
             + " | ETA \(duration(r.etaSeconds))"
     }
 
+    /// The bar and the progress line, fitted into `columns` less one (a line that fills the
+    /// last column wraps on some terminals, and the next redraw then leaves it behind): while
+    /// too long, the field before the ETA is dropped (throughput first, then the gradient norm,
+    /// the learning rate, ...), then what is left is cut.
+    ///
+    ///     [#####...............] step  5/20 | epoch 0.25 | loss 0.6531 | ETA 3m12s
+    public static func barLine(_ r: TrainRecord, columns: Int) -> String {
+        let room = max(1, columns - 1)
+        var fields = line(r).components(separatedBy: " | ")
+        func joined() -> String { bar(step: r.step, total: r.totalSteps) + " " + fields.joined(separator: " | ") }
+        while joined().count > room && fields.count > 2 { fields.remove(at: fields.count - 2) }
+        return String(joined().prefix(room))
+    }
+
     /// `[#####.....]` at `step` of `total`, 20 cells.
     public static func bar(step: Int, total: Int) -> String {
         let cells = 20
@@ -95,26 +112,21 @@ public final class ProgressPrinter {
 
 /// How rank 0 shows progress: the `progress` training setting.
 public enum ProgressStyle: String, Codable, CaseIterable, Sendable {
-    /// `bar` when standard output is a terminal and no MPI launcher stands between (Open MPI
-    /// gives every rank a pseudo-terminal even when the job's output goes to a file, and has no
-    /// option to change that), else `lines`.
+    /// `bar` when the run was started from a terminal (`LaunchTerminal`: standard output run
+    /// directly, mpirun's standard output under mpirun, whose ranks always see a
+    /// pseudo-terminal of Open MPI's), else `lines`.
     case auto
     /// One line redrawn in place.
     case bar
     /// A line per log interval, for logs.
     case lines
 
-    /// Whether this style draws the bar in the given surroundings.
-    public func drawsBar(standardOutputIsTerminal: Bool, underMPILauncher: Bool) -> Bool {
+    /// Whether this style draws the bar, given whether the run was started from a terminal.
+    public func drawsBar(onTerminal: Bool) -> Bool {
         switch self {
         case .bar: true
         case .lines: false
-        case .auto: standardOutputIsTerminal && !underMPILauncher
+        case .auto: onTerminal
         }
-    }
-
-    /// Whether `environment` is that of a rank started by mpirun (Open MPI or PMIx sets these).
-    public static func isUnderMPILauncher(_ environment: [String: String]) -> Bool {
-        environment["OMPI_COMM_WORLD_SIZE"] != nil || environment["PMIX_RANK"] != nil
     }
 }

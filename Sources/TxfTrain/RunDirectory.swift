@@ -3,7 +3,8 @@ import TxfCore
 import TxfStore
 
 /// The files of a run directory (`--out`): step checkpoints `step-00000100.h5`, `final.h5`,
-/// `best.h5` and `metrics.jsonl`. Temporary `*.h5.tmp` files are never taken for checkpoints.
+/// `best.h5`, `metrics.jsonl` and the run record `config.json`. Temporary `*.h5.tmp` files are
+/// never taken for checkpoints.
 public struct RunDirectory: Sendable {
     public let path: String
 
@@ -12,6 +13,8 @@ public struct RunDirectory: Sendable {
     public var metricsPath: String { file("metrics.jsonl") }
     public var finalPath: String { file("final.h5") }
     public var bestPath: String { file("best.h5") }
+    /// The run record (`RunRecord`): the resolved config, txf's version, host, world size, start.
+    public var configPath: String { file("config.json") }
 
     /// Path of the checkpoint after `step` optimizer steps (zero-padded so names sort by step).
     public func stepPath(_ step: Int) -> String {

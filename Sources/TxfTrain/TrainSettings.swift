@@ -60,7 +60,7 @@ extension TrainSetting {
 
             .field("log-every", .reporting, \.logEvery, "Steps between progress lines"),
             .field("progress", .reporting, \.progress,
-                   "bar: one line redrawn in place; lines: a line per --log-every steps, for logs; auto: bar when standard output is a terminal and the run is not under mpirun (whose ranks always see a pseudo-terminal)"),
+                   "bar: one line redrawn in place; lines: a line per --log-every steps, for logs; auto: bar when the run was started from a terminal (under mpirun: when mpirun's own output is one), else lines"),
             .optional("eval-every", .reporting, \.evalEvery, "Steps between evaluations; 0 = only at the end", default: "0"),
             .field("metric-for-best", .reporting, \.metricForBest,
                    "The evaluation metric that chooses best.h5 and early stopping: accuracy, macro F1, Matthews correlation, or loss (lower is better)"),

@@ -19,8 +19,9 @@ extension Trainer {
     ///
     /// `report` receives every event on rank 0 (other ranks report nothing); rank 0 also appends
     /// them to `metrics.jsonl`.
-    /// A run resumed from its own `final.h5` (or from a checkpoint that met its early-stopping
-    /// rule) has nothing left to do and writes nothing.
+    /// Rank 0 first writes the run record, `config.json` (`RunRecord`). A run resumed from its
+    /// own `final.h5` (or from a checkpoint that met its early-stopping rule) has nothing left
+    /// to do and writes nothing.
     ///
     /// SIGTERM or SIGINT on any rank stops every rank after the same step (`StopSignals`): a
     /// step checkpoint is written and the run returns how it stopped, for the caller to print
@@ -28,6 +29,7 @@ extension Trainer {
     @discardableResult
     public func run(report: (TrainingEvent) -> Void) throws -> TrainingStop? {
         if step >= totalSteps || stopsEarly() != nil { return nil }
+        try writeRunRecord()
         let rank = communicator.rank
         StopSignals.install()
         return try withoutActuallyEscaping(report) { report in

@@ -25,7 +25,8 @@ struct TrainCommand: ParsableCommand {
             ("global-batch": 32, "group-by-length": false); flags override the file.
 
 
-            """ + TrainSetting.help())
+            """ + TrainSetting.help(),
+        version: TxfVersion.number)
 
     @Option(help: "JSON file with any of the settings; its keys are the flag names without dashes (\"global-batch\": 32). Flags override it.")
     var config: String?
@@ -48,6 +49,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        let started = monotonicSeconds()
         let config = try resolvedConfig()
         let communicator = defaultCommunicator()
         do {
@@ -59,7 +61,10 @@ struct TrainCommand: ParsableCommand {
         if communicator.isRoot { printer.say(BLASRuntime.startupLine()) }
         let trainer = try Trainer(config: config, communicator: communicator)
         if communicator.isRoot { printer.say(trainer.summary) }
-        if let stop = try trainer.run(report: { printer.show($0) }) {
+        let startStep = trainer.step
+        let stop = try trainer.run(report: { printer.show($0) })
+        if communicator.isRoot { printer.say(trainer.endSummary(startStep: startStep, seconds: monotonicSeconds() - started).text) }
+        if let stop {
             if communicator.isRoot { FileHandle.standardError.write(Data("txf-train: \(stop.message)\n".utf8)) }
             Foundation.exit(stop.exitStatus)
         }

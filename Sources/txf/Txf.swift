@@ -8,6 +8,7 @@ struct Txf: ParsableCommand {
         commandName: "txf",
         abstract: "The txf toolbox: tokenize, build vocabularies, prepare and inspect datasets, import/export Hugging Face models, merge LoRA, predict, evaluate, dump gradients, benchmark.",
         discussion: "Training itself is the MPI job `txf-train` (run it under mpirun).",
+        version: TxfVersion.number,
         subcommands: [Tokenize.self, Vocab.self, Prepare.self, Inspect.self, Bench.self, ImportHF.self, ExportHF.self,
                       MergeLoRA.self, Predict.self, Evaluate.self, Gradients.self, Plot.self])
 
