@@ -68,7 +68,7 @@ extension Trainer {
             }
             if step < totalSteps {
                 if let every = config.evalEvery, every > 0, step % every == 0 { try evaluate(emit) }
-                let saved = config.saveEvery.map { $0 > 0 && step % $0 == 0 } ?? false
+                let every = config.checkpointInterval, saved = every > 0 && step % every == 0
                 if saved { try saveStepCheckpoint(emit) }
                 // After the step's evaluation, so a resumed run's metrics and best.h5 are the same.
                 if let signal = agreedStopSignal() { return try stop(by: signal, saved: saved, emit) }
@@ -99,7 +99,7 @@ extension Trainer {
         return TrainingStop(signal: signal, step: step, checkpoint: directory.stepPath(step))
     }
 
-    /// Evaluates on `--eval` (if given); a new best accuracy writes `best.h5` (rank 0).
+    /// Evaluates on `--eval` (if given); a new best accuracy writes `best.h5` (rank 0), weights only.
     func evaluate(_ emit: (TrainingEvent) -> Void) throws {
         guard let eval else { return }
         communicator.watch?.enter(.evaluation, step: step)  // stall deadline
@@ -108,7 +108,7 @@ extension Trainer {
         emit(.eval(record))
         if record.accuracy > (bestAccuracy ?? -1) {
             bestAccuracy = record.accuracy
-            try writeCheckpoint(to: directory.bestPath, emit)
+            try writeCheckpoint(to: directory.bestPath, moments: false, emit)
         }
     }
 
@@ -118,13 +118,15 @@ extension Trainer {
         if communicator.rank == 0 { directory.rotate(keep: config.keep) }
     }
 
-    /// Gathers the optimizer state (every rank), then rank 0 writes the whole state to `path`.
-    func writeCheckpoint(to path: String, _ emit: (TrainingEvent) -> Void) throws {
+    /// Gathers the optimizer state (every rank), then rank 0 writes the whole state to `path`,
+    /// or without the AdamW moments (`moments` false: a weights-only checkpoint).
+    func writeCheckpoint(to path: String, moments: Bool = true, _ emit: (TrainingEvent) -> Void) throws {
         communicator.watch?.enter(.checkpoint, step: step)  // stall deadline: the others wait for rank 0's write
         try trainingStep.withCheckpointState { parameters in
             guard communicator.rank == 0 else { return }
             try ModelArchive.write(to: path, table: model.table, parameters: parameters,
-                                   m: trainingStep.m.pointer, v: trainingStep.v.pointer, meta: checkpointMeta())
+                                   m: moments ? trainingStep.m.pointer : nil, v: moments ? trainingStep.v.pointer : nil,
+                                   meta: checkpointMeta())
             emit(.checkpoint(CheckpointRecord(step: step, path: path)))
         }
     }
