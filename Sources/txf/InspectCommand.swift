@@ -47,7 +47,7 @@ struct Inspect: ParsableCommand {
         guard FileManager.default.fileExists(atPath: path) else { throw TxfError("\(path): no such file") }
         let file: H5File
         do { file = try H5File.open(path) } catch {
-            throw TxfError("\(path) is not an HDF5 file, so not a txf file (\(ModelArchive.message(error))); \(txfFiles)")
+            throw TxfError("\(ModelArchive.message(error)), so not a txf file; \(txfFiles)")
         }
         defer { try? file.close() }
         let name = DatasetSchema.Attribute.kind
