@@ -15,6 +15,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 (Crypto's SHA256; on Linux over its bundled BoringSSL).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
@@ -29,7 +31,7 @@ let package = Package(
         .target(name: "TxfCore", dependencies: ["COpenBLAS"]),
         .target(name: "TxfHDF5", dependencies: ["CHDF5", "TxfCore"]),
         .target(name: "TxfDist", dependencies: ["CMPI", "TxfCore"]),
-        .target(name: "TxfText", dependencies: ["TxfCore"]),
+        .target(name: "TxfText", dependencies: ["TxfCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "TxfData", dependencies: ["TxfCore", "TxfHDF5", "TxfText"]),
         .target(name: "TxfModel", dependencies: ["TxfCore", "TxfMatmul"]),
         // bf16 conversion and matrix products on oneDNN (f32 or bf16 inputs, f32 accumulation).

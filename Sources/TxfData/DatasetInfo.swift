@@ -57,15 +57,17 @@ public struct DatasetInfo: Sendable, Equatable {
         typealias A = DatasetSchema.Attribute
         let path = file.filePath
         let remedy = "regenerate it with `txf prepare --input <text file> --vocab vocab.txt --output \(path)`"
+        // Not a dataset at all (a model, a checkpoint, someone's HDF5 file): never advise writing over it.
+        let prepare = "make a dataset with `txf prepare --input <text file> --vocab vocab.txt --output <dataset>.h5`"
         guard file.hasAttribute(A.kind) else {
-            throw TxfError("\(path) is not a txf dataset (no \(A.kind) attribute); \(remedy)")
+            throw TxfError("\(path) is not a txf dataset (no \(A.kind) attribute); \(prepare)")
         }
         if file.hasVariableLengthString(A.kind) {
             throw TxfError("\(path) is a file of txf's format 1 (variable-length strings, which this txf does not read); \(remedy), or convert it with `python3 launch/txf-convert-format1.py \(path)`")
         }
         let kind = try file.stringAttribute(A.kind)
         guard kind == DatasetSchema.kind else {
-            throw TxfError("\(path) is a txf '\(kind)' file, not a \(DatasetSchema.kind); \(remedy)")
+            throw TxfError("\(path) is a txf '\(kind)' file, not a \(DatasetSchema.kind) (`txf inspect \(path)` shows it); \(prepare)")
         }
         let version = file.hasAttribute(A.schemaVersion) ? try file.int64Attribute(A.schemaVersion) : -1
         guard version == DatasetSchema.version else {

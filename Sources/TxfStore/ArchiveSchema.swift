@@ -6,7 +6,7 @@ import TxfData
 /// | object | meaning |
 /// |---|---|
 /// | `/params/<name>` | float32 tensor under its Hugging Face BERT name without `bert.`, weights [out, in] |
-/// | `/adam_m/<name>`, `/adam_v/<name>` | checkpoints: AdamW moments of each trainable tensor |
+/// | `/adam_m/<name>`, `/adam_v/<name>` | checkpoints but weights-only ones: AdamW moments of each trainable tensor |
 /// | `/vocab` | uint8: vocab.txt's bytes, each token (in id order) followed by "\n" |
 ///
 /// Root attributes of both kinds: `txf_kind` ("model" or "checkpoint"), `txf_schema_version`,
@@ -15,7 +15,9 @@ import TxfData
 /// `seed`, `world_size`, `schedule` / `config` / `optimizer` (the trainer's JSON),
 /// `dataset_fingerprint`, once evaluated `best_metric` / `best_value` / `best_step` /
 /// `evaluations_since_best` (`BestEvaluation`; files written before them hold `best_accuracy`,
-/// still read) and, for LoRA runs, `lora_config`, `base_model_path`, `base_model_sha256`. Model files add provenance string attributes and
+/// still read) and, for LoRA runs, `lora_config`, `base_model_path`, `base_model_sha256`; a
+/// checkpoint written without its moments (`best.h5`, for predicting and exporting, not for
+/// resuming) has `weights_only` = 1. Model files add provenance string attributes and
 /// `provenance_keys`, their names. Strings are fixed-length NUL-padded UTF-8, integers int64.
 ///
 /// Version 2. Version 1 stored strings (and `/vocab`) variable-length, which libhdf5 crashes
@@ -55,6 +57,8 @@ public enum ArchiveSchema {
         public static let bestValue = "best_value"
         public static let bestStep = "best_step"
         public static let evaluationsSinceBest = "evaluations_since_best"
+        /// Int64 1 on a checkpoint stored without `/adam_m` and `/adam_v`; absent on full ones.
+        public static let weightsOnly = "weights_only"
 
         public static let loraConfig = "lora_config"
         public static let baseModelPath = "base_model_path"

@@ -11,24 +11,29 @@ extension ModelArchive {
     ///
     /// A full checkpoint or a model file stores every tensor of `table` under `/params`; a LoRA
     /// checkpoint (`meta.lora`) only the trainable ones. A checkpoint adds the moments of the
-    /// trainable tensors. A model file's provenance may not take a name of the format.
+    /// trainable tensors, unless it is weights-only (no `m`, `v`: attribute `weights_only`).
+    /// A model file's provenance may not take a name of the format.
     /// - Parameters:
     ///   - parameters: [table.totalCount] in the table's layout.
-    ///   - m, v: checkpoints only: AdamW moments, [table.trainableCount] each, in the gradient layout.
+    ///   - m, v: checkpoints only: AdamW moments, [table.trainableCount] each, in the gradient
+    ///     layout; nil for a weights-only checkpoint.
     public static func write(to path: String, table: ParameterTable, parameters: UnsafePointer<Float>,
                              m: UnsafePointer<Float>? = nil, v: UnsafePointer<Float>? = nil, meta: ArchiveMeta) throws {
-        precondition((m == nil) == (meta.training == nil) && (v == nil) == (m == nil), "a checkpoint, and only a checkpoint, has moments")
+        precondition((v == nil) == (m == nil) && (m == nil || meta.training != nil), "only a checkpoint has moments, m and v together")
         try meta.checkProvenance()
         try writeAtomically(path, what: meta.kind.noun) { file in
             var sum = Checksum64()
             let trainable = table.entries.filter(\.trainable)
             try writeTensors(file, group: ArchiveSchema.params, meta.lora == nil ? table.entries : trainable, base: parameters, &sum)
-            if let m, let v, let training = meta.training {
-                try writeTensors(file, group: ArchiveSchema.adamM, trainable, base: m, &sum)
-                try writeTensors(file, group: ArchiveSchema.adamV, trainable, base: v, &sum)
+            if let training = meta.training {
+                if let m, let v {
+                    try writeTensors(file, group: ArchiveSchema.adamM, trainable, base: m, &sum)
+                    try writeTensors(file, group: ArchiveSchema.adamV, trainable, base: v, &sum)
+                }
                 sum.update(training.step)
             }
             try meta.write(to: file)
+            if meta.training != nil && m == nil { try file.setAttribute(ArchiveSchema.Attribute.weightsOnly, Int64(1)) }
             try file.setAttribute(ArchiveSchema.Attribute.checksum, sum.finalizeHex())
         }
     }

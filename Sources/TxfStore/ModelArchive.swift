@@ -8,9 +8,10 @@ import TxfModel
 ///
 /// Model files hold every tensor of the classifier (`txf import-hf`, `txf merge`); full
 /// checkpoints every tensor plus the AdamW moments of the trainable ones; LoRA checkpoints
-/// (`meta.lora`) only the trainable tensors and their moments. `checksum` is `Checksum64` over
-/// the `/params` tensors in table order, then, for checkpoints, the moments (trainable tensors
-/// in table order, m then v) and the step.
+/// (`meta.lora`) only the trainable tensors and their moments; weights-only checkpoints
+/// (`best.h5`) the same without the moments. `checksum` is `Checksum64` over the `/params`
+/// tensors in table order, then, for checkpoints, the moments if stored (trainable tensors in
+/// table order, m then v) and the step.
 public final class ModelArchive {
     /// `txf_kind` of an archive.
     public enum Kind: String, Sendable {
@@ -26,7 +27,10 @@ public final class ModelArchive {
     public let path: String
     public let meta: ArchiveMeta
     public var kind: Kind { meta.kind }
-    private let file: H5File
+    /// Whether the file stores AdamW moments, which resuming needs: true for checkpoints but
+    /// weights-only ones (attribute `weights_only`), false for model files.
+    public let hasMoments: Bool
+    let file: H5File
 
     /// Opens `path` and reads its metadata. `expecting` a kind refuses the other one; nil
     /// takes either. A file that is neither, of another schema version, or whose attributes
@@ -79,6 +83,7 @@ public final class ModelArchive {
                 throw TxfError("schema version \(version); this txf reads version \(ArchiveSchema.version) (\(remedy))")
             }
             meta = try ArchiveMeta.read(from: file, kind: kind)
+            hasMoments = kind == .checkpoint && !file.hasAttribute(ArchiveSchema.Attribute.weightsOnly)
         } catch {
             throw TxfError("\(kind.noun) \(path) is corrupt or incomplete: \(ModelArchive.message(error))")
         }
@@ -92,9 +97,10 @@ public final class ModelArchive {
     // MARK: - Reading tensors
 
     /// Reads every `/params` tensor of `table` into `parameters` and, for a checkpoint, the
-    /// moments of its trainable tensors into `m` and `v` (read only for the checksum when nil),
-    /// then checks the checksum. Shapes must match the table exactly. A LoRA checkpoint fills
-    /// only the trainable tensors (load the frozen ones with `LoRABase.load`).
+    /// moments of its trainable tensors into `m` and `v` (read only for the checksum when nil;
+    /// asking a weights-only checkpoint for them is an error), then checks the checksum.
+    /// Shapes must match the table exactly. A LoRA checkpoint fills only the trainable tensors
+    /// (load the frozen ones with `LoRABase.load`).
     /// - Parameters:
     ///   - parameters: [table.totalCount] in the table's layout.
     ///   - m, v: AdamW moments, [table.trainableCount] each, in the gradient layout.
@@ -102,15 +108,18 @@ public final class ModelArchive {
                      m: UnsafeMutablePointer<Float>? = nil, v: UnsafeMutablePointer<Float>? = nil) throws {
         var sum = Checksum64()
         if let training = meta.training {
+            if !hasMoments && (m != nil || v != nil) { throw TxfError(ModelArchive.noMoments(path)) }
             let trainable = table.entries.filter(\.trainable)
-            let scratch = FloatBuffer(count: m == nil || v == nil ? table.trainableCount : 0)
+            let scratch = FloatBuffer(count: hasMoments && (m == nil || v == nil) ? table.trainableCount : 0)
             defer { withExtendedLifetime(scratch) {} }
             let m = m ?? scratch.pointer, v = v ?? scratch.pointer
             let label = "checkpoint \(path)"
             do {
                 try readTensors(ArchiveSchema.params, meta.lora == nil ? table.entries : trainable, base: parameters, &sum, label: label)
-                try readTensors(ArchiveSchema.adamM, trainable, base: m, &sum, label: label)
-                try readTensors(ArchiveSchema.adamV, trainable, base: v, &sum, label: label)
+                if hasMoments {
+                    try readTensors(ArchiveSchema.adamM, trainable, base: m, &sum, label: label)
+                    try readTensors(ArchiveSchema.adamV, trainable, base: v, &sum, label: label)
+                }
             } catch let error as TxfError where error.message.hasPrefix(label) {
                 throw error
             } catch {
@@ -125,6 +134,11 @@ public final class ModelArchive {
         guard stored == computed else {
             throw TxfError("\(kind.noun) \(path) is corrupt: checksum \(computed) does not match the stored \(stored)")
         }
+    }
+
+    /// Why a weights-only checkpoint cannot be resumed, and what to resume from instead.
+    public static func noMoments(_ path: String) -> String {
+        "\(path) is a weights-only checkpoint (no AdamW moments, as best.h5 is saved): it predicts, evaluates and exports but cannot be resumed; resume from a step checkpoint (step-*.h5) or final.h5, or start a new run from it with --init"
     }
 
     /// Tensors a base model may lack: the task head is new when fine-tuning starts, and so are

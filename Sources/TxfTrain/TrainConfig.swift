@@ -113,12 +113,15 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Evaluations without an improvement of `metricForBest` after which training stops (and
     /// writes `final.h5`); 0 = never stop early.
     public var earlyStoppingPatience: Int = 0
-    /// Optimizer steps between checkpoints; nil or 0 = only `final.h5` at the end.
+    /// Optimizer steps between checkpoints; nil = `TrainConfig.defaultSaveEvery`, 0 = only
+    /// `final.h5` at the end.
     public var saveEvery: Int?
     /// Step checkpoints kept, newest first; `best.h5` and `final.h5` are apart.
     public var keep: Int = 3
     /// "auto" (newest complete checkpoint in `out`, else start fresh) or a checkpoint path.
     public var resume: String?
+    /// Resume even when the schedule settings differ from the checkpoint's (`Trainer.checkSchedule`).
+    public var allowScheduleChange: Bool?
 
     // MARK: - Ranks
 

@@ -21,7 +21,7 @@ extension Trainer {
         communicator.broadcast(&verdict, root: 0)
         if verdict[0] == 1 {
             best = BestEvaluation(metric: metric.rawValue, value: value, step: step)
-            try writeCheckpoint(to: directory.bestPath, emit)
+            try writeCheckpoint(to: directory.bestPath, moments: false, emit)
         } else if best != nil {
             best!.evaluationsSince += 1
         }

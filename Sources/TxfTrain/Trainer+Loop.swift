@@ -74,7 +74,7 @@ extension Trainer {
             if step < totalSteps {
                 let evaluates = config.evalEvery.map { $0 > 0 && step % $0 == 0 } ?? false
                 if evaluates { try evaluate(emit) }
-                let saved = config.saveEvery.map { $0 > 0 && step % $0 == 0 } ?? false
+                let every = config.checkpointInterval, saved = every > 0 && step % every == 0
                 if saved { try saveStepCheckpoint(emit) }
                 // Decided from the all-reduced evaluation, so every rank leaves here together.
                 if evaluates, let stop = stopsEarly() {
@@ -117,13 +117,15 @@ extension Trainer {
         if communicator.rank == 0 { directory.rotate(keep: config.keep) }
     }
 
-    /// Gathers the optimizer state (every rank), then rank 0 writes the whole state to `path`.
-    func writeCheckpoint(to path: String, _ emit: (TrainingEvent) -> Void) throws {
+    /// Gathers the optimizer state (every rank), then rank 0 writes the whole state to `path`,
+    /// or without the AdamW moments (`moments` false: a weights-only checkpoint).
+    func writeCheckpoint(to path: String, moments: Bool = true, _ emit: (TrainingEvent) -> Void) throws {
         communicator.watch?.enter(.checkpoint, step: step)  // stall deadline: the others wait for rank 0's write
         try trainingStep.withCheckpointState { parameters in
             guard communicator.rank == 0 else { return }
             try ModelArchive.write(to: path, table: model.table, parameters: parameters,
-                                   m: trainingStep.m.pointer, v: trainingStep.v.pointer, meta: checkpointMeta())
+                                   m: moments ? trainingStep.m.pointer : nil, v: moments ? trainingStep.v.pointer : nil,
+                                   meta: checkpointMeta())
             emit(.checkpoint(CheckpointRecord(step: step, path: path)))
         }
     }

@@ -97,6 +97,7 @@ struct ResolvedModel {
         let warmup = given.warmup(totalSteps: total)
         guard warmup < total else { throw TxfError("warmup of \(warmup) steps is not shorter than training (\(total) steps)") }
         let schedule = LearningRateSchedule(kind: given.schedule, peak: given.lr, warmupSteps: warmup, totalSteps: total)
+        if let c = checkpoint { try Trainer.checkSchedule(c, against: schedule, config: given) }
         let evalBatch = max(layout.microBatch, 32)
         let maxBatch = max(layout.microBatch, data.eval == nil ? 1 : evalBatch), maxSeqLen = max(1, data.longestRow)
         try lora?.config.validate(for: modelConfig)
@@ -161,9 +162,12 @@ extension Trainer {
         }
     }
 
-    /// Refuses a checkpoint from another run: other data, batch, seed or tokenizer.
+    /// Refuses a checkpoint from another run (other data, batch, seed or tokenizer) and one
+    /// without the AdamW moments resuming needs (`best.h5`). The schedule is checked once this
+    /// run's is known (`checkSchedule`).
     static func checkCompatible(_ c: ModelArchive, with config: TrainConfig, fingerprint: String, vocabSHA256: String) throws {
         let meta = c.meta.training!  // opened expecting a checkpoint
+        guard c.hasMoments else { throw TxfError(ModelArchive.noMoments(c.path)) }
         if meta.datasetFingerprint != fingerprint {
             throw TxfError("checkpoint \(c.path) was trained on other data than --train \(config.train!) (dataset fingerprints differ)")
         }

@@ -3,33 +3,88 @@ import Foundation
 import TxfCore
 import TxfData
 import TxfHDF5
+import TxfStore
 import TxfText
+import TxfTrain
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show what a prepared dataset holds: attributes, lengths, labels, first rows.",
+        abstract: "Show what a prepared dataset, model file or checkpoint holds.",
         discussion: """
-        Decodes rows with the vocab stored inside the dataset, so nothing else is needed; \
-        --vocab decodes with another vocab.txt instead (it must have the same SHA-256).
+        The kind is read from the file's txf_kind attribute. A dataset: attributes, lengths, \
+        labels, first rows, decoded with the vocab stored inside it (--vocab decodes with \
+        another vocab.txt instead; it must have the same SHA-256). A model file or checkpoint: \
+        kind (model, checkpoint, weights-only or LoRA checkpoint), architecture, tokenizer, \
+        step, precision and schedule, best metric, dataset fingerprint, LoRA config and base, \
+        and the tensors and bytes of each stored part.
 
-        Example: txf inspect data/train.h5 --rows 3
+        Examples: txf inspect data/train.h5 --rows 3
+                  txf inspect runs/sst2/best.h5
         """)
 
-    @Argument(help: "A dataset written by `txf prepare`.")
-    var dataset: String
+    @Argument(help: "A dataset (txf prepare), model file (txf import-hf, txf merge) or checkpoint (txf-train).")
+    var file: String
 
-    @Option(help: "How many of the first rows to decode.")
+    @Option(help: "Datasets: how many of the first rows to decode.")
     var rows: Int = 5
 
-    @Option(help: "Decode with this vocab.txt instead of the copy stored in the dataset.")
+    @Option(help: "Datasets: decode with this vocab.txt instead of the copy stored in the dataset.")
     var vocab: String?
 
     func validate() throws {
         if rows < 0 { throw ValidationError("--rows must be 0 or more") }
     }
 
+    /// What `file` is, from its `txf_kind` attribute (looked up by name, never listed).
+    enum Kind {
+        case dataset, archive
+    }
+
+    /// The kind of `path`, or an error saying what it is not (never advice to write over it).
+    static func kind(of path: String) throws -> Kind {
+        let txfFiles = "txf inspect shows prepared datasets (txf prepare), model files (txf import-hf, txf merge) and checkpoints (txf-train)"
+        guard FileManager.default.fileExists(atPath: path) else { throw TxfError("\(path): no such file") }
+        let file: H5File
+        do { file = try H5File.open(path) } catch {
+            throw TxfError("\(ModelArchive.message(error)), so not a txf file; \(txfFiles)")
+        }
+        defer { try? file.close() }
+        let name = DatasetSchema.Attribute.kind
+        guard file.hasAttribute(name) else {
+            throw TxfError("\(path) is an HDF5 file but not a txf one (no \(name) attribute); \(txfFiles)")
+        }
+        if file.hasVariableLengthString(name) {
+            throw TxfError("\(path) is a file of txf's format 1 (variable-length strings, which this txf does not read); convert it with `python3 launch/txf-convert-format1.py \(path)`")
+        }
+        let stored = (try? file.stringAttribute(name)) ?? "(unreadable)"
+        if stored == DatasetSchema.kind { return .dataset }
+        if ModelArchive.Kind(rawValue: stored) != nil { return .archive }
+        throw TxfError("\(path) is a txf '\(stored)' file, not a dataset, model file or checkpoint; \(txfFiles)")
+    }
+
     func run() throws {
+        switch try Inspect.kind(of: file) {
+        case .dataset: try showDataset()
+        case .archive: try showArchive()
+        }
+    }
+
+    /// A model file or checkpoint: `ArchiveReport`, then the trainer's records of a checkpoint.
+    func showArchive() throws {
+        if vocab != nil { throw ValidationError("--vocab decodes a dataset's rows; \(file) is a model file or checkpoint, which carries its own vocab") }
+        let archive = try ModelArchive(path: file)
+        let report = try ArchiveReport(archive)
+        let training = try archive.trainingReport()
+        // The trainer's lines go after "Training:", before the parts.
+        var lines = report.lines
+        if let at = lines.firstIndex(where: { $0.hasPrefix("Training:") }) { lines.insert(contentsOf: training, at: at + 1) }
+        for line in lines { print(line) }
+    }
+
+    /// A prepared dataset: attributes, lengths, labels and the first rows decoded.
+    func showDataset() throws {
+        let dataset = file
         let data = try TokenDataset(path: dataset)
         // A --vocab that does not match fails before anything is printed.
         var given: Vocabulary?
@@ -37,16 +92,16 @@ struct Inspect: ParsableCommand {
             given = try Vocabulary(contentsOf: vocab)
             try data.checkVocab(sha256: given!.sha256, source: vocab)
         }
-        let file = try H5File.open(dataset)
+        let h5 = try H5File.open(dataset)
         print("\(dataset): txf \(DatasetSchema.kind), schema version \(DatasetSchema.version)")
         print("Attributes:")
-        let names = DatasetSchema.Attribute.all.filter(file.hasAttribute)
+        let names = DatasetSchema.Attribute.all.filter(h5.hasAttribute)
         let width = names.map(\.count).max() ?? 0
         for name in names {
             let padded = name.padding(toLength: width, withPad: " ", startingAt: 0)
-            print("  \(padded)  \(try file.attribute(name))")
+            print("  \(padded)  \(try h5.attribute(name))")
         }
-        try file.close()
+        try h5.close()
 
         let stats = data.statistics()
         print("Rows: \(data.rowCount), tokens: \(data.tokenCount), fingerprint \(data.fingerprint.prefix(16))")

@@ -95,7 +95,7 @@ struct TokenDatasetTests {
         let dir = TemporaryDirectory()
         let plain = dir.file("plain.h5")
         try H5File.create(plain).close()
-        #expect(throws: TxfError("\(plain) is not a txf dataset (no txf_kind attribute); regenerate it with `txf prepare --input <text file> --vocab vocab.txt --output \(plain)`")) {
+        #expect(throws: TxfError("\(plain) is not a txf dataset (no txf_kind attribute); make a dataset with `txf prepare --input <text file> --vocab vocab.txt --output <dataset>.h5`")) {
             _ = try TokenDataset(path: plain)
         }
         let checkpoint = dir.file("ckpt.h5")
@@ -103,7 +103,7 @@ struct TokenDatasetTests {
             let file = try H5File.create(checkpoint)
             try file.setAttribute("txf_kind", "checkpoint")
         }
-        #expect(throws: TxfError("\(checkpoint) is a txf 'checkpoint' file, not a tokenized-dataset; regenerate it with `txf prepare --input <text file> --vocab vocab.txt --output \(checkpoint)`")) {
+        #expect(throws: TxfError("\(checkpoint) is a txf 'checkpoint' file, not a tokenized-dataset (`txf inspect \(checkpoint)` shows it); make a dataset with `txf prepare --input <text file> --vocab vocab.txt --output <dataset>.h5`")) {
             _ = try TokenDataset(path: checkpoint)
         }
         let path = try makeDataset(dir, lengths: [2], labels: [0])

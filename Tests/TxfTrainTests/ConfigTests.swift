@@ -75,7 +75,7 @@ import TxfCore
         c.epochs = 2; c.maxSteps = 100; c.globalBatch = 64; c.microBatch = 8; c.lr = 2e-4
         c.warmupSteps = 10; c.warmupRatio = 0.06; c.schedule = .cosine; c.weightDecay = 0.02; c.maxGradNorm = 0.5
         c.dropout = 0.2; c.seed = 7; c.groupByLength = false
-        c.logEvery = 5; c.evalEvery = 20; c.saveEvery = 50; c.keep = 2; c.resume = "auto"
+        c.logEvery = 5; c.evalEvery = 20; c.saveEvery = 50; c.keep = 2; c.resume = "auto"; c.allowScheduleChange = true
         c.stallTimeout = 30
         return c
     }

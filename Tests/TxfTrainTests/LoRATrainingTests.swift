@@ -123,7 +123,7 @@ enum LoRAFixture {
         #expect(message { _ = try Merge.run(modelPath: lora, output: directory + "/merged.h5") }?.contains(wanted) == true)
         #expect(message { _ = try HFExport.run(modelPath: lora, outputDirectory: directory + "/hf") }?.contains(wanted) == true)
         var resume = c
-        resume.maxSteps = 3
+        resume.maxSteps = 3; resume.allowScheduleChange = true
         resume.resume = directory + "/run/step-00000001.h5"
         resume.out = directory + "/run"
         #expect(message { _ = try Trainer(config: resume, communicator: SingleProcessCommunicator()) }?.contains(wanted) == true)
