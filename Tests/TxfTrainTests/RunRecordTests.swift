@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TxfCore
 import TxfDist
+import TxfEval
 @testable import TxfTrain
 
 /// What a run leaves for people and programs: `config.json` read back field by field, and the
