@@ -1,3 +1,5 @@
+import Foundation
+
 /// A JSON string literal for `text`: quotes, backslashes and control characters escaped
 /// (RFC 8259 §7), everything else as is. For files written by hand-built JSON (metrics lines,
 /// safetensors headers), where key order and number formatting must be ours.
@@ -17,4 +19,12 @@ public func jsonStringLiteral(_ text: String) -> String {
         }
     }
     return out + "\""
+}
+
+/// The number a JSONSerialization value holds, nil for anything else. JSON true/false also
+/// arrive as NSNumber (and `is Bool` holds for every NSNumber on Linux, 0 and 1 included);
+/// booleans are the ones whose Objective-C type is "c".
+public func jsonNumber(_ value: Any?) -> NSNumber? {
+    guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
+    return number
 }

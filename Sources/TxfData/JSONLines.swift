@@ -1,4 +1,5 @@
 import Foundation
+import TxfCore
 
 /// One JSON object per line: `{"sentence": "a fine film", "label": 1}`.
 ///
@@ -38,9 +39,7 @@ enum JSONLines {
     /// A JSON label as text: strings as they are, integral numbers in decimal.
     private static func labelText(_ value: Any, line: Int, field: String) throws -> String {
         if let text = value as? String { return text }
-        // JSON true/false also arrive as NSNumber (and `is Bool` holds for every NSNumber on
-        // Linux); booleans are the ones whose Objective-C type is "c".
-        if let number = value as? NSNumber, String(cString: number.objCType) != "c" {
+        if let number = jsonNumber(value) {
             let double = number.doubleValue
             if double.rounded() == double, abs(double) < 1e15 { return String(Int64(double)) }
             return "\(double)"

@@ -32,8 +32,7 @@ public struct MetricsLine: Sendable, Equatable {
             (line.range(of: "\"\($0)\":")?.lowerBound ?? line.endIndex) < (line.range(of: "\"\($1)\":")?.lowerBound ?? line.endIndex)
         }
         scalars = ordered.compactMap { key in
-            guard !Self.notCurves.contains(key), !(object[key] is Bool), let number = object[key] as? NSNumber,
-                  number.doubleValue.isFinite else { return nil }
+            guard !Self.notCurves.contains(key), let number = jsonNumber(object[key]), number.doubleValue.isFinite else { return nil }
             return Scalar(key: key, value: number.doubleValue)
         }
     }

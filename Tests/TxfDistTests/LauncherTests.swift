@@ -40,6 +40,27 @@ struct LauncherTests {
         #expect(output.contains("-x OPENBLAS_NUM_THREADS"))
     }
 
+    // Right after `swift build`, the built programs are not on PATH: the launcher finds them in
+    // the checkout's build folder; a program found nowhere is refused before mpirun starts.
+    @Test func findsBuiltProgramsAndRefusesMissingOnes() throws {
+        let bare = ["PATH": "/usr/local/bin:/usr/bin:/bin"]
+        let resolved = try dryRun(["-n", "1", "txf-mpi-selftest", "all"], environment: bare)
+        let root = TestPaths.repositoryRoot.path
+        #expect(resolved.hasSuffix("\(root)/.build/release/txf-mpi-selftest all \n")
+                || resolved.hasSuffix("\(root)/.build/debug/txf-mpi-selftest all \n"), "\(resolved)")
+        let process = Process()
+        process.executableURL = TestPaths.launcher
+        process.arguments = ["-n", "1", "txf-no-such-program"]
+        process.environment = Job.environment().merging(bare) { $1 }
+        let pipe = Pipe()
+        process.standardError = pipe
+        try process.run()
+        let message = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 127)
+        #expect(message.contains("'txf-no-such-program' is not an executable, on PATH or in .build/release or .build/debug"), "\(message)")
+    }
+
     @Test func missingRankCountPrintsUsage() throws {
         let process = Process()
         process.executableURL = TestPaths.launcher
