@@ -34,6 +34,11 @@ public final class TokenDataset {
     ///   32 MiB holds 512 decompressed 64 KiB chunks (all of SST-2's tokens).
     public init(path: String, chunkCacheBytes: Int = 32 << 20) throws {
         self.path = path
+        let textKinds: Set<String> = ["tsv", "csv", "jsonl", "json", "txt"]
+        if textKinds.contains((path as NSString).pathExtension.lowercased()), FileManager.default.fileExists(atPath: path) {
+            let dataset = ((path as NSString).deletingPathExtension as String) + ".h5"
+            throw TxfError("\(path) is a text file, not a tokenized dataset; make one with `txf prepare --input \(path) --vocab vocab.txt --output \(dataset)` and pass that")
+        }
         file = try H5File.open(path)
         info = try DatasetInfo.read(from: file)
         let n = info.rowCount

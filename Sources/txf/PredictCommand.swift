@@ -45,6 +45,7 @@ struct Predict: ParsableCommand {
     func run() throws {
         var all = texts
         if let input {
+            guard FileManager.default.fileExists(atPath: input) else { throw TxfError("--input \(input): no such file") }
             guard let text = try? String(contentsOfFile: input, encoding: .utf8) else {
                 throw TxfError("--input \(input): cannot read it as UTF-8 text")
             }

@@ -64,6 +64,9 @@ struct Vocab: ParsableCommand {
         tokens = try builder.build()
         let text = tokens.joined(separator: "\n") + "\n"
         do {
+            // As `txf prepare` does: the output's folder is made when missing.
+            let directory = (output as NSString).deletingLastPathComponent
+            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
             try text.write(toFile: output, atomically: true, encoding: .utf8)
         } catch {
             throw TxfError("cannot write \(output): \(error.localizedDescription)")

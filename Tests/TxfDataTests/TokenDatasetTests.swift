@@ -116,5 +116,11 @@ struct TokenDatasetTests {
         }
         let text = dir.write("notes.h5", "hello")
         #expect(throws: TxfError("\(text) is not an HDF5 file")) { _ = try TokenDataset(path: text) }
+        // The raw text where a dataset belongs: the message says how to make one.
+        let tsv = dir.write("train.tsv", "sentence\tlabel\nfine\t1\n")
+        let made = String(tsv.dropLast(4)) + ".h5"
+        #expect(throws: TxfError("\(tsv) is a text file, not a tokenized dataset; make one with `txf prepare --input \(tsv) --vocab vocab.txt --output \(made)` and pass that")) {
+            _ = try TokenDataset(path: tsv)
+        }
     }
 }
