@@ -44,7 +44,7 @@ let package = Package(
 
         // The main of the command-line executables: arguments parsed, then the one error path of `Job`.
         .target(name: "TxfCommand", dependencies: [
-            "TxfDist", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "TxfCore", "TxfDist", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .executableTarget(name: "txf", dependencies: [

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TxfCore
 import TxfDist
 
 extension ParsableCommand {
@@ -15,6 +16,7 @@ extension ParsableCommand {
     /// subcommand, which is also the program every rank must run (`Job.program`).
     public static func mainAsJob() {
         var command: any ParsableCommand
+        if let message = unknownSubcommand(Array(CommandLine.arguments.dropFirst())) { exitForArguments(ValidationError(message)) }
         do { command = try parseAsRoot() } catch { exitForArguments(error) }
         let chosen = type(of: command)
         let name = ObjectIdentifier(chosen) == ObjectIdentifier(Self.self) ? _commandName : "\(_commandName) \(chosen._commandName)"
@@ -22,6 +24,17 @@ extension ParsableCommand {
         Job.run(name) {
             do { try command.run() } catch let error where isParserError(error) { exitForArguments(error) }
         }
+    }
+
+    /// A first argument that names none of the subcommands (`txf prepar --input …`), with the
+    /// nearest name; the parser would blame the option after it instead. Nil when the command
+    /// has no subcommands or the argument is one (or an option).
+    static func unknownSubcommand(_ arguments: [String]) -> String? {
+        let names = configuration.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases } + ["help"]
+        guard names.count > 1, let first = arguments.first, !first.hasPrefix("-"), !names.contains(first) else { return nil }
+        let nearest = names.map { (name: $0, distance: editDistance($0, first)) }.filter { $0.distance < 4 }
+            .min { $0.distance < $1.distance }
+        return "unknown command '\(first)'" + (nearest.map { ". Did you mean '\($0.name)'?" } ?? "")
     }
 
     /// Seconds a rank other than 0 waits before printing its argument error.

@@ -21,7 +21,7 @@ enum JSONLines {
             throw RowError(line: number, "expected a JSON object")
         }
         guard let textValue = object[columns.text] else {
-            throw RowError(line: number, "no \"\(columns.text)\" field")
+            throw RowError(line: number, "no \"\(columns.text)\" field" + fieldList(object))
         }
         guard let text = textValue as? String else {
             throw RowError(line: number, "field \"\(columns.text)\" is not a string")
@@ -29,11 +29,17 @@ enum JSONLines {
         var label: String?
         if let labelName = columns.label {
             guard let value = object[labelName] else {
-                throw RowError(line: number, "no \"\(labelName)\" field")
+                throw RowError(line: number, "no \"\(labelName)\" field" + fieldList(object))
             }
             label = try labelText(value, line: number, field: labelName)
         }
         return TextRecord(line: number, text: text, label: label)
+    }
+
+    /// The fields the line does have, for the message about the one it lacks (`--text-column`
+    /// and `--label-column` name the fields).
+    private static func fieldList(_ object: [String: Any]) -> String {
+        object.isEmpty ? " (the object has no fields)" : " (the line has \(object.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ")))"
     }
 
     /// A JSON label as text: strings as they are, integral numbers in decimal.

@@ -93,7 +93,7 @@ struct TextRecordTests {
             "2|dull|0",
             "3: not a valid JSON object",
             "4: field \"sentence\" is not a string",
-            "5: no \"label\" field",
+            "5: no \"label\" field (the line has \"sentence\")",
             "6: expected a JSON object",
             "7: field \"label\" is neither a string nor a number",
         ])

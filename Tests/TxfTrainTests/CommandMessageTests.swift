@@ -26,4 +26,12 @@ struct CommandMessageTests {
         #expect(job.status == 1)
         #expect(job.stderr.contains("--input \(missing): no such file"), "\(job.stderr)")
     }
+
+    @Test func aMistypedCommandIsNamedWithTheNearestOne() throws {
+        let job = try txf(["prepar", "--input", "x.tsv"])
+        #expect(job.status == 64)
+        #expect(job.stderr.contains("unknown command 'prepar'. Did you mean 'prepare'?"), "\(job.stderr)")
+        let far = try txf(["frobnicate"])
+        #expect(far.status == 64 && far.stderr.contains("unknown command 'frobnicate'") && !far.stderr.contains("Did you mean"), "\(far.stderr)")
+    }
 }
