@@ -13,20 +13,9 @@ import TxfHDF5
 @Suite(.serialized) struct BestAndEarlyStoppingTests {
     let fixture = TrainFixture.paths
 
-    func config(out: String, steps: Int) -> TrainConfig {
-        var c = TrainConfig()
-        c.train = fixture.train; c.eval = fixture.dev; c.out = out
-        c.layers = 1; c.hidden = 16; c.heads = 2; c.ffn = 32; c.maxLength = 16
-        c.globalBatch = 16; c.maxSteps = steps; c.lr = 1e-2; c.logEvery = 1; c.seed = 11
-        return c
-    }
+    func config(out: String, steps: Int) -> TrainConfig { TrainFixture.oneLayerConfig(out: out, steps: steps, lr: 1e-2) }
 
-    func train(_ c: TrainConfig) throws -> (Trainer, [TrainingEvent]) {
-        let trainer = try Trainer(config: c, communicator: SingleProcessCommunicator())
-        var events: [TrainingEvent] = []
-        try trainer.run { events.append($0) }
-        return (trainer, events)
-    }
+    func train(_ c: TrainConfig) throws -> (Trainer, [TrainingEvent]) { try TrainFixture.trainAlone(c) }
 
     /// The eval lines of metrics.jsonl: step and the value of `metric`, as written.
     static func evaluations(_ directory: String, _ metric: EvalMetric) throws -> [(step: Int, value: Double)] {

@@ -16,20 +16,10 @@ import TxfText
 @Suite struct ModelInspectionTests {
     let fixture = TrainFixture.paths
 
-    func config(out: String, steps: Int) -> TrainConfig {
-        var c = TrainConfig()
-        c.train = fixture.train; c.eval = fixture.dev; c.out = out
-        c.layers = 1; c.hidden = 16; c.heads = 2; c.ffn = 32; c.maxLength = 16
-        c.globalBatch = 16; c.maxSteps = steps; c.lr = 3e-3; c.logEvery = 1; c.seed = 11
-        return c
-    }
+    func config(out: String, steps: Int) -> TrainConfig { TrainFixture.oneLayerConfig(out: out, steps: steps) }
 
     @discardableResult
-    func train(_ c: TrainConfig) throws -> Trainer {
-        let trainer = try Trainer(config: c, communicator: SingleProcessCommunicator())
-        try trainer.run { _ in }
-        return trainer
-    }
+    func train(_ c: TrainConfig) throws -> Trainer { try TrainFixture.trainAlone(c).trainer }
 
     /// One 4-step run with an evaluation every 2 steps and a step checkpoint at 2, shared by
     /// the tests below (a few hundred milliseconds).

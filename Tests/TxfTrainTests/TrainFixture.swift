@@ -3,6 +3,8 @@ import TxfCore
 import TxfData
 import TxfModel
 import TxfStore
+@testable import TxfTrain
+import TxfDist
 
 /// A tiny, project-written classification task and its prepared datasets, made once per test
 /// process: sentences of filler words with one sentiment word; the label is that word's side.
@@ -68,6 +70,25 @@ enum TrainFixture {
 
     /// Flags of the tiny model every training test uses.
     static let modelFlags = ["--layers", "2", "--hidden", "16", "--heads", "2", "--ffn", "32", "--max-length", "16"]
+
+    /// The one-layer run the in-process trainer tests share: the fixture's training and dev
+    /// sets, 16 rows a step, a loss line every step.
+    static func oneLayerConfig(out: String, steps: Int, lr: Double = 3e-3) -> TrainConfig {
+        var c = TrainConfig()
+        c.train = paths.train; c.eval = paths.dev; c.out = out
+        c.layers = 1; c.hidden = 16; c.heads = 2; c.ffn = 32; c.maxLength = 16
+        c.globalBatch = 16; c.maxSteps = steps; c.lr = lr; c.logEvery = 1; c.seed = 11
+        return c
+    }
+
+    /// Trains `config` in this process alone (`SingleProcessCommunicator`), with its events.
+    @discardableResult
+    static func trainAlone(_ config: TrainConfig) throws -> (trainer: Trainer, events: [TrainingEvent]) {
+        let trainer = try Trainer(config: config, communicator: SingleProcessCommunicator())
+        var events: [TrainingEvent] = []
+        try trainer.run { events.append($0) }
+        return (trainer, events)
+    }
 }
 
 /// The train events of a run's metrics.jsonl: (step, loss as written).

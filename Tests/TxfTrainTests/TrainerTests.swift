@@ -13,20 +13,9 @@ import TxfModel
 @Suite struct TrainerTests {
     let fixture = TrainFixture.paths
 
-    func config(out: String, steps: Int = 6) -> TrainConfig {
-        var c = TrainConfig()
-        c.train = fixture.train; c.eval = fixture.dev; c.out = out
-        c.layers = 1; c.hidden = 16; c.heads = 2; c.ffn = 32; c.maxLength = 16
-        c.globalBatch = 16; c.maxSteps = steps; c.lr = 3e-3; c.logEvery = 1; c.seed = 11
-        return c
-    }
+    func config(out: String, steps: Int = 6) -> TrainConfig { TrainFixture.oneLayerConfig(out: out, steps: steps) }
 
-    func train(_ c: TrainConfig) throws -> (Trainer, [TrainingEvent]) {
-        let trainer = try Trainer(config: c, communicator: SingleProcessCommunicator())
-        var events: [TrainingEvent] = []
-        try trainer.run { events.append($0) }
-        return (trainer, events)
-    }
+    func train(_ c: TrainConfig) throws -> (Trainer, [TrainingEvent]) { try TrainFixture.trainAlone(c) }
 
     func losses(_ events: [TrainingEvent]) -> [Double] {
         events.compactMap { if case .train(let r) = $0 { r.loss } else { nil } }
