@@ -17,11 +17,17 @@ public struct RegressionReport: Sendable, Equatable {
 }
 
 extension Evaluation {
-    /// Evaluates a regression `model` (dropout off) on `dataset` split over the ranks as `run`
-    /// does. Spearman needs every prediction, so each rank writes its block's predictions into
-    /// its rows of an N-long vector of zeros and one all-reduce sum assembles them: each entry
-    /// is one rank's value plus zeros, exact, so every rank computes the metrics from the same
-    /// vector in the same order, whatever the number of ranks.
+    /// Evaluates a regression `model` (dropout off) on `dataset` over all ranks, with the same
+    /// numbers on any number of them.
+    ///
+    /// Spearman needs every prediction, so statistics are not summed: each rank writes its rows'
+    /// predictions and squared errors into an N-long vector of zeros each, and one all-reduce
+    /// sum assembles them (each entry is one rank's value plus zeros: exact). Rows are sorted by
+    /// length once for the whole set and cut into batches of `batchSize`; batch k goes to rank
+    /// k mod W. So every row is computed in the same batch, with the same padding, whatever W,
+    /// and its logit is the same bits: a tie between two equal texts stays a tie. (The
+    /// classifier's evaluation splits contiguous blocks instead; counts do not care.) Every
+    /// rank then computes `RegressionMetrics` and the mean loss from the same vectors in row order.
     public static func regressionReport(model: BertClassifier, dataset: TokenDataset, batchSize: Int,
                                         communicator: any Communicator) throws -> RegressionReport {
         guard dataset.rowCount > 0 else { throw TxfError("\(dataset.path) has no rows; there is nothing to evaluate") }
@@ -29,27 +35,29 @@ extension Evaluation {
             throw TxfError("\(dataset.path) holds class labels, not regression targets; a regression model is evaluated on data prepared with `txf prepare --task regression`")
         }
         let n = dataset.rowCount
-        let block = rows(count: n, rank: communicator.rank, worldSize: communicator.worldSize)
-        let ordered = block.sorted { a, b in
+        let ordered = (0 ..< n).sorted { a, b in
             let la = dataset.length(ofRow: a), lb = dataset.length(ofRow: b)
             return la != lb ? la > lb : a < b
         }
-        // [predictions (N), Σ loss, count]
-        var totals = [Double](repeating: 0, count: n + 2)
+        // [predictions (N), squared errors (N), rows evaluated]
+        var totals = [Double](repeating: 0, count: 2 * n + 1)
         var batch = MicroBatch()
-        var start = 0
-        while start < ordered.count {
-            let rows = Array(ordered[start ..< min(start + batchSize, ordered.count)])
+        for (k, start) in stride(from: 0, to: n, by: batchSize).enumerated()
+        where k % communicator.worldSize == communicator.rank {
+            let rows = Array(ordered[start ..< min(start + batchSize, n)])
             try dataset.readRows(rows, into: &batch)
-            totals[n] += model.forward(batch, mode: .eval)
-            for (b, row) in rows.enumerated() { totals[row] = Double(model.score(row: b)) }
-            start += rows.count
+            model.forward(batch, mode: .eval)
+            let losses = model.sampleLosses
+            for (b, row) in rows.enumerated() {
+                totals[row] = Double(model.score(row: b))
+                totals[n + row] = Double(losses[b])
+            }
+            totals[2 * n] += Double(rows.count)
         }
-        totals[n + 1] = Double(ordered.count)
         communicator.allReduceSum(&totals)
-        precondition(Int(totals[n + 1]) == n, "evaluation counted \(Int(totals[n + 1])) of \(n) rows")
+        precondition(Int(totals[2 * n]) == n, "evaluation counted \(Int(totals[2 * n])) of \(n) rows")
         let predictions = Array(totals[0 ..< n])
-        return RegressionReport(loss: totals[n] / Double(n),
+        return RegressionReport(loss: totals[n ..< 2 * n].reduce(0, +) / Double(n),
                                 metrics: RegressionMetrics(predictions: predictions, targets: targets.map(Double.init)),
                                 predictions: predictions)
     }

@@ -130,7 +130,7 @@ struct Inspect: ParsableCommand {
             let ids = Array(batch.tokens(ofSample: b))
             let id = batch.labels?[b] ?? -1
             let label = batch.targets.map { String($0[b]) } ?? (id >= 0 ? data.labelNames[Int(id)] : "-")
-            print("  [\(b)] \(batch.targets == nil ? "label" : "target") \(label), \(label), \(ids.count) tokens: \(tokenizer.decode(ids))")
+            print("  [\(b)] \(batch.targets == nil ? "label" : "target") \(label), \(ids.count) tokens: \(tokenizer.decode(ids))")
             print("       ids: \(ids.map(String.init).joined(separator: " "))")
         }
     }

@@ -39,11 +39,16 @@ enum RegressionFixture {
         return Paths(train: train, dev: dev, devText: devText)
     }
 
-    /// The one-layer in-process run on the regression fixture (`TrainFixture.oneLayerConfig`).
+    /// The one-layer in-process run on the regression fixture (`TrainFixture.oneLayerConfig`),
+    /// at a rate for it: Adam moves each weight by about lr a step and the targets lie 1–4 away
+    /// from a fresh head's 0, so 3e-3 spends the run reaching their mean; without dropout,
+    /// whose noise on this 16-wide model hides the one informative word, 60 steps reach a
+    /// Pearson of about 0.85 (with dropout 0.1 it stays below 0.45).
     static func config(out: String, steps: Int) -> TrainConfig {
-        var c = TrainFixture.oneLayerConfig(out: out, steps: steps)
+        var c = TrainFixture.oneLayerConfig(out: out, steps: steps, lr: 1e-2)
         c.train = paths.train
         c.eval = paths.dev
+        c.dropout = 0
         return c
     }
 }

@@ -15,7 +15,8 @@ struct RegressionMetricsTests {
         #expect(RegressionMetrics.averageRanks([7, 7, 7]) == [2, 2, 2])
         // Monotone but not linear: Spearman 1, Pearson below it.
         let curved = RegressionMetrics(predictions: [1, 2, 3, 10], targets: [1, 2, 3, 4])
-        #expect(curved.spearman == 1 && curved.pearson < 1)
+        expectExact(curved.spearman, 1, "spearman of a monotone relation")
+        #expect(curved.pearson < 0.95)
         // A constant predictor has no correlation: NaN, as scipy says, so it stands out.
         let constant = RegressionMetrics(predictions: [2, 2, 2], targets: [1, 2, 3])
         #expect(constant.pearson.isNaN && constant.spearman.isNaN && constant.mse == 2.0 / 3)

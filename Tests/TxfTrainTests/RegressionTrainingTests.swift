@@ -15,8 +15,8 @@ import TxfModel
 @Suite(.serialized) struct RegressionTrainingTests {
     static let trained: (out: String, events: [TrainingEvent]) = {
         let out = TrainFixture.runDirectory("regression")
-        var c = RegressionFixture.config(out: out, steps: 40)
-        c.evalEvery = 20
+        var c = RegressionFixture.config(out: out, steps: 60)
+        c.evalEvery = 30
         let (_, events) = try! TrainFixture.trainAlone(c)
         return (out, events)
     }()
@@ -25,7 +25,7 @@ import TxfModel
         let records = Self.trained.events.compactMap { event -> EvalRecord? in
             if case .eval(let r) = event { return r } else { return nil }
         }
-        #expect(records.map(\.step) == [20, 40])
+        #expect(records.map(\.step) == [30, 60])
         let last = try #require(records.last?.regression)
         #expect(last.pearson > 0.6 && last.spearman > 0.5, "pearson \(last.pearson), spearman \(last.spearman)")
         #expect(last.mse == records.last!.loss || abs(last.mse - records.last!.loss) < 1e-6 * last.mse)
