@@ -37,6 +37,9 @@ struct RegressionMultiRankTests {
         let pearson = try #require(evals.last.flatMap { jsonField($0, "pearson") }.flatMap(Double.init))
         #expect(pearson > 0.5, "pearson \(pearson) on the sample's dev set: \(evals)")
         #expect(train.stdout.contains("pearson"), "\(train.stdout)")
+        // The end-of-run plot draws the correlations (TensorBoard gets every numeric eval field too).
+        let plot = try String(contentsOfFile: directory + "/run/metrics.svg", encoding: .utf8)
+        #expect(plot.contains("pearson") && plot.contains("spearman"))
 
         let one = try txf(["evaluate", "--model", "run/best.h5", "--data", "dev.h5", "--json"], in: directory)
         let two = try txf(["evaluate", "--model", "run/best.h5", "--data", "dev.h5", "--json"], ranks: 2, in: directory)
