@@ -112,7 +112,7 @@ public final class TokenDataset {
         if let targets { hash.update(targets: targets) }
         let regenerate = "regenerate it with `txf prepare`"
         guard hash.finalizeHex() == info.dataSHA256 else {
-            throw TxfError("\(path) was edited or damaged after `txf prepare`: its tokens, offsets, labels or targets do not match data_sha256; \(regenerate)")
+            throw TxfError("\(path) was edited or damaged after `txf prepare`: its \(targets == nil ? "tokens, offsets or labels" : "tokens, offsets, labels or targets") do not match data_sha256; \(regenerate)")
         }
         guard Int(largest) == info.maxTokenId, smallest >= 0 else {
             throw TxfError("\(path) is damaged: its token ids span \(smallest)...\(largest) but max_token_id is \(info.maxTokenId); \(regenerate)")
