@@ -17,6 +17,9 @@ public struct MicroBatch: Sendable, Equatable {
     public var tokenTypes: [Int32]?
     /// Class labels, [batch] (−1 where a dataset row has none), or nil for inference (no loss).
     public var labels: [Int32]?
+    /// Regression targets, [batch], or nil (classification data, or inference). A regression
+    /// model takes its loss against these and ignores `labels`.
+    public var targets: [Float]?
     /// Index of each row within the global batch, [batch] (keys dropout masks).
     public var sampleIndices: [Int]
     /// Dataset row of each sample when read from a dataset, [batch]; empty otherwise.
@@ -39,12 +42,13 @@ public struct MicroBatch: Sendable, Equatable {
     }
 
     public init(tokens: [Int32], lengths: [Int], seqLen: Int, labels: [Int32]?, sampleIndices: [Int],
-                tokenTypes: [Int32]? = nil, rows: [Int] = []) {
+                tokenTypes: [Int32]? = nil, rows: [Int] = [], targets: [Float]? = nil) {
         precondition(tokens.count == lengths.count * seqLen, "tokens must be [batch, seqLen]")
         precondition(sampleIndices.count == lengths.count, "one sample index per row")
         precondition(labels == nil || labels!.count == lengths.count, "one label per row")
         precondition(tokenTypes == nil || tokenTypes!.count == tokens.count, "tokenTypes must be [batch, seqLen]")
         precondition(rows.isEmpty || rows.count == lengths.count, "one dataset row per sample")
+        precondition(targets == nil || targets!.count == lengths.count, "one target per row")
         self.seqLen = seqLen
         self.tokens = tokens
         self.lengths = lengths
@@ -52,16 +56,17 @@ public struct MicroBatch: Sendable, Equatable {
         self.labels = labels
         self.sampleIndices = sampleIndices
         self.rows = rows
+        self.targets = targets
     }
 
     /// Pads `rows` to the longest of them with `padID`. `sampleIndices` defaults to 0..<rows.count.
-    public init(rows: [[Int32]], labels: [Int32]?, sampleIndices: [Int]? = nil, padID: Int32 = 0) {
+    public init(rows: [[Int32]], labels: [Int32]?, sampleIndices: [Int]? = nil, padID: Int32 = 0, targets: [Float]? = nil) {
         let s = rows.map(\.count).max() ?? 0
         var tokens = [Int32](repeating: padID, count: rows.count * s)
         for (b, row) in rows.enumerated() {
             for (t, id) in row.enumerated() { tokens[b * s + t] = id }
         }
         self.init(tokens: tokens, lengths: rows.map(\.count), seqLen: s, labels: labels,
-                  sampleIndices: sampleIndices ?? Array(0 ..< rows.count))
+                  sampleIndices: sampleIndices ?? Array(0 ..< rows.count), targets: targets)
     }
 }

@@ -17,9 +17,13 @@ public struct DatasetInfo: Sendable, Equatable {
     public var maxTokenId: Int
     /// Hex SHA-256 over the stored data (`DatasetSchema`); "" before the writer fills it in.
     public var dataSHA256: String
+    /// Class ids in `/labels`, or real targets in `/targets` (attribute `task`, written only
+    /// for regression so that classification files stay as they were).
+    public var task: ModelTask
 
     public init(tokenizer: TokenizerInfo, labelNames: [String], sourcePath: String, sourceSHA256: String,
-                rowCount: Int, tokenCount: Int, truncatedRows: Int, skippedRows: Int, maxTokenId: Int = -1, dataSHA256: String = "") {
+                rowCount: Int, tokenCount: Int, truncatedRows: Int, skippedRows: Int, maxTokenId: Int = -1, dataSHA256: String = "",
+                task: ModelTask = .classification) {
         self.tokenizer = tokenizer
         self.labelNames = labelNames
         self.sourcePath = sourcePath
@@ -30,6 +34,7 @@ public struct DatasetInfo: Sendable, Equatable {
         self.skippedRows = skippedRows
         self.maxTokenId = maxTokenId
         self.dataSHA256 = dataSHA256
+        self.task = task
     }
 
     /// Writes every attribute, including the kind and schema version, to the file's root.
@@ -47,6 +52,7 @@ public struct DatasetInfo: Sendable, Equatable {
         try file.setAttribute(A.skippedRows, skippedRows)
         try file.setAttribute(A.maxTokenId, maxTokenId)
         try file.setAttribute(A.dataSHA256, dataSHA256)
+        if task != .classification { try file.setAttribute(A.task, task.rawValue) }
     }
 
     /// Reads the attributes after checking that the file is a tokenized dataset of this
@@ -81,6 +87,14 @@ public struct DatasetInfo: Sendable, Equatable {
         func count(_ name: String, _ range: ClosedRange<Int64> = 0 ... Int64(Int32.max) * 1 << 16) throws -> Int {
             Int(try file.int64Attribute(name, in: range, remedy: remedy))
         }
+        var task = ModelTask.classification
+        if file.hasAttribute(A.task) {
+            let name = try file.stringAttribute(A.task)
+            guard let known = ModelTask(rawValue: name) else {
+                throw TxfError("\(path) has task '\(name)'; this txf knows \(ModelTask.allCases.map(\.rawValue).joined(separator: ", ")); \(remedy)")
+            }
+            task = known
+        }
         return DatasetInfo(
             tokenizer: tokenizer,
             labelNames: try file.stringArrayAttribute(A.labelNames),
@@ -91,7 +105,7 @@ public struct DatasetInfo: Sendable, Equatable {
             truncatedRows: try count(A.truncatedRows),
             skippedRows: try count(A.skippedRows),
             maxTokenId: try count(A.maxTokenId, -1 ... Int64(tokenizer.vocabSize - 1)),
-            dataSHA256: try file.stringAttribute(A.dataSHA256))
+            dataSHA256: try file.stringAttribute(A.dataSHA256), task: task)
     }
 }
 

@@ -6,7 +6,8 @@
 /// |---|---|---|---|
 /// | `/tokens` | int32 | [T] | every row's ids, [CLS] … [SEP] included, rows back to back |
 /// | `/offsets` | int64 | [N+1] | row i is `tokens[offsets[i] ..< offsets[i+1]]`; offsets[0] = 0, offsets[N] = T |
-/// | `/labels` | int32 | [N] | class id per row (-1 in an unlabelled dataset) |
+/// | `/labels` | int32 | [N] | class id per row (-1 in an unlabelled or regression dataset) |
+/// | `/targets` | float32 | [N] | optional, exactly when `task` = "regression": the row's real-valued target (finite) |
 /// | `/vocab` | uint8 | [bytes] | the vocab.txt file itself, byte for byte (its SHA-256 is `vocab_sha256`) |
 ///
 /// Root attributes: `txf_kind` = "tokenized-dataset", `schema_version` = 1,
@@ -16,7 +17,10 @@
 /// file's bytes), `row_count` (N), `token_count` (T), `truncated_rows`, `skipped_rows`,
 /// `max_token_id` (the largest id in `/tokens`) and `data_sha256`: hex SHA-256 of the three
 /// 32-byte SHA-256 digests, in this order, of `/tokens` (int32), `/offsets` (int64) and
-/// `/labels` (int32) as little-endian bytes. Integers are int64, strings fixed-length
+/// `/labels` (int32) as little-endian bytes, then of each optional dataset the file has
+/// (`/targets` as float32), so a file without them keeps its hash. `task` (optional):
+/// "regression" for a dataset of real-valued targets (then `label_names` is empty and every
+/// label -1); absent means "classification". Integers are int64, strings fixed-length
 /// NUL-padded UTF-8 (h5py reads them as `bytes`). Version 1 stored the strings
 /// variable-length and had no data hash; it is refused (docs/ARCHITECTURE.md, "File formats
 /// against hostile input").
@@ -43,6 +47,7 @@ public enum DatasetSchema {
     public static let tokens = "tokens"
     public static let offsets = "offsets"
     public static let labels = "labels"
+    public static let targets = "targets"
     public static let vocab = "vocab"
 
     /// Tokens per chunk of `/tokens` (64 KiB of int32).
@@ -64,11 +69,12 @@ public enum DatasetSchema {
         public static let skippedRows = "skipped_rows"
         public static let maxTokenId = "max_token_id"
         public static let dataSHA256 = "data_sha256"
+        public static let task = "task"
 
         /// Every root attribute a dataset may have, in the order `txf inspect` shows them: the
         /// names are looked up one by one, since listing a damaged file's attributes is what
         /// crashes libhdf5.
         public static let all = [kind, schemaVersion] + TokenizerInfo.Attribute.allCases.map(\.datasetName)
-            + [labelNames, sourcePath, sourceSHA256, rowCount, tokenCount, truncatedRows, skippedRows, maxTokenId, dataSHA256]
+            + [labelNames, sourcePath, sourceSHA256, rowCount, tokenCount, truncatedRows, skippedRows, maxTokenId, dataSHA256, task]
     }
 }

@@ -20,10 +20,13 @@ public struct PrepareOptions: Sendable {
     public var labels: LabelRule
     /// Skip (and count) bad rows instead of stopping at the first one.
     public var skipBadRows: Bool
+    /// Classification (label column = class ids, `labels`) or regression (label column = real
+    /// targets, `RegressionTarget`; `labels` unused, no label names stored).
+    public var task: ModelTask
 
     public init(input: String, vocab: String, output: String, format: InputFormat? = nil,
                 columns: ColumnSelection = ColumnSelection(), maxLength: Int = 128, lowercase: Bool = true,
-                labels: LabelRule = LabelRule(), skipBadRows: Bool = false) {
+                labels: LabelRule = LabelRule(), skipBadRows: Bool = false, task: ModelTask = .classification) {
         self.input = input
         self.vocab = vocab
         self.output = output
@@ -33,14 +36,17 @@ public struct PrepareOptions: Sendable {
         self.lowercase = lowercase
         self.labels = labels
         self.skipBadRows = skipBadRows
+        self.task = task
     }
 }
 
 /// What `prepareDataset` did.
 public struct PrepareSummary: Sendable {
     public var info: DatasetInfo
-    /// Rows per class id (empty for an unlabelled dataset).
+    /// Rows per class id (empty for an unlabelled or regression dataset).
     public var labelCounts: [Int]
+    /// A regression dataset's targets (`TargetStatistics`); nil for classification.
+    public var targets: TargetStatistics?
     /// The first few skipped rows as "file:line: problem".
     public var skippedExamples: [String]
     public var seconds: Double
@@ -57,6 +63,9 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
     let started = clock.now
     guard options.maxLength >= 2 else {
         throw TxfError("--max-length must be at least 2 (room for [CLS] and [SEP]), got \(options.maxLength)")
+    }
+    if options.task == .regression && options.columns.label == nil {
+        throw TxfError("--task regression needs the label column of real-valued targets (drop --no-labels)")
     }
     guard let format = options.format ?? InputFormat.fromExtension(of: options.input) else {
         throw TxfError("cannot tell the format of \(options.input) from its extension; pass --format tsv, csv or jsonl")
@@ -88,7 +97,7 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
         throw TxfError("cannot create directory \(directory) for \(options.output)")
     }
     let temporary = "\(directory)/.\(outputURL.lastPathComponent).tmp-\(getpid())"
-    let writer = try TokenDatasetWriter(path: temporary)
+    let writer = try TokenDatasetWriter(path: temporary, task: options.task)
     var finished = false
     defer {
         if !finished {
@@ -100,6 +109,7 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
 
     var labels = options.labels
     var labelCounts: [Int] = []
+    var targets = TargetStatistics()
     var skipped = 0, truncated = 0
     var skippedExamples: [String] = []
     var row: [Int32] = []
@@ -107,10 +117,17 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
     while true {
         let record: TextRecord
         var label: Int32 = -1
+        var target: Float?
         do {
             guard let next = try reader.next() else { break }
             record = next
-            if let text = record.label { label = try labels.classId(of: text, line: record.line) }
+            if let text = record.label {
+                if options.task == .regression {
+                    target = try RegressionTarget.parse(text, line: record.line)
+                } else {
+                    label = try labels.classId(of: text, line: record.line)
+                }
+            }
         } catch let error as RowError {
             guard options.skipBadRows else { throw error.located(in: options.input) }
             skipped += 1
@@ -123,7 +140,8 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
         row.append(vocabulary.clsId)
         row.append(contentsOf: pieces.prefix(keep))
         row.append(vocabulary.sepId)
-        try writer.append(row, label: label)
+        try writer.append(row, label: label, target: target)
+        if let target { targets.add(target) }
         if label >= 0 {
             if Int(label) >= labelCounts.count { labelCounts += Array(repeating: 0, count: Int(label) + 1 - labelCounts.count) }
             labelCounts[Int(label)] += 1
@@ -133,7 +151,7 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
         let reason = skipped > 0 ? "all \(skipped) rows were bad (first: \(skippedExamples[0]))" : "it has no data rows"
         throw TxfError("\(options.input): nothing to prepare: \(reason)")
     }
-    let labelNames = options.columns.label == nil ? [] : labels.labelNames
+    let labelNames = options.columns.label == nil || options.task == .regression ? [] : labels.labelNames
     if !labelNames.isEmpty && labelCounts.count < labelNames.count {
         labelCounts += Array(repeating: 0, count: labelNames.count - labelCounts.count)
     }
@@ -141,7 +159,7 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
         tokenizer: TokenizerInfo(vocabulary: vocabulary, lowercase: options.lowercase, maxLength: options.maxLength),
         labelNames: labelNames, sourcePath: options.input,
         sourceSHA256: try reader.finishHash(), rowCount: writer.rowCount, tokenCount: writer.tokenCount,
-        truncatedRows: truncated, skippedRows: skipped)
+        truncatedRows: truncated, skippedRows: skipped, task: options.task)
     try writer.finish(info: info, vocabBytes: [UInt8](vocabData))
     // rename(2) replaces an existing output atomically; readers see the old or the new file.
     guard rename(temporary, options.output) == 0 else {
@@ -153,5 +171,6 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
     final.tokenCount = writer.tokenCount
     let elapsed = clock.now - started
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    return PrepareSummary(info: final, labelCounts: labelCounts, skippedExamples: skippedExamples, seconds: seconds)
+    return PrepareSummary(info: final, labelCounts: labelCounts, targets: options.task == .regression ? targets : nil,
+                          skippedExamples: skippedExamples, seconds: seconds)
 }

@@ -18,6 +18,8 @@ public final class TokenDataset {
     public let offsets: [Int64]   // [rowCount + 1]
     /// Class id per row (-1 when unlabelled).
     public let labels: [Int32]    // [rowCount]
+    /// Real-valued target per row of a regression dataset (`task` = "regression"); nil otherwise.
+    public let targets: [Float]?  // [rowCount]
 
     private let file: H5File
     private let tokens: H5Dataset
@@ -56,6 +58,22 @@ public final class TokenDataset {
         }
         offsets = try offsetSet.read(as: Int64.self)
         labels = try labelSet.read(as: Int32.self)
+        if info.task == .regression {
+            let targetSet = try file.openDataset(DatasetSchema.targets)
+            defer { targetSet.close() }
+            try targetSet.checkRank(1)
+            try targetSet.checkElementType(Float.self)
+            guard targetSet.count == n else {
+                throw TxfError("\(path) is damaged: row_count \(n) but /targets has \(targetSet.count) values; regenerate it with `txf prepare`")
+            }
+            let values = try targetSet.read(as: Float.self)
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw TxfError("\(path) is damaged: row \(bad) has target \(values[bad]); regenerate it with `txf prepare`")
+            }
+            targets = values
+        } else {
+            targets = nil
+        }
         guard offsets.first == 0, offsets.last == Int64(info.tokenCount),
               zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
             throw TxfError("\(path) is damaged: /offsets is not an ascending list from 0 to \(info.tokenCount); regenerate it with `txf prepare`")
@@ -75,7 +93,7 @@ public final class TokenDataset {
     /// Hashes `/tokens` (in blocks of 1 Mi tokens), `/offsets` and `/labels` and refuses the
     /// file unless the hash is `data_sha256` and the largest token id is `max_token_id`.
     private func verifyData() throws {
-        var hash = DatasetDataHash()
+        var hash = DatasetDataHash(withTargets: targets != nil)
         var block = [Int32](repeating: 0, count: min(tokenCount, 1 << 20))
         var largest: Int32 = -1, smallest: Int32 = 0
         var start = 0
@@ -91,9 +109,10 @@ public final class TokenDataset {
             start = end
         }
         hash.update(tokens: [], offsets: offsets, labels: labels)
+        if let targets { hash.update(targets: targets) }
         let regenerate = "regenerate it with `txf prepare`"
         guard hash.finalizeHex() == info.dataSHA256 else {
-            throw TxfError("\(path) was edited or damaged after `txf prepare`: its tokens, offsets or labels do not match data_sha256; \(regenerate)")
+            throw TxfError("\(path) was edited or damaged after `txf prepare`: its \(targets == nil ? "tokens, offsets or labels" : "tokens, offsets, labels or targets") do not match data_sha256; \(regenerate)")
         }
         guard Int(largest) == info.maxTokenId, smallest >= 0 else {
             throw TxfError("\(path) is damaged: its token ids span \(smallest)...\(largest) but max_token_id is \(info.maxTokenId); \(regenerate)")
@@ -113,6 +132,7 @@ public final class TokenDataset {
     public var rowCount: Int { info.rowCount }
     public var tokenCount: Int { info.tokenCount }
     public var labelNames: [String] { info.labelNames }
+    public var task: ModelTask { info.task }
     public var padId: Int32 { info.tokenizer.padId }
 
     /// Tokens in row `row`, [CLS] and [SEP] included.
@@ -127,12 +147,12 @@ public final class TokenDataset {
     /// (same source bytes, vocab, casing, max length, labels, rows and tokens; `data_sha256`,
     /// verified at open, covers the stored ids themselves).
     public var fingerprint: String {
-        let description = [
+        let description = ([
             DatasetSchema.kind, "v\(DatasetSchema.version)", "rows=\(rowCount)", "tokens=\(tokenCount)",
             "max_length=\(info.tokenizer.maxLength)", "lowercase=\(info.tokenizer.lowercase)", "vocab=\(info.tokenizer.vocabSHA256)",
             "source=\(info.sourceSHA256)", "skipped=\(info.skippedRows)", "labels=\(info.labelNames.joined(separator: "\u{1F}"))",
             "data=\(info.dataSHA256)",
-        ].joined(separator: "\n")
+        ] + (task == .classification ? [] : ["task=\(task.rawValue)"])).joined(separator: "\n")
         return SHA256.hex(of: Array(description.utf8))
     }
 
@@ -233,6 +253,13 @@ public final class TokenDataset {
         for row in rows {
             batch.lengths.append(length(ofRow: row))
             batch.labels!.append(labels[row])
+        }
+        if let targets {
+            if batch.targets == nil { batch.targets = [] }
+            batch.targets!.removeAll(keepingCapacity: true)
+            for row in rows { batch.targets!.append(targets[row]) }
+        } else {
+            batch.targets = nil
         }
     }
 

@@ -17,16 +17,20 @@ public final class TokenDatasetWriter {
     private let tokens: H5Dataset
     private let offsets: H5Dataset
     private let labels: H5Dataset
+    /// `/targets` of a regression dataset; nil for classification.
+    private let targets: H5Dataset?
+    private var targetBuffer: [Float] = []    // [pending rows]
     private var tokenBuffer: [Int32] = []     // [pending tokens]
     private var offsetBuffer: [Int64] = []    // [pending rows] end offset of each row
     private var labelBuffer: [Int32] = []     // [pending rows]
-    private var hashes = DatasetDataHash()
+    private var hashes: DatasetDataHash
     private var maxTokenId: Int32 = -1
     private let tokenFlush = 1 << 20
     private let rowFlush = 1 << 16
 
-    /// Creates (truncating) `path` with empty extendible datasets and offsets = [0].
-    public init(path: String) throws {
+    /// Creates (truncating) `path` with empty extendible datasets and offsets = [0]; for
+    /// `task` regression also `/targets`.
+    public init(path: String, task: ModelTask = .classification) throws {
         self.path = path
         file = try H5File.create(path)
         tokens = try file.createExtendibleDataset(DatasetSchema.tokens, of: Int32.self,
@@ -35,14 +39,21 @@ public final class TokenDatasetWriter {
                                                    storage: .compressed(chunk: [DatasetSchema.rowChunk]))
         labels = try file.createExtendibleDataset(DatasetSchema.labels, of: Int32.self,
                                                   storage: .compressed(chunk: [DatasetSchema.rowChunk]))
+        targets = task == .regression
+            ? try file.createExtendibleDataset(DatasetSchema.targets, of: Float.self, storage: .compressed(chunk: [DatasetSchema.rowChunk]))
+            : nil
+        hashes = DatasetDataHash(withTargets: task == .regression)
         tokenBuffer.reserveCapacity(tokenFlush + 4096)
         offsetBuffer.reserveCapacity(rowFlush + 1)
         labelBuffer.reserveCapacity(rowFlush)
         offsetBuffer.append(0)
     }
 
-    /// Appends one row's ids ([CLS] … [SEP]) and its label.
-    public func append(_ ids: [Int32], label: Int32) throws {
+    /// Appends one row's ids ([CLS] … [SEP]) and its label (and, in a regression dataset, its
+    /// target; required there, refused elsewhere).
+    public func append(_ ids: [Int32], label: Int32, target: Float? = nil) throws {
+        precondition((target != nil) == (targets != nil), "a target exactly for each row of a regression dataset")
+        if let target { targetBuffer.append(target) }
         tokenBuffer.append(contentsOf: ids)
         tokenCount += ids.count
         rowCount += 1
@@ -57,6 +68,11 @@ public final class TokenDatasetWriter {
         try offsetBuffer.withUnsafeBufferPointer { try offsets.append($0) }
         try labelBuffer.withUnsafeBufferPointer { try labels.append($0) }
         hashes.update(tokens: tokenBuffer, offsets: offsetBuffer, labels: labelBuffer)
+        if let targets {
+            try targetBuffer.withUnsafeBufferPointer { try targets.append($0) }
+            hashes.update(targets: targetBuffer)
+            targetBuffer.removeAll(keepingCapacity: true)
+        }
         maxTokenId = tokenBuffer.reduce(maxTokenId, max)
         tokenBuffer.removeAll(keepingCapacity: true)
         offsetBuffer.removeAll(keepingCapacity: true)
@@ -79,6 +95,7 @@ public final class TokenDatasetWriter {
         tokens.close()
         offsets.close()
         labels.close()
+        targets?.close()
         try file.closeAndSync()
     }
 
@@ -87,6 +104,7 @@ public final class TokenDatasetWriter {
         tokens.close()
         offsets.close()
         labels.close()
+        targets?.close()
         try? file.close()
     }
 }

@@ -17,9 +17,14 @@ public enum Evaluation {
     }
 
     /// Evaluates `model` (dropout off) on `dataset` in batches of at most `batchSize` rows:
-    /// `report`'s summary numbers, as the trainer logs them at `step`.
+    /// `report`'s summary numbers (a regression model: `regressionReport`'s), as the trainer
+    /// logs them at `step`.
     public static func run(model: BertClassifier, dataset: TokenDataset, batchSize: Int,
                            communicator: any Communicator, step: Int) throws -> EvalRecord {
+        if model.config.task == .regression {
+            let report = try regressionReport(model: model, dataset: dataset, batchSize: batchSize, communicator: communicator)
+            return EvalRecord(step: step, loss: report.loss, regression: report.metrics)
+        }
         let report = try report(model: model, dataset: dataset, batchSize: batchSize, communicator: communicator)
         return EvalRecord(step: step, loss: report.loss, accuracy: report.accuracy, f1: report.metrics.macroF1,
                           mcc: report.metrics.mcc, count: report.count)
@@ -39,6 +44,9 @@ public struct EvalRecord: Sendable, Equatable {
     public var mcc: Double
     /// Samples evaluated (the set's row count).
     public var count: Int
+    /// A regression model's MSE, Pearson and Spearman; nil for a classifier. A regression
+    /// record's accuracy, f1 and mcc are NaN (it has none).
+    public var regression: RegressionMetrics?
 
     public init(step: Int, loss: Double, accuracy: Double, f1: Double, mcc: Double, count: Int) {
         self.step = step
@@ -47,5 +55,11 @@ public struct EvalRecord: Sendable, Equatable {
         self.f1 = f1
         self.mcc = mcc
         self.count = count
+    }
+
+    /// A regression model's record (`loss` the mean squared error as trained on).
+    public init(step: Int, loss: Double, regression: RegressionMetrics) {
+        self.init(step: step, loss: loss, accuracy: .nan, f1: .nan, mcc: .nan, count: regression.count)
+        self.regression = regression
     }
 }

@@ -29,7 +29,8 @@ public enum EvaluationData {
             try Data(model.vocab.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: vocab))
             _ = try prepareDataset(PrepareOptions(input: path, vocab: vocab, output: output, columns: columns,
                                                   maxLength: model.maxLength, lowercase: model.lowercase,
-                                                  labels: LabelRule(classCount: model.config.numLabels)))
+                                                  labels: LabelRule(classCount: model.config.numLabels),
+                                                  task: model.config.task))
             let dataset = try TokenDataset(path: output)
             try checkLabels(dataset, model)
             return (dataset, cleanup)
@@ -39,8 +40,22 @@ public enum EvaluationData {
         }
     }
 
+    /// Refuses a regression dataset for a classifier and class labels for a regression model,
+    /// naming both files.
+    public static func checkTask(dataset: String, _ dataTask: ModelTask, model: String, _ modelTask: ModelTask) throws {
+        guard dataTask != modelTask else { return }
+        let data = dataTask == .regression ? "regression data (real-valued targets)" : "classification data (class labels)"
+        let kind = modelTask == .regression ? "a regression model (one output)" : "a classifier"
+        let remedy = modelTask == .regression
+            ? "prepare the data with `txf prepare --task regression`"
+            : "use a regression model (`txf import-hf --task regression`, or one trained on this data)"
+        throw TxfError("\(dataset) is \(data) but \(model) is \(kind); \(remedy)")
+    }
+
     static func checkLabels(_ dataset: TokenDataset, _ model: StoredModel) throws {
         guard dataset.rowCount > 0 else { throw TxfError("--data \(dataset.path) has no rows; there is nothing to evaluate") }
+        try checkTask(dataset: dataset.path, dataset.task, model: model.path, model.config.task)
+        if dataset.task == .regression { return }
         guard !dataset.labelNames.isEmpty else { throw TxfError("\(dataset.path) has no labels; evaluation needs a labelled dataset") }
         guard dataset.labelNames.count <= model.config.numLabels else {
             throw TxfError("\(dataset.path) has \(dataset.labelNames.count) classes but the model \(model.path) has \(model.config.numLabels)")

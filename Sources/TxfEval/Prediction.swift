@@ -5,19 +5,23 @@ import TxfModel
 import TxfStore
 import TxfText
 
-/// One text's prediction.
+/// One text's prediction: a class (a classifier) or a score (a regression model).
 public struct Prediction: Sendable, Equatable {
     public let text: String
-    /// Index of the most probable class.
+    /// Index of the most probable class (0 for a regression model, which has one output).
     public let labelIndex: Int
     /// Its name (the model's label names, or `LABEL_<i>`).
     public let label: String
-    /// Softmax of the logits, [numLabels].
+    /// Softmax of the logits, [numLabels]; empty for a regression model (a softmax of one
+    /// logit is always 1, no probability).
     public let probabilities: [Float]
     /// [numLabels].
     public let logits: [Float]
     /// Token ids the model saw ([CLS] … [SEP], truncated to the model's max length).
     public let tokenIds: [Int32]
+    /// A regression model's prediction, its one logit (transformers' `logits[0]`); nil for a
+    /// classifier.
+    public var score: Float? = nil
 }
 
 /// Runs a stored model on raw texts: tokenizes with the model's own vocab and casing (stored in
@@ -81,7 +85,12 @@ public final class Predictor {
         while start < texts.count {
             let end = min(start + batchSize, texts.count)
             model.forward(MicroBatch(rows: Array(encoded[start ..< end]), labels: nil, padID: tokenizer.vocabulary.padId), mode: .eval)
-            for b in 0 ..< end - start {
+            for b in 0 ..< end - start where model.config.task == .regression {
+                let score = model.score(row: b)
+                out.append(Prediction(text: texts[start + b], labelIndex: 0, label: names[0], probabilities: [],
+                                      logits: [score], tokenIds: encoded[start + b], score: score))
+            }
+            for b in 0 ..< end - start where model.config.task == .classification {
                 let best = model.predictedClass(row: b)
                 out.append(Prediction(text: texts[start + b], labelIndex: best, label: names[best],
                                       probabilities: model.classProbabilities(row: b),
@@ -94,10 +103,16 @@ public final class Predictor {
 }
 
 extension Prediction {
-    /// One JSON object: `text`, `label`, `probabilities`, `logits` (what `txf predict --json` prints per line).
+    /// One JSON object: `text`, `label`, `probabilities`, `logits` (what `txf predict --json`
+    /// prints per line); a regression model's: `text`, `score`, `logits`.
     public func json() -> String {
-        let object: [String: Any] = ["text": text, "label": label,
-                                     "probabilities": probabilities.map(Double.init), "logits": logits.map(Double.init)]
+        var object: [String: Any] = ["text": text, "logits": logits.map(Double.init)]
+        if let score {
+            object["score"] = Double(score)
+        } else {
+            object["label"] = label
+            object["probabilities"] = probabilities.map(Double.init)
+        }
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }

@@ -42,6 +42,7 @@ final class Activations {
     let tokens: UnsafeMutablePointer<Int32>     // [B, S]
     let types: UnsafeMutablePointer<Int32>      // [B, S]
     let labels: UnsafeMutablePointer<Int32>     // [B]
+    let targets: UnsafeMutablePointer<Float>    // [B] regression targets
     let lengths: UnsafeMutablePointer<Int>      // [B]
     let samples: UnsafeMutablePointer<Int>      // [B] index within the global batch
     let keys: UnsafeMutablePointer<RandomKey>   // [B] dropout key of the current site per sample
@@ -83,6 +84,7 @@ final class Activations {
         tokens = .allocate(capacity: t); tokens.initialize(repeating: 0, count: t)
         types = .allocate(capacity: t); types.initialize(repeating: 0, count: t)
         labels = .allocate(capacity: b); labels.initialize(repeating: 0, count: b)
+        targets = .allocate(capacity: b); targets.initialize(repeating: 0, count: b)
         lengths = .allocate(capacity: b); lengths.initialize(repeating: 0, count: b)
         samples = .allocate(capacity: b); samples.initialize(repeating: 0, count: b)
         keys = .allocate(capacity: b); keys.initialize(repeating: RandomKey(seed: 0), count: b)
@@ -115,7 +117,7 @@ final class Activations {
 
     deinit {
         bytes.deallocate()
-        tokens.deallocate(); types.deallocate(); labels.deallocate(); lengths.deallocate(); samples.deallocate(); keys.deallocate()
+        tokens.deallocate(); types.deallocate(); labels.deallocate(); targets.deallocate(); lengths.deallocate(); samples.deallocate(); keys.deallocate()
         ones.deallocate()
     }
 

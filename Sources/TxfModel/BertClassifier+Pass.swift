@@ -2,7 +2,8 @@ import TxfCore
 
 extension BertClassifier {
     /// Runs the model on `batch` and returns Σ_b loss_b (accumulated in Double), or 0 when the
-    /// batch has no labels. Logits and per-sample losses stay readable until the next forward;
+    /// batch has no labels (a regression model: no targets). loss_b is the cross-entropy of the
+    /// label, or for a regression model the squared error of the one logit against the target. Logits and per-sample losses stay readable until the next forward;
     /// the activations backward needs are kept.
     ///
     /// `mode: .train(seed:step:)` turns dropout on with masks keyed by (seed, step, sample index
@@ -63,8 +64,11 @@ extension BertClassifier {
         Linear.forward(x: acts.pooledDrop, weight: paramPointer("classifier.weight"), bias: paramPointer("classifier.bias"),
                        y: acts.logits, tokens: b, inFeatures: d, outFeatures: config.numLabels, products: products)
         last = sh
-        lastHasLabels = batch.labels != nil
+        lastHasLabels = config.task == .regression ? batch.targets != nil : batch.labels != nil
         guard lastHasLabels else { return 0 }
+        if config.task == .regression {
+            return MeanSquaredError.forward(logits: acts.logits, targets: acts.targets, losses: acts.losses, batch: b)
+        }
         return CrossEntropy.forward(logits: acts.logits, labels: acts.labels, probs: acts.probs, losses: acts.losses,
                                     batch: b, classes: config.numLabels)
     }
@@ -90,7 +94,12 @@ extension BertClassifier {
             precondition(batch.lengths[r] >= 1 && batch.lengths[r] <= s, "row length \(batch.lengths[r]) not in 1...\(s)")
             acts.lengths[r] = batch.lengths[r]
             acts.samples[r] = batch.sampleIndices[r]
-            if let labels = batch.labels {
+            if config.task == .regression {
+                if let targets = batch.targets {
+                    precondition(targets[r].isFinite, "target \(targets[r]) is not finite")
+                    acts.targets[r] = targets[r]
+                }
+            } else if let labels = batch.labels {
                 precondition(labels[r] >= 0 && Int(labels[r]) < config.numLabels, "label \(labels[r]) not in 0..<\(config.numLabels)")
                 acts.labels[r] = labels[r]
             }
@@ -108,9 +117,14 @@ extension BertClassifier {
         guard let sh = last, lastHasLabels else { preconditionFailure("backward needs a forward with labels first") }
         let b = sh.batch, d = sh.dim, l = config.numLabels
         let dropHidden = sh.dropout != nil && sh.hiddenP > 0
-        // loss = Σ_b logsumexp(z_b) − z_b[label_b]
-        CrossEntropy.backward(probs: acts.probs, labels: acts.labels, dlogits: acts.dLogits, scale: lossScale,
-                              batch: b, classes: l)
+        if config.task == .regression {
+            // loss = Σ_b (z_b − y_b)²
+            MeanSquaredError.backward(logits: acts.logits, targets: acts.targets, dlogits: acts.dLogits, scale: lossScale, batch: b)
+        } else {
+            // loss = Σ_b logsumexp(z_b) − z_b[label_b]
+            CrossEntropy.backward(probs: acts.probs, labels: acts.labels, dlogits: acts.dLogits, scale: lossScale,
+                                  batch: b, classes: l)
+        }
         // z = W_c · p + b_c
         Linear.backward(dy: acts.dLogits, x: acts.pooledDrop, weight: paramPointer("classifier.weight"), dx: acts.dPooled,
                         dWeight: gradPointer("classifier.weight"), dBias: gradPointer("classifier.bias"),

@@ -194,6 +194,12 @@ public final class BertClassifier {
         return p
     }
 
+    /// The regression model's prediction for row `row` of the last forward: its one logit.
+    public func score(row: Int) -> Float {
+        precondition(config.task == .regression, "a score is a regression model's output")
+        return acts.logits[row]
+    }
+
     /// Arg-max class of row `row` of the last forward.
     public func predictedClass(row: Int) -> Int {
         let z = acts.logits + row * config.numLabels

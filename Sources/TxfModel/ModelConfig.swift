@@ -35,6 +35,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var numLabels: Int
     /// Id of the padding token, whose word-embedding row starts at zero (`pad_token_id`; default 0).
     public var padTokenId: Int
+    /// Classification (cross-entropy over `numLabels` logits) or regression (mean squared error
+    /// of the one logit; `numLabels` 1), as `problem_type` "single_label_classification" /
+    /// "regression"; default (key absent) classification. Written only for regression, so a
+    /// classifier's config text is what it was before regression existed.
+    public var task: ModelTask
 
     /// The on-disk (Hugging Face) key of every field.
     enum CodingKeys: String, CodingKey {
@@ -51,6 +56,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case initializerRange = "initializer_range"
         case numLabels = "num_labels"
         case padTokenId = "pad_token_id"
+        case task = "problem_type"
         // Read to reject what txf cannot run, and written so transformers can load the file.
         case hiddenAct = "hidden_act"
         case modelType = "model_type"
@@ -64,7 +70,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         intermediateSize: Int, maxPositionEmbeddings: Int = 512, typeVocabSize: Int = 2,
         layerNormEps: Float = 1e-12, hiddenDropoutProb: Float = 0.1,
         attentionProbsDropoutProb: Float = 0.1, initializerRange: Float = 0.02, numLabels: Int = 2,
-        padTokenId: Int = 0
+        padTokenId: Int = 0, task: ModelTask = .classification
     ) {
         self.vocabSize = vocabSize
         self.hiddenSize = hiddenSize
@@ -79,6 +85,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.initializerRange = initializerRange
         self.numLabels = numLabels
         self.padTokenId = padTokenId
+        self.task = task
     }
 
     public init(from decoder: Decoder) throws {
@@ -102,6 +109,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             numLabels = 2
         }
         padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId) ?? 0
+        if let problem = try c.decodeIfPresent(String.self, forKey: .task) {
+            guard let task = ModelTask(problemType: problem) else {
+                throw TxfError("config: problem_type \"\(problem)\" is not supported (\(ModelTask.allCases.map { "\"\($0.problemType)\"" }.joined(separator: " or ")))")
+            }
+            self.task = task
+        } else {
+            task = .classification
+        }
         if let act = try c.decodeIfPresent(String.self, forKey: .hiddenAct), act != "gelu" {
             throw TxfError("config: hidden_act \"\(act)\" is not supported (txf implements exact erf \"gelu\")")
         }
@@ -125,6 +140,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         try c.encode(initializerRange, forKey: .initializerRange)
         try c.encode(numLabels, forKey: .numLabels)
         try c.encode(padTokenId, forKey: .padTokenId)
+        if task != .classification { try c.encode(task.problemType, forKey: .task) }
         try c.encode("gelu", forKey: .hiddenAct)
         try c.encode("bert", forKey: .modelType)
         try c.encode("absolute", forKey: .positionEmbeddingType)
@@ -187,6 +203,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         let count = parameterCount()
         if count > ModelConfig.largestParameterCount {
             throw TxfError("config: the model would have \(MemoryBound.text(count: count)) parameters (\(MemoryBound.text(bytes: 4 * count)) for parameters alone), more than txf takes (\(MemoryBound.text(count: ModelConfig.largestParameterCount))); num_hidden_layers \(numHiddenLayers), hidden_size \(hiddenSize), intermediate_size \(intermediateSize), vocab_size \(vocabSize), max_position_embeddings \(maxPositionEmbeddings)")
+        }
+        if task == .regression && numLabels != 1 {
+            throw TxfError("config: a regression model (problem_type \"regression\") has num_labels 1, got \(numLabels)")
         }
         if padTokenId < 0 || padTokenId >= vocabSize {
             throw TxfError("config: pad_token_id \(padTokenId) is outside the vocabulary of \(vocabSize)")

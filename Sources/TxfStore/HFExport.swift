@@ -83,7 +83,7 @@ public enum HFExport {
         var label2id: [String: Int] = [:]
         for (id, name) in labelNames.enumerated() where label2id[name] == nil { label2id[name] = id }
         object["label2id"] = label2id
-        object["problem_type"] = "single_label_classification"
+        object["problem_type"] = config.task.problemType
         return try json(object)
     }
 

@@ -20,15 +20,19 @@ public struct HFImportOptions: Sendable {
     public var seed: UInt64
     /// Whether the tokenizer lowercases (default: tokenizer_config.json's `do_lower_case`, else true).
     public var lowercase: Bool?
+    /// Classification or regression (a one-output head); default: config.json's `problem_type`,
+    /// else classification.
+    public var task: ModelTask?
 
     public init(modelDirectory: String, output: String, numLabels: Int? = nil, labelNames: [String]? = nil,
-                seed: UInt64 = 0, lowercase: Bool? = nil) {
+                seed: UInt64 = 0, lowercase: Bool? = nil, task: ModelTask? = nil) {
         self.modelDirectory = modelDirectory
         self.output = output
         self.numLabels = numLabels
         self.labelNames = labelNames
         self.seed = seed
         self.lowercase = lowercase
+        self.task = task
     }
 }
 
@@ -80,6 +84,13 @@ public enum HFImport {
         }
         if let names = options.labelNames, let n = options.numLabels, names.count != n {
             throw TxfError("--labels names \(names.count) classes but --num-labels is \(n)")
+        }
+        if let task = options.task, task != config.task {
+            config.task = task
+            if task == .regression { config.numLabels = 1 }
+        }
+        if config.task == .regression, let n = options.labelNames?.count ?? options.numLabels, n != 1 {
+            throw TxfError("a regression model has one output; --num-labels / --label-names give \(n)")
         }
         config.numLabels = options.labelNames?.count ?? options.numLabels ?? config.numLabels
         try config.validate()

@@ -19,12 +19,20 @@ public enum Architecture {
     /// match the data; dropout is the run's `--dropout`, a training setting.
     /// - Parameters:
     ///   - vocabSize: entries of the run's vocabulary.
-    ///   - numLabels: classes of the training data.
+    ///   - numLabels: classes of the training data (1 for regression data).
     ///   - padTokenId: the data's [PAD] id (its word embedding starts at zero).
+    ///   - task: the training data's; a base of the other task is refused naming both files.
     public static func resolve(_ config: TrainConfig, base: ModelConfig?, baseSource: String,
-                               vocabSize: Int, numLabels: Int, padTokenId: Int) throws -> ModelConfig {
+                               vocabSize: Int, numLabels: Int, padTokenId: Int,
+                               task: ModelTask = .classification) throws -> ModelConfig {
         var model: ModelConfig
         if let base {
+            if base.task != task {
+                let data = config.train ?? "--train"
+                throw TxfError(task == .regression
+                    ? "\(data) is regression data (real-valued targets) but \(baseSource) is a classifier with num_labels = \(base.numLabels); start from a regression model (`txf import-hf --task regression`) or from scratch"
+                    : "\(data) is classification data but \(baseSource) is a regression model (one output); start from a classifier (`txf import-hf`) or from scratch")
+            }
             let checks: [(flag: String, field: String, given: Int?, stored: Int)] = [
                 ("layers", "num_hidden_layers", config.layers, base.numHiddenLayers),
                 ("hidden", "hidden_size", config.hidden, base.hiddenSize),
@@ -51,7 +59,7 @@ public enum Architecture {
                                 numAttentionHeads: config.heads ?? defaultHeads,
                                 intermediateSize: config.ffn ?? 4 * hidden,
                                 maxPositionEmbeddings: config.maxLength ?? defaultMaxLength,
-                                numLabels: numLabels)
+                                numLabels: numLabels, task: task)
             model.padTokenId = padTokenId
         }
         model.hiddenDropoutProb = Float(config.dropout)

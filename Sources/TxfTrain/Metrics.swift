@@ -7,12 +7,14 @@ import TxfCore
 ///      "tokens_per_s":5400,"samples_per_s":180,"gflops_per_s":21.5,"mfu":0.52,
 ///      "elapsed_s":3.1}
 ///     {"event":"eval","step":100,"loss":0.41,"accuracy":0.81,"f1":0.80,"mcc":0.62,"count":872}
+///     {"event":"eval","step":100,"loss":0.93,"mse":0.93,"pearson":0.71,"spearman":0.69,"count":1500}
 ///     {"event":"checkpoint","step":100,"path":"runs/x/step-100.h5"}
 ///
 /// Numbers are written in the shortest form that reads back to the same value, so losses
 /// compare bitwise across runs. A non-finite number is written as null. `f1` is the macro F1
 /// and `mcc` the Matthews correlation (`ClassificationMetrics`); lines of runs before they were
-/// logged lack both.
+/// logged lack both. A regression run's eval lines hold `mse`, `pearson` and `spearman`
+/// (`RegressionMetrics`) in their place.
 public final class MetricsLog {
     public let path: String
     private let file: UnsafeMutablePointer<FILE>
@@ -50,6 +52,11 @@ public final class MetricsLog {
                           + (r.mfu.map { [("mfu", number($0))] } ?? [])
                           + [("elapsed_s", number(r.elapsedSeconds))])
         case .eval(let r):
+            if let m = r.regression {
+                return object([("event", jsonStringLiteral("eval")), ("step", "\(r.step)"), ("loss", number(r.loss)),
+                               ("mse", number(m.mse)), ("pearson", number(m.pearson)), ("spearman", number(m.spearman)),
+                               ("count", "\(r.count)")])
+            }
             return object([("event", jsonStringLiteral("eval")), ("step", "\(r.step)"), ("loss", number(r.loss)),
                            ("accuracy", number(r.accuracy)), ("f1", number(r.f1)), ("mcc", number(r.mcc)),
                            ("count", "\(r.count)")])

@@ -33,6 +33,11 @@ public final class ProgressPrinter {
                 write(ProgressPrinter.line(r) + "\n")
             }
         case .eval(let r):
+            if let m = r.regression {
+                say(String(format: "eval  step %d | loss %.4f | mse %.4f | pearson %.4f | spearman %.4f (%d samples)",
+                           r.step, r.loss, m.mse, m.pearson, m.spearman, r.count))
+                return
+            }
             say(String(format: "eval  step %d | loss %.4f | accuracy %.2f%% | f1 %.4f | mcc %.4f (%d samples)",
                        r.step, r.loss, 100 * r.accuracy, r.f1, r.mcc, r.count))
         case .checkpoint(let r):

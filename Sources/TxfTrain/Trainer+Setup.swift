@@ -41,11 +41,14 @@ struct TrainingData {
                 throw TxfError("--eval \(eval.path) has no rows; an evaluation of no samples measures nothing (drop --eval or prepare it again)")
             }
             try eval.checkVocab(sha256: train.info.tokenizer.vocabSHA256, source: "the training data \(train.path)")
+            guard eval.task == train.task else {
+                throw TxfError("\(eval.path) is \(eval.task.rawValue) data but the training data \(train.path) is \(train.task.rawValue) data; prepare both with the same --task")
+            }
             guard eval.labelNames == train.labelNames else {
                 throw TxfError("\(eval.path) has labels \(eval.labelNames) but the training data \(train.path) has \(train.labelNames)")
             }
         }
-        guard !train.labelNames.isEmpty else { throw TxfError("\(train.path) has no labels; training needs a labelled dataset") }
+        guard !train.labelNames.isEmpty || train.task == .regression else { throw TxfError("\(train.path) has no labels; training needs a labelled dataset") }
         return TrainingData(train: train, eval: eval, vocab: (0 ..< vocabulary.count).map { vocabulary.token(for: Int32($0)) },
                             tokenizer: train.info.tokenizer)
     }
@@ -78,7 +81,9 @@ struct ResolvedModel {
         let base: ModelConfig? = checkpoint?.meta.model ?? initial?.meta.model
         let source = checkpoint.map { "checkpoint \($0.path)" } ?? given.initFrom ?? ""
         let modelConfig = try Architecture.resolve(given, base: base, baseSource: source, vocabSize: data.vocab.count,
-                                                   numLabels: info.labelNames.count, padTokenId: Int(info.tokenizer.padId))
+                                                   numLabels: info.task.outputs(classes: info.labelNames.count),
+                                                   padTokenId: Int(info.tokenizer.padId), task: info.task)
+        let config = try given.checkingMetric(for: info.task)
         let modelName = source.isEmpty ? "the model of this run" : "the model of \(source)"
         for dataset in [train] + (data.eval.map { [$0] } ?? []) {
             try dataset.checkTokenIds(below: modelConfig.vocabSize, source: modelName)
@@ -105,7 +110,7 @@ struct ResolvedModel {
                                    maxSeqLen: maxSeqLen, lora: lora?.config, ranksOnHost: ranksOnHost)
         let model = try BertClassifier(config: modelConfig, maxBatch: maxBatch, maxSeqLen: maxSeqLen, lora: lora?.config,
                                        matmul: matmul)
-        return ResolvedModel(model: model, config: Architecture.resolvedConfig(given, model: modelConfig),
+        return ResolvedModel(model: model, config: Architecture.resolvedConfig(config, model: modelConfig),
                              layout: layout, schedule: schedule, stepsPerEpoch: stepsPerEpoch, lora: lora, evalBatch: evalBatch)
     }
 }

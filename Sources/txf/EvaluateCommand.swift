@@ -18,7 +18,9 @@ struct Evaluate: ParsableCommand {
         block of rows and one all-reduce sums the counts: the numbers do not depend on the rank \
         count (up to the order of the loss sum); rank 0 prints. The metrics are scikit-learn's \
         (matthews_corrcoef, f1_score average=macro, zero_division=0): a class never predicted \
-        has precision 0, and a constant predictor has MCC 0.
+        has precision 0, and a constant predictor has MCC 0. A regression model (`--task \
+        regression`) reports the mean squared error, Pearson and Spearman correlation over the \
+        whole set (scipy's pearsonr and spearmanr; --json: {"count","loss","mse","pearson","spearman"}).
 
         Examples:
           txf evaluate --model runs/sst2/final.h5 --data data/dev.h5
@@ -61,6 +63,16 @@ struct Evaluate: ParsableCommand {
             return (stored, dataset, cleanup, try Predictor(stored: stored, batchSize: batchSize, matmul: choice.matmulMode))
         }
         defer { opened.2() }
+        if opened.0.config.task == .regression {
+            let report = try communicator.together {
+                let longest = opened.1.lengths.max().map(Int.init) ?? 1
+                return try Evaluation.regressionReport(model: opened.3.model(seqLen: longest), dataset: opened.1,
+                                                       batchSize: batchSize, communicator: communicator)
+            }
+            guard communicator.isRoot else { return }
+            print(json ? report.json() : report.summaryLine)
+            return
+        }
         let names = opened.0.labelNamesOrDefault
         let report = try communicator.together {
             let longest = opened.1.lengths.max().map(Int.init) ?? 1

@@ -34,6 +34,9 @@ struct ImportHF: ParsableCommand {
     @Option(help: "Comma-separated class names, index = label id (sets the class count).")
     var labelNames: String?
 
+    @Option(help: "classification, or regression: a head of one output trained with mean squared error (default: config.json's problem_type, else classification).")
+    var task: ModelTask?
+
     @Option(help: "Seed of the classifier's initial weights.")
     var seed: UInt64 = 0
 
@@ -48,10 +51,10 @@ struct ImportHF: ParsableCommand {
     func run() throws {
         let names = labelNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
         let options = HFImportOptions(modelDirectory: modelDir, output: output, numLabels: numLabels, labelNames: names,
-                                      seed: seed, lowercase: casing.map { $0 == .uncased })
+                                      seed: seed, lowercase: casing.map { $0 == .uncased }, task: task)
         let summary = try HFImport.run(options)
         let c = summary.config
-        print("wrote \(output): \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, ffn \(c.intermediateSize), vocab \(c.vocabSize), \(c.numLabels) labels (\(summary.labelNames.joined(separator: ", ")))")
+        print("wrote \(output): \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, ffn \(c.intermediateSize), vocab \(c.vocabSize), \(c.task == .regression ? "regression (1 output)" : "\(c.numLabels) labels (\(summary.labelNames.joined(separator: ", ")))")")
         print("  loaded \(summary.loaded.count) tensors (\(summary.sourceDTypes.joined(separator: ", "))) from model.safetensors, sha256 \(summary.sourceSHA256)")
         if !summary.initialized.isEmpty {
             print("  initialised (seed \(seed)): \(summary.initialized.joined(separator: ", "))")

@@ -106,7 +106,9 @@ struct Inspect: ParsableCommand {
         let stats = data.statistics()
         print("Rows: \(data.rowCount), tokens: \(data.tokenCount), fingerprint \(data.fingerprint.prefix(16))")
         print("Row length (tokens, incl. [CLS]/[SEP]): min \(stats.minLength)  p50 \(stats.p50)  p90 \(stats.p90)  p99 \(stats.p99)  max \(stats.maxLength)  mean \(String(format: "%.1f", stats.meanLength))")
-        if data.labelNames.isEmpty {
+        if let targets = data.targetStatistics() {
+            print("Task: regression; \(targets.summary)")
+        } else if data.labelNames.isEmpty {
             print("Labels: none (unlabelled dataset)")
         } else {
             print("Labels:")
@@ -127,8 +129,8 @@ struct Inspect: ParsableCommand {
         for b in 0..<shown {
             let ids = Array(batch.tokens(ofSample: b))
             let id = batch.labels?[b] ?? -1
-            let label = id >= 0 ? data.labelNames[Int(id)] : "-"
-            print("  [\(b)] label \(label), \(ids.count) tokens: \(tokenizer.decode(ids))")
+            let label = batch.targets.map { String($0[b]) } ?? (id >= 0 ? data.labelNames[Int(id)] : "-")
+            print("  [\(b)] \(batch.targets == nil ? "label" : "target") \(label), \(ids.count) tokens: \(tokenizer.decode(ids))")
             print("       ids: \(ids.map(String.init).joined(separator: " "))")
         }
     }

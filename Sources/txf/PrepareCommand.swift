@@ -32,7 +32,9 @@ struct Prepare: ParsableCommand {
 
         Labels are class ids: decimal integers 0, 1, ... With --label-names a,b the class count is \
         the number of names and labels must be below it; with --num-labels K likewise; otherwise \
-        there are (largest label + 1) classes named "0", "1", ... --no-labels stores -1 for every row.
+        there are (largest label + 1) classes named "0", "1", ... --no-labels stores -1 for every row. \
+        --task regression reads the label column as a real number instead (STS-B style scores; \
+        "nan", "inf" or text is a bad row) and stores it in /targets.
 
         Example: txf prepare --input sst2/train.tsv --vocab minilm/vocab.txt --output data/train.h5
         """)
@@ -67,6 +69,9 @@ struct Prepare: ParsableCommand {
     @Option(help: "Number of classes K (labels must be 0..<K); names are \"0\"...\"K-1\".")
     var numLabels: Int?
 
+    @Option(help: "classification (the label column holds class ids) or regression (it holds real numbers, stored in /targets).")
+    var task: ModelTask = .classification
+
     @Flag(help: "Skip bad rows (wrong column count, invalid UTF-8, bad label), count them and go on.")
     var skipBadRows = false
 
@@ -77,6 +82,9 @@ struct Prepare: ParsableCommand {
         if maxLength < 2 { throw ValidationError("--max-length must be at least 2 (room for [CLS] and [SEP])") }
         if labelNames != nil && numLabels != nil { throw ValidationError("give --label-names or --num-labels, not both") }
         if let numLabels, numLabels < 1 { throw ValidationError("--num-labels must be at least 1") }
+        if task == .regression && (labelNames != nil || numLabels != nil || noLabels) {
+            throw ValidationError("--task regression reads real-valued targets; it takes no --label-names, --num-labels or --no-labels")
+        }
         if noLabels && (labelNames != nil || numLabels != nil) {
             throw ValidationError("--no-labels cannot be combined with --label-names or --num-labels")
         }
@@ -88,7 +96,7 @@ struct Prepare: ParsableCommand {
             input: input, vocab: vocab, output: output, format: format,
             columns: ColumnSelection(text: textColumn, label: noLabels ? nil : labelColumn),
             maxLength: maxLength, lowercase: casing == .uncased,
-            labels: LabelRule(names: names, classCount: numLabels), skipBadRows: skipBadRows)
+            labels: LabelRule(names: names, classCount: numLabels), skipBadRows: skipBadRows, task: task)
         let summary = try prepareDataset(options)
         let info = summary.info
         if info.skippedRows > 0 {
@@ -99,6 +107,7 @@ struct Prepare: ParsableCommand {
         }
         print("Wrote \(output): \(info.rowCount) rows, \(info.tokenCount) tokens (mean \(String(format: "%.1f", Double(info.tokenCount) / Double(info.rowCount))) per row)")
         print("  truncated to \(info.tokenizer.maxLength) tokens: \(info.truncatedRows) rows; skipped: \(info.skippedRows) rows")
+        if let targets = summary.targets { print("  \(targets.summary)") }
         if !info.labelNames.isEmpty {
             let balance = zip(info.labelNames, summary.labelCounts).map { "\($0)=\($1)" }.joined(separator: " ")
             print("  labels: \(balance)")

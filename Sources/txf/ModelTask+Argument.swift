@@ -1,0 +1,4 @@
+import ArgumentParser
+import TxfCore
+
+extension ModelTask: ExpressibleByArgument {}
