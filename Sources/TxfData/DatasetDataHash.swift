@@ -1,7 +1,8 @@
 import TxfText
 
 /// The hash `data_sha256` of a tokenized dataset (`DatasetSchema`): SHA-256 of the SHA-256
-/// digests of `/tokens`, `/offsets` and `/labels`, each over its values' little-endian bytes.
+/// digests of `/tokens`, `/offsets` and `/labels`, each over its values' little-endian bytes,
+/// followed by the digests of the optional datasets the file has (`/pair_starts`).
 ///
 /// One running hash per dataset lets the writer and the verifier feed the three in whatever
 /// blocks they hold them in; the result depends only on the values. Python:
@@ -10,6 +11,13 @@ struct DatasetDataHash {
     private var tokens = SHA256()
     private var offsets = SHA256()
     private var labels = SHA256()
+    /// nil unless the dataset holds sentence pairs.
+    private var pairStarts: SHA256?
+
+    /// - Parameter pairs: the dataset has `/pair_starts`, hashed after the three others.
+    init(pairs: Bool = false) {
+        pairStarts = pairs ? SHA256() : nil
+    }
 
     /// Adds the next values of each dataset (any of them may be empty).
     mutating func update(tokens: [Int32], offsets: [Int64], labels: [Int32]) {
@@ -19,12 +27,19 @@ struct DatasetDataHash {
         labels.withUnsafeBytes { self.labels.update($0) }
     }
 
+    /// Adds the next values of `/pair_starts` (only for a hash made with `pairs: true`).
+    mutating func update(pairStarts values: [Int32]) {
+        precondition(pairStarts != nil, "pair starts in a hash of single sentences")
+        values.withUnsafeBytes { self.pairStarts!.update($0) }
+    }
+
     /// The hex digest; the hash cannot be used afterwards.
     mutating func finalizeHex() -> String {
         var outer = SHA256()
         outer.update(tokens.finalize())
         outer.update(offsets.finalize())
         outer.update(labels.finalize())
+        if var pairStarts { outer.update(pairStarts.finalize()) }
         return outer.finalizeHex()
     }
 }

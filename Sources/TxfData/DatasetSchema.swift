@@ -8,6 +8,7 @@
 /// | `/offsets` | int64 | [N+1] | row i is `tokens[offsets[i] ..< offsets[i+1]]`; offsets[0] = 0, offsets[N] = T |
 /// | `/labels` | int32 | [N] | class id per row (-1 in an unlabelled dataset) |
 /// | `/vocab` | uint8 | [bytes] | the vocab.txt file itself, byte for byte (its SHA-256 is `vocab_sha256`) |
+/// | `/pair_starts` | int32 | [N] | optional, sentence pairs only: where segment b starts in row i, `[CLS] a [SEP]` being positions `0 ..< pair_starts[i]` (token type 0) and `b [SEP]` the rest (type 1) |
 ///
 /// Root attributes: `txf_kind` = "tokenized-dataset", `schema_version` = 1,
 /// `tokenizer` = "bert-wordpiece", `vocab_sha256` (hex), `vocab_size`, `lowercase` (0/1),
@@ -16,7 +17,8 @@
 /// file's bytes), `row_count` (N), `token_count` (T), `truncated_rows`, `skipped_rows`,
 /// `max_token_id` (the largest id in `/tokens`) and `data_sha256`: hex SHA-256 of the three
 /// 32-byte SHA-256 digests, in this order, of `/tokens` (int32), `/offsets` (int64) and
-/// `/labels` (int32) as little-endian bytes. Integers are int64, strings fixed-length
+/// `/labels` (int32) as little-endian bytes, then, only when the file has them, of the optional
+/// datasets: `/pair_starts` (int32) first. Files without them keep their hash. Integers are int64, strings fixed-length
 /// NUL-padded UTF-8 (h5py reads them as `bytes`). Version 1 stored the strings
 /// variable-length and had no data hash; it is refused (docs/ARCHITECTURE.md, "File formats
 /// against hostile input").
@@ -44,10 +46,12 @@ public enum DatasetSchema {
     public static let offsets = "offsets"
     public static let labels = "labels"
     public static let vocab = "vocab"
+    /// Optional: present exactly when the rows are sentence pairs.
+    public static let pairStarts = "pair_starts"
 
     /// Tokens per chunk of `/tokens` (64 KiB of int32).
     public static let tokenChunk = 16_384
-    /// Rows per chunk of `/offsets` and `/labels`.
+    /// Rows per chunk of `/offsets`, `/labels` and `/pair_starts`.
     public static let rowChunk = 16_384
 
     /// Root attribute names (the tokenizer's are `TokenizerInfo.Attribute`). `txf_kind` and

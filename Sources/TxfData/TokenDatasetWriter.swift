@@ -5,7 +5,8 @@ import TxfText
 /// Writes a tokenized dataset (`DatasetSchema`) row by row with bounded memory.
 ///
 /// Rows collect in small buffers that are appended to extendible `/tokens`, `/offsets` and
-/// `/labels` datasets whenever they fill, so memory does not grow with the input. `finish`
+/// `/labels` datasets (and `/pair_starts` for sentence pairs) whenever they fill, so memory
+/// does not grow with the input. `finish`
 /// writes the vocab and the attributes, closes and fsyncs; the caller renames the file.
 public final class TokenDatasetWriter {
     public let path: String
@@ -17,17 +18,23 @@ public final class TokenDatasetWriter {
     private let tokens: H5Dataset
     private let offsets: H5Dataset
     private let labels: H5Dataset
+    /// nil unless the rows are sentence pairs.
+    private let pairStarts: H5Dataset?
     private var tokenBuffer: [Int32] = []     // [pending tokens]
     private var offsetBuffer: [Int64] = []    // [pending rows] end offset of each row
     private var labelBuffer: [Int32] = []     // [pending rows]
-    private var hashes = DatasetDataHash()
+    private var pairStartBuffer: [Int32] = [] // [pending rows] where segment b starts (pairs only)
+    private var hashes: DatasetDataHash
     private var maxTokenId: Int32 = -1
     private let tokenFlush = 1 << 20
     private let rowFlush = 1 << 16
 
     /// Creates (truncating) `path` with empty extendible datasets and offsets = [0].
-    public init(path: String) throws {
+    ///
+    /// - Parameter pairs: the rows are sentence pairs; `append` then takes each row's pair start.
+    public init(path: String, pairs: Bool = false) throws {
         self.path = path
+        hashes = DatasetDataHash(pairs: pairs)
         file = try H5File.create(path)
         tokens = try file.createExtendibleDataset(DatasetSchema.tokens, of: Int32.self,
                                                   storage: .compressed(chunk: [DatasetSchema.tokenChunk]))
@@ -35,6 +42,8 @@ public final class TokenDatasetWriter {
                                                    storage: .compressed(chunk: [DatasetSchema.rowChunk]))
         labels = try file.createExtendibleDataset(DatasetSchema.labels, of: Int32.self,
                                                   storage: .compressed(chunk: [DatasetSchema.rowChunk]))
+        pairStarts = pairs ? try file.createExtendibleDataset(DatasetSchema.pairStarts, of: Int32.self,
+                                                              storage: .compressed(chunk: [DatasetSchema.rowChunk])) : nil
         tokenBuffer.reserveCapacity(tokenFlush + 4096)
         offsetBuffer.reserveCapacity(rowFlush + 1)
         labelBuffer.reserveCapacity(rowFlush)
@@ -42,7 +51,12 @@ public final class TokenDatasetWriter {
     }
 
     /// Appends one row's ids ([CLS] … [SEP]) and its label.
-    public func append(_ ids: [Int32], label: Int32) throws {
+    ///
+    /// - Parameter pairStart: for a pair dataset, where segment b starts in `ids` (required
+    ///   there, refused in a dataset of single sentences).
+    public func append(_ ids: [Int32], label: Int32, pairStart: Int? = nil) throws {
+        precondition((pairStart != nil) == (pairStarts != nil), "a pair start exactly for every row of a pair dataset")
+        if let pairStart { pairStartBuffer.append(Int32(pairStart)) }
         tokenBuffer.append(contentsOf: ids)
         tokenCount += ids.count
         rowCount += 1
@@ -57,6 +71,11 @@ public final class TokenDatasetWriter {
         try offsetBuffer.withUnsafeBufferPointer { try offsets.append($0) }
         try labelBuffer.withUnsafeBufferPointer { try labels.append($0) }
         hashes.update(tokens: tokenBuffer, offsets: offsetBuffer, labels: labelBuffer)
+        if let pairStarts {
+            try pairStartBuffer.withUnsafeBufferPointer { try pairStarts.append($0) }
+            hashes.update(pairStarts: pairStartBuffer)
+            pairStartBuffer.removeAll(keepingCapacity: true)
+        }
         maxTokenId = tokenBuffer.reduce(maxTokenId, max)
         tokenBuffer.removeAll(keepingCapacity: true)
         offsetBuffer.removeAll(keepingCapacity: true)
@@ -79,6 +98,7 @@ public final class TokenDatasetWriter {
         tokens.close()
         offsets.close()
         labels.close()
+        pairStarts?.close()
         try file.closeAndSync()
     }
 
@@ -87,6 +107,7 @@ public final class TokenDatasetWriter {
         tokens.close()
         offsets.close()
         labels.close()
+        pairStarts?.close()
         try? file.close()
     }
 }
