@@ -60,7 +60,7 @@ public final class TokenDataset {
         }
         offsets = try offsetSet.read(as: Int64.self)
         labels = try labelSet.read(as: Int32.self)
-        pairStarts = file.contains(DatasetSchema.pairStarts) ? try file.readDataset(DatasetSchema.pairStarts, as: Int32.self) : nil
+        pairStarts = try file.contains(DatasetSchema.pairStarts) ? file.readDataset(DatasetSchema.pairStarts, as: Int32.self) : nil
         guard offsets.first == 0, offsets.last == Int64(info.tokenCount),
               zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
             throw TxfError("\(path) is damaged: /offsets is not an ascending list from 0 to \(info.tokenCount); regenerate it with `txf prepare`")

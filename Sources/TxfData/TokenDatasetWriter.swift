@@ -42,7 +42,7 @@ public final class TokenDatasetWriter {
                                                    storage: .compressed(chunk: [DatasetSchema.rowChunk]))
         labels = try file.createExtendibleDataset(DatasetSchema.labels, of: Int32.self,
                                                   storage: .compressed(chunk: [DatasetSchema.rowChunk]))
-        pairStarts = pairs ? try file.createExtendibleDataset(DatasetSchema.pairStarts, of: Int32.self,
+        pairStarts = try pairs ? file.createExtendibleDataset(DatasetSchema.pairStarts, of: Int32.self,
                                                               storage: .compressed(chunk: [DatasetSchema.rowChunk])) : nil
         tokenBuffer.reserveCapacity(tokenFlush + 4096)
         offsetBuffer.reserveCapacity(rowFlush + 1)

@@ -79,7 +79,7 @@ public final class Predictor {
 
     /// Predictions for `texts`, in order; none for none.
     public func predict(_ texts: [String]) throws -> [Prediction] {
-        try predict(texts.map { (text: $0, pair: nil) })
+        try predict(texts.map { (text: $0, pair: String?.none) })
     }
 
     /// Predictions for single sentences (`pair` nil) and sentence pairs, in order: a pair is
@@ -87,7 +87,7 @@ public final class Predictor {
     /// longest side first, as Hugging Face's tokenizers do.
     public func predict(_ inputs: [(text: String, pair: String?)]) throws -> [Prediction] {
         let names = stored.labelNamesOrDefault
-        let encoded = inputs.map { input in
+        let encoded = inputs.map { input -> PairEncoding in
             input.pair.map { tokenizer.encodePair(input.text, $0, maxLength: maxLength) }
                 ?? PairEncoding(ids: tokenizer.encode(input.text, maxLength: maxLength), pairStart: Int.max)
         }
@@ -99,10 +99,11 @@ public final class Predictor {
         while start < inputs.count {
             let end = min(start + batchSize, inputs.count)
             var batch = MicroBatch(rows: encoded[start ..< end].map(\.ids), labels: nil, padID: tokenizer.vocabulary.padId)
+            let width = batch.seqLen
             if inputs[start ..< end].contains(where: { $0.pair != nil }) {
                 // Single sentences among pairs keep type 0 throughout (their pairStart is past the end).
                 batch.tokenTypes = encoded[start ..< end].flatMap {
-                    PairEncoding.typeIds(count: $0.ids.count, pairStart: $0.pairStart) + Array(repeating: 0, count: batch.seqLen - $0.ids.count)
+                    PairEncoding.typeIds(count: $0.ids.count, pairStart: $0.pairStart) + Array(repeating: 0, count: width - $0.ids.count)
                 }
             }
             model.forward(batch, mode: .eval)

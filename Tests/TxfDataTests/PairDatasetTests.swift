@@ -64,7 +64,8 @@ struct PairDatasetTests {
         outer.update(digest(data.pairStarts!))
         #expect(data.info.dataSHA256 == outer.finalizeHex())
 
-        let plain = try prepare(TemporaryDirectory(), "s.tsv", "sentence1\tlabel\nA fine film!\t1\n", pair: nil)
+        let other = TemporaryDirectory()
+        let plain = try prepare(other, "s.tsv", "sentence1\tlabel\nA fine film!\t1\n", pair: nil)
         #expect(!plain.isPairs && plain.pairStarts == nil)
         #expect(try plain.readRows([0]).tokenTypes == nil)
         var three = SHA256()

@@ -37,7 +37,8 @@ import TxfText
     }
 }
 
-@Suite(.enabled(if: TestPaths.minilmVocab != nil && TestPaths.minilmTokenizerJSON != nil, TestPaths.minilmMissing),
+@Suite(.enabled(if: TestPaths.minilmVocab != nil && TestPaths.minilmTokenizerJSON != nil,
+                "needs MiniLM's vocab.txt and tokenizer.json in $TXF_MINILM_DIR or ~/.cache/txf/minilm (run launch/fetch-minilm.sh)"),
        .enabled(if: TestPaths.pythonWithTokenizers != nil, "needs python3 with tokenizers (pip install tokenizers)"))
 struct PairDifferentialTests {
     let tokenizer: BertTokenizer
@@ -93,7 +94,7 @@ struct PairDifferentialTests {
     }
 
     /// SST-2 dev sentences paired with their neighbours, at lengths that cut many of them.
-    @Test(.enabled(if: TestPaths.sst2Dev != nil, TestPaths.sst2Missing))
+    @Test(.enabled(if: TestPaths.sst2Dev != nil, "needs SST-2 ($TXF_SST2_DIR or ../shared/datasets/sst2)"))
     func sst2PairsGiveTheFastTokenizersEncoding() throws {
         let text = try String(contentsOfFile: TestPaths.sst2Dev!, encoding: .utf8)
         let sentences = text.split(separator: "\n").dropFirst().map { String($0.split(separator: "\t")[0]) }
