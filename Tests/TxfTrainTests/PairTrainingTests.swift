@@ -104,8 +104,9 @@ enum PairFixture {
             do {
                 _ = try Trainer(config: c, communicator: SingleProcessCommunicator())
                 Issue.record("expected a refusal")
-            } catch let error as TxfError {
-                #expect(error.message.contains("--eval \(eval) holds") && error.message.contains("--text-pair-column"), "\(error.message)")
+            } catch {
+                let message = "\(error)"
+                #expect(message.contains("--eval \(eval) holds") && message.contains("--text-pair-column"), "\(message)")
             }
         }
     }

@@ -4,8 +4,8 @@ import Testing
 /// The project's MRPC-style sample (datasets/sample/pairs-*.tsv, datasets/make_pairs.py) end to
 /// end with the built programs, as the README shows: `txf vocab`, `txf prepare
 /// --text-pair-column`, 2 ranks of `txf-train` from scratch, `txf evaluate` on the dev TSV.
-/// The label is whether two reviews agree, which neither sentence tells alone: above chance
-/// means the model reads both segments.
+/// The label is whether both reviews recommend the film: either sentence alone reaches at most
+/// 83%, so more than that means the model reads both segments.
 @Suite(.serialized, .enabled(if: Job.mpirunAvailable, "mpirun not on PATH; install openmpi-bin"))
 struct SamplePairsTests {
     let sample = TestPaths.repositoryRoot.appendingPathComponent("datasets/sample").path
@@ -32,9 +32,9 @@ struct SamplePairsTests {
         #expect(inspected.stdout.contains("sentence pair") && inspected.stdout.contains("a: ") && inspected.stdout.contains("b: "))
 
         let train = try Job.run("txf-train", ranks: 2, [
-            "--train", "train.h5", "--eval", "dev.h5", "--out", "run", "--layers", "2", "--hidden", "32", "--heads", "2",
-            "--ffn", "64", "--max-length", "48", "--global-batch", "32", "--max-steps", "60", "--lr", "3e-3",
-            "--warmup-steps", "5", "--seed", "3", "--log-every", "20", "--eval-every", "60",
+            "--train", "train.h5", "--eval", "dev.h5", "--out", "run", "--layers", "1", "--hidden", "32", "--heads", "2",
+            "--ffn", "64", "--max-length", "48", "--global-batch", "32", "--max-steps", "40", "--lr", "1e-2",
+            "--warmup-steps", "3", "--seed", "3", "--log-every", "20", "--eval-every", "40",
         ], directory: directory, timeout: 180)
         #expect(train.status == 0 && !train.timedOut, "txf-train failed (\(train.status)): \(train.stderr)")
 
@@ -43,7 +43,7 @@ struct SamplePairsTests {
         let line = try #require(evaluated.stdout.split(separator: "\n").last)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         let accuracy = try #require(report["accuracy"] as? Double)
-        print("SamplePairsTests: dev accuracy \(accuracy) after 60 steps")
-        #expect(accuracy > 0.7, "dev accuracy \(accuracy)")
+        print("SamplePairsTests: dev accuracy \(accuracy) after 40 steps")
+        #expect(accuracy > 0.85, "dev accuracy \(accuracy)")
     }
 }
