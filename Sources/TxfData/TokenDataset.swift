@@ -108,7 +108,8 @@ public final class TokenDataset {
         if let pairStarts { hash.update(pairStarts: pairStarts) }
         let regenerate = "regenerate it with `txf prepare`"
         guard hash.finalizeHex() == info.dataSHA256 else {
-            throw TxfError("\(path) was edited or damaged after `txf prepare`: its tokens, offsets, labels or pair starts do not match data_sha256; \(regenerate)")
+            let parts = pairStarts == nil ? "tokens, offsets or labels" : "tokens, offsets, labels or pair starts"
+            throw TxfError("\(path) was edited or damaged after `txf prepare`: its \(parts) do not match data_sha256; \(regenerate)")
         }
         guard Int(largest) == info.maxTokenId, smallest >= 0 else {
             throw TxfError("\(path) is damaged: its token ids span \(smallest)...\(largest) but max_token_id is \(info.maxTokenId); \(regenerate)")
