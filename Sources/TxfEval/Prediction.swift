@@ -28,7 +28,7 @@ public struct Prediction: Sendable, Equatable {
     public var tokenTypeIds: [Int32] { PairEncoding.typeIds(count: tokenIds.count, pairStart: pairStart ?? tokenIds.count) }
 }
 
-/// Runs a stored model on raw texts: tokenizes with the model's own vocab and casing (stored in
+/// Runs a stored model on raw texts or sentence pairs: tokenizes with the model's own vocab and casing (stored in
 /// every checkpoint and model file), truncates to its max length, and classifies in batches
 /// with dropout off. A LoRA checkpoint is predicted through its merged weights (`StoredModel`).
 public final class Predictor {
@@ -87,6 +87,7 @@ public final class Predictor {
     /// longest side first, as Hugging Face's tokenizers do.
     public func predict(_ inputs: [(text: String, pair: String?)]) throws -> [Prediction] {
         let names = stored.labelNamesOrDefault
+        // A single sentence's pairStart is past every position: all its token types are 0.
         let encoded = inputs.map { input -> PairEncoding in
             input.pair.map { tokenizer.encodePair(input.text, $0, maxLength: maxLength) }
                 ?? PairEncoding(ids: tokenizer.encode(input.text, maxLength: maxLength), pairStart: Int.max)
@@ -101,7 +102,6 @@ public final class Predictor {
             var batch = MicroBatch(rows: encoded[start ..< end].map(\.ids), labels: nil, padID: tokenizer.vocabulary.padId)
             let width = batch.seqLen
             if inputs[start ..< end].contains(where: { $0.pair != nil }) {
-                // Single sentences among pairs keep type 0 throughout (their pairStart is past the end).
                 batch.tokenTypes = encoded[start ..< end].flatMap {
                     PairEncoding.typeIds(count: $0.ids.count, pairStart: $0.pairStart) + Array(repeating: 0, count: width - $0.ids.count)
                 }
