@@ -9,6 +9,7 @@
 /// | `/labels` | int32 | [N] | class id per row (-1 in an unlabelled or regression dataset) |
 /// | `/targets` | float32 | [N] | optional, exactly when `task` = "regression": the row's real-valued target (finite) |
 /// | `/vocab` | uint8 | [bytes] | the vocab.txt file itself, byte for byte (its SHA-256 is `vocab_sha256`) |
+/// | `/pair_starts` | int32 | [N] | optional, sentence pairs only: where segment b starts in row i, `[CLS] a [SEP]` being positions `0 ..< pair_starts[i]` (token type 0) and `b [SEP]` the rest (type 1) |
 ///
 /// Root attributes: `txf_kind` = "tokenized-dataset", `schema_version` = 1,
 /// `tokenizer` = "bert-wordpiece", `vocab_sha256` (hex), `vocab_size`, `lowercase` (0/1),
@@ -17,10 +18,11 @@
 /// file's bytes), `row_count` (N), `token_count` (T), `truncated_rows`, `skipped_rows`,
 /// `max_token_id` (the largest id in `/tokens`) and `data_sha256`: hex SHA-256 of the three
 /// 32-byte SHA-256 digests, in this order, of `/tokens` (int32), `/offsets` (int64) and
-/// `/labels` (int32) as little-endian bytes, then of each optional dataset the file has
-/// (`/targets` as float32), so a file without them keeps its hash. `task` (optional):
-/// "regression" for a dataset of real-valued targets (then `label_names` is empty and every
-/// label -1); absent means "classification". Integers are int64, strings fixed-length
+/// `/labels` (int32) as little-endian bytes, then, only when the file has them, of the optional
+/// datasets: `/pair_starts` (int32) first, then `/targets` (float32); files without them keep
+/// their hash. `task` (optional): "regression" for a dataset of real-valued targets (then
+/// `label_names` is empty and every label -1); absent means "classification". Integers are
+/// int64, strings fixed-length
 /// NUL-padded UTF-8 (h5py reads them as `bytes`). Version 1 stored the strings
 /// variable-length and had no data hash; it is refused (docs/ARCHITECTURE.md, "File formats
 /// against hostile input").
@@ -49,10 +51,12 @@ public enum DatasetSchema {
     public static let labels = "labels"
     public static let targets = "targets"
     public static let vocab = "vocab"
+    /// Optional: present exactly when the rows are sentence pairs.
+    public static let pairStarts = "pair_starts"
 
     /// Tokens per chunk of `/tokens` (64 KiB of int32).
     public static let tokenChunk = 16_384
-    /// Rows per chunk of `/offsets` and `/labels`.
+    /// Rows per chunk of `/offsets`, `/labels` and `/pair_starts`.
     public static let rowChunk = 16_384
 
     /// Root attribute names (the tokenizer's are `TokenizerInfo.Attribute`). `txf_kind` and

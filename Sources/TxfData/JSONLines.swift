@@ -3,7 +3,7 @@ import TxfCore
 
 /// One JSON object per line: `{"sentence": "a fine film", "label": 1}`.
 ///
-/// The text field must be a JSON string; the label may be a string or an integer (it is
+/// The text field (and the pair field, for sentence pairs) must be a JSON string; the label may be a string or an integer (it is
 /// turned into text here and parsed by the label rule like a TSV label). Other fields are
 /// ignored.
 enum JSONLines {
@@ -26,6 +26,16 @@ enum JSONLines {
         guard let text = textValue as? String else {
             throw RowError(line: number, "field \"\(columns.text)\" is not a string")
         }
+        var pair: String?
+        if let pairName = columns.pair {
+            guard let value = object[pairName] else {
+                throw RowError(line: number, "no \"\(pairName)\" field" + fieldList(object))
+            }
+            guard let text = value as? String else {
+                throw RowError(line: number, "field \"\(pairName)\" is not a string")
+            }
+            pair = text
+        }
         var label: String?
         if let labelName = columns.label {
             guard let value = object[labelName] else {
@@ -33,7 +43,7 @@ enum JSONLines {
             }
             label = try labelText(value, line: number, field: labelName)
         }
-        return TextRecord(line: number, text: text, label: label)
+        return TextRecord(line: number, text: text, label: label, pair: pair)
     }
 
     /// The fields the line does have, for the message about the one it lacks (`--text-column`

@@ -13,7 +13,8 @@ public struct PrepareOptions: Sendable {
     /// nil: from the input's extension.
     public var format: InputFormat?
     public var columns: ColumnSelection
-    /// Tokens per row including [CLS] and [SEP]; longer rows are truncated.
+    /// Tokens per row including [CLS] and [SEP] (and the pair's second [SEP]); longer rows are
+    /// truncated, pairs longest side first (`PairEncoding.keptLengths`).
     public var maxLength: Int
     /// Uncased tokenizer (lowercase + strip accents), as for MiniLM / bert-base-uncased.
     public var lowercase: Bool
@@ -67,6 +68,10 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
     if options.task == .regression && options.columns.label == nil {
         throw TxfError("--task regression needs the label column of real-valued targets (drop --no-labels)")
     }
+    let pairs = options.columns.pair != nil
+    guard !pairs || options.maxLength >= 3 else {
+        throw TxfError("--max-length must be at least 3 for sentence pairs (room for [CLS] and two [SEP]), got \(options.maxLength)")
+    }
     guard let format = options.format ?? InputFormat.fromExtension(of: options.input) else {
         throw TxfError("cannot tell the format of \(options.input) from its extension; pass --format tsv, csv or jsonl")
     }
@@ -97,7 +102,7 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
         throw TxfError("cannot create directory \(directory) for \(options.output)")
     }
     let temporary = "\(directory)/.\(outputURL.lastPathComponent).tmp-\(getpid())"
-    let writer = try TokenDatasetWriter(path: temporary, task: options.task)
+    let writer = try TokenDatasetWriter(path: temporary, task: options.task, pairs: pairs)
     var finished = false
     defer {
         if !finished {
@@ -135,12 +140,19 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
             continue
         }
         let pieces = tokenizer.pieceIds(record.text)
-        if pieces.count > keep { truncated += 1 }
-        row.removeAll(keepingCapacity: true)
-        row.append(vocabulary.clsId)
-        row.append(contentsOf: pieces.prefix(keep))
-        row.append(vocabulary.sepId)
-        try writer.append(row, label: label, target: target)
+        if let second = record.pair {
+            let pairPieces = tokenizer.pieceIds(second)
+            let pair = tokenizer.encodePair(pieces: pieces, pairPieces, maxLength: options.maxLength)
+            if pieces.count + pairPieces.count + 3 > options.maxLength { truncated += 1 }
+            try writer.append(pair.ids, label: label, target: target, pairStart: pair.pairStart)
+        } else {
+            if pieces.count > keep { truncated += 1 }
+            row.removeAll(keepingCapacity: true)
+            row.append(vocabulary.clsId)
+            row.append(contentsOf: pieces.prefix(keep))
+            row.append(vocabulary.sepId)
+            try writer.append(row, label: label, target: target)
+        }
         if let target { targets.add(target) }
         if label >= 0 {
             if Int(label) >= labelCounts.count { labelCounts += Array(repeating: 0, count: Int(label) + 1 - labelCounts.count) }

@@ -1,18 +1,22 @@
 import Foundation
 import TxfCore
 
-/// One example read from a text file: where it came from, its text and its raw label.
+/// One example read from a text file: where it came from, its text (and second text, for a
+/// sentence pair) and its raw label.
 public struct TextRecord: Sendable, Equatable {
     /// 1-based line number where the record starts.
     public var line: Int
     public var text: String
     /// The label column's text, or nil when reading without labels.
     public var label: String?
+    /// The pair column's text (segment b of `[CLS] a [SEP] b [SEP]`), or nil for single sentences.
+    public var pair: String?
 
-    public init(line: Int, text: String, label: String?) {
+    public init(line: Int, text: String, label: String?, pair: String? = nil) {
         self.line = line
         self.text = text
         self.label = label
+        self.pair = pair
     }
 }
 
@@ -53,15 +57,18 @@ public enum InputFormat: String, Sendable, CaseIterable {
     }
 }
 
-/// Which columns (or JSON fields) hold the text and the label.
+/// Which columns (or JSON fields) hold the text, the label and, for sentence pairs, the second text.
 public struct ColumnSelection: Sendable, Equatable {
     public var text: String
     /// nil: the file has no labels (every row gets label -1).
     public var label: String?
+    /// The second sentence of each pair (`--text-pair-column`); nil: single sentences.
+    public var pair: String?
 
-    public init(text: String = "sentence", label: String? = "label") {
+    public init(text: String = "sentence", label: String? = "label", pair: String? = nil) {
         self.text = text
         self.label = label
+        self.pair = pair
     }
 }
 
@@ -78,6 +85,7 @@ public final class TextRecordReader {
     /// Column positions from the header (TSV / CSV).
     private var textIndex = 0
     private var labelIndex: Int?
+    private var pairIndex: Int?
     private var columnCount = 0
 
     public init(path: String, format: InputFormat, columns: ColumnSelection) throws {
@@ -134,6 +142,12 @@ public final class TextRecordReader {
             }
             labelIndex = index
         }
+        if let pair = columns.pair {
+            guard let index = names.firstIndex(of: pair) else {
+                throw TxfError("\(path):1: no text pair column '\(pair)' in the header (columns: \(listing)); use --text-pair-column")
+            }
+            pairIndex = index
+        }
         columnCount = names.count
     }
 
@@ -151,7 +165,14 @@ public final class TextRecordReader {
             }
             label = value
         }
-        return TextRecord(line: line, text: text, label: label)
+        var pair: String?
+        if let pairIndex {
+            guard let value = String(validating: fields[pairIndex], as: UTF8.self) else {
+                throw RowError(line: line, "text pair is not valid UTF-8")
+            }
+            pair = value
+        }
+        return TextRecord(line: line, text: text, label: label, pair: pair)
     }
 
     private func splitTSV(_ line: [UInt8]) -> [ArraySlice<UInt8>] {

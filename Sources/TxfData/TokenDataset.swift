@@ -5,7 +5,8 @@ import TxfText
 
 /// A prepared dataset opened for training: validates the schema, verifies the data against
 /// `data_sha256` and `max_token_id` (one pass over `/tokens`), keeps `/offsets` and `/labels`
-/// in memory (12 bytes per row), and reads the tokens of only the rows asked for.
+/// in memory (12 bytes per row; 16 with the `/pair_starts` of sentence pairs), and reads the
+/// tokens of only the rows asked for.
 ///
 /// `/tokens` stays open so its chunk cache serves repeated reads; a read selects the requested
 /// rows' token ranges (neighbouring rows merged into one run) and never touches the rest, so a
@@ -20,6 +21,9 @@ public final class TokenDataset {
     public let labels: [Int32]    // [rowCount]
     /// Real-valued target per row of a regression dataset (`task` = "regression"); nil otherwise.
     public let targets: [Float]?  // [rowCount]
+    /// Sentence pairs: where segment b starts in each row (token type 1 from there on); nil for
+    /// single sentences.
+    public let pairStarts: [Int32]?  // [rowCount]
 
     private let file: H5File
     private let tokens: H5Dataset
@@ -74,6 +78,7 @@ public final class TokenDataset {
         } else {
             targets = nil
         }
+        pairStarts = try file.contains(DatasetSchema.pairStarts) ? file.readDataset(DatasetSchema.pairStarts, as: Int32.self) : nil
         guard offsets.first == 0, offsets.last == Int64(info.tokenCount),
               zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }) else {
             throw TxfError("\(path) is damaged: /offsets is not an ascending list from 0 to \(info.tokenCount); regenerate it with `txf prepare`")
@@ -87,13 +92,22 @@ public final class TokenDataset {
         if let bad = (0 ..< n).first(where: { offsets[$0 + 1] - offsets[$0] > longest }) {
             throw TxfError("\(path) is damaged: row \(bad) has \(offsets[bad + 1] - offsets[bad]) tokens, more than max_length \(longest)")
         }
+        if let pairStarts {
+            // [CLS] a [SEP] b [SEP]: b starts after at least [CLS] [SEP] and before the last [SEP].
+            guard pairStarts.count == n else {
+                throw TxfError("\(path) is damaged: row_count \(n) but /\(DatasetSchema.pairStarts) has \(pairStarts.count) values; regenerate it with `txf prepare`")
+            }
+            if let bad = (0 ..< n).first(where: { pairStarts[$0] < 2 || Int64(pairStarts[$0]) >= offsets[$0 + 1] - offsets[$0] }) {
+                throw TxfError("\(path) is damaged: row \(bad) of \(length(ofRow: bad)) tokens has its second segment start at \(pairStarts[bad]); regenerate it with `txf prepare`")
+            }
+        }
         try verifyData()
     }
 
     /// Hashes `/tokens` (in blocks of 1 Mi tokens), `/offsets` and `/labels` and refuses the
     /// file unless the hash is `data_sha256` and the largest token id is `max_token_id`.
     private func verifyData() throws {
-        var hash = DatasetDataHash(withTargets: targets != nil)
+        var hash = DatasetDataHash(pairs: pairStarts != nil, withTargets: targets != nil)
         var block = [Int32](repeating: 0, count: min(tokenCount, 1 << 20))
         var largest: Int32 = -1, smallest: Int32 = 0
         var start = 0
@@ -109,10 +123,13 @@ public final class TokenDataset {
             start = end
         }
         hash.update(tokens: [], offsets: offsets, labels: labels)
+        if let pairStarts { hash.update(pairStarts: pairStarts) }
         if let targets { hash.update(targets: targets) }
         let regenerate = "regenerate it with `txf prepare`"
         guard hash.finalizeHex() == info.dataSHA256 else {
-            throw TxfError("\(path) was edited or damaged after `txf prepare`: its \(targets == nil ? "tokens, offsets or labels" : "tokens, offsets, labels or targets") do not match data_sha256; \(regenerate)")
+            let parts = ["tokens", "offsets", "labels"] + (pairStarts == nil ? [] : ["pair starts"]) + (targets == nil ? [] : ["targets"])
+            let listing = parts.dropLast().joined(separator: ", ") + " or " + parts.last!
+            throw TxfError("\(path) was edited or damaged after `txf prepare`: its \(listing) do not match data_sha256; \(regenerate)")
         }
         guard Int(largest) == info.maxTokenId, smallest >= 0 else {
             throw TxfError("\(path) is damaged: its token ids span \(smallest)...\(largest) but max_token_id is \(info.maxTokenId); \(regenerate)")
@@ -134,6 +151,8 @@ public final class TokenDataset {
     public var labelNames: [String] { info.labelNames }
     public var task: ModelTask { info.task }
     public var padId: Int32 { info.tokenizer.padId }
+    /// Whether the rows are sentence pairs (`[CLS] a [SEP] b [SEP]` with token types).
+    public var isPairs: Bool { pairStarts != nil }
 
     /// Tokens in row `row`, [CLS] and [SEP] included.
     public func length(ofRow row: Int) -> Int { Int(offsets[row + 1] - offsets[row]) }
@@ -212,6 +231,9 @@ public final class TokenDataset {
     ///   - batch: overwritten; its arrays keep their capacity between calls.
     ///   - sampleIndices: the rows' positions in the global batch (they key dropout); nil: 0, 1, ….
     ///   - seqLen: fixed padded length (must be ≥ the longest requested row); nil: the longest.
+    ///
+    /// Pairs fill `batch.tokenTypes` ([batch, seqLen]: 0 through the first [SEP], 1 for the
+    /// second segment, 0 on padding, as Hugging Face pads); single sentences leave it nil.
     public func readRows(_ rows: [Int], into batch: inout MicroBatch, sampleIndices: [Int]? = nil,
                          seqLen: Int? = nil) throws {
         var longest = 0
@@ -229,7 +251,7 @@ public final class TokenDataset {
         batch.rows.append(contentsOf: rows)
         batch.seqLen = width
         batch.lengths.removeAll(keepingCapacity: true)
-        batch.tokenTypes = nil
+        fillTokenTypes(rows, width: width, into: &batch.tokenTypes)
         if batch.labels == nil { batch.labels = [] }
         batch.labels!.removeAll(keepingCapacity: true)
         batch.sampleIndices.removeAll(keepingCapacity: true)
@@ -260,6 +282,17 @@ public final class TokenDataset {
             for row in rows { batch.targets!.append(targets[row]) }
         } else {
             batch.targets = nil
+        }
+    }
+
+    /// Token types of `rows` padded to `width`, or nil for single sentences; reuses `types`' storage.
+    private func fillTokenTypes(_ rows: [Int], width: Int, into types: inout [Int32]?) {
+        guard let pairStarts else { types = nil; return }
+        if types == nil { types = [] }
+        types!.removeAll(keepingCapacity: true)
+        types!.append(contentsOf: repeatElement(0, count: rows.count * width))
+        for (b, row) in rows.enumerated() {
+            for t in Int(pairStarts[row]) ..< length(ofRow: row) { types![b * width + t] = 1 }
         }
     }
 

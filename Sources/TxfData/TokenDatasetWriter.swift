@@ -5,7 +5,8 @@ import TxfText
 /// Writes a tokenized dataset (`DatasetSchema`) row by row with bounded memory.
 ///
 /// Rows collect in small buffers that are appended to extendible `/tokens`, `/offsets` and
-/// `/labels` datasets whenever they fill, so memory does not grow with the input. `finish`
+/// `/labels` datasets (and `/pair_starts` for sentence pairs) whenever they fill, so memory
+/// does not grow with the input. `finish`
 /// writes the vocab and the attributes, closes and fsyncs; the caller renames the file.
 public final class TokenDatasetWriter {
     public let path: String
@@ -19,10 +20,13 @@ public final class TokenDatasetWriter {
     private let labels: H5Dataset
     /// `/targets` of a regression dataset; nil for classification.
     private let targets: H5Dataset?
-    private var targetBuffer: [Float] = []    // [pending rows]
+    /// nil unless the rows are sentence pairs.
+    private let pairStarts: H5Dataset?
     private var tokenBuffer: [Int32] = []     // [pending tokens]
     private var offsetBuffer: [Int64] = []    // [pending rows] end offset of each row
     private var labelBuffer: [Int32] = []     // [pending rows]
+    private var targetBuffer: [Float] = []    // [pending rows]
+    private var pairStartBuffer: [Int32] = [] // [pending rows] where segment b starts (pairs only)
     private var hashes: DatasetDataHash
     private var maxTokenId: Int32 = -1
     private let tokenFlush = 1 << 20
@@ -30,8 +34,11 @@ public final class TokenDatasetWriter {
 
     /// Creates (truncating) `path` with empty extendible datasets and offsets = [0]; for
     /// `task` regression also `/targets`.
-    public init(path: String, task: ModelTask = .classification) throws {
+    ///
+    /// - Parameter pairs: the rows are sentence pairs; `append` then takes each row's pair start.
+    public init(path: String, task: ModelTask = .classification, pairs: Bool = false) throws {
         self.path = path
+        hashes = DatasetDataHash(pairs: pairs, withTargets: task == .regression)
         file = try H5File.create(path)
         tokens = try file.createExtendibleDataset(DatasetSchema.tokens, of: Int32.self,
                                                   storage: .compressed(chunk: [DatasetSchema.tokenChunk]))
@@ -42,7 +49,8 @@ public final class TokenDatasetWriter {
         targets = task == .regression
             ? try file.createExtendibleDataset(DatasetSchema.targets, of: Float.self, storage: .compressed(chunk: [DatasetSchema.rowChunk]))
             : nil
-        hashes = DatasetDataHash(withTargets: task == .regression)
+        pairStarts = try pairs ? file.createExtendibleDataset(DatasetSchema.pairStarts, of: Int32.self,
+                                                              storage: .compressed(chunk: [DatasetSchema.rowChunk])) : nil
         tokenBuffer.reserveCapacity(tokenFlush + 4096)
         offsetBuffer.reserveCapacity(rowFlush + 1)
         labelBuffer.reserveCapacity(rowFlush)
@@ -51,9 +59,14 @@ public final class TokenDatasetWriter {
 
     /// Appends one row's ids ([CLS] … [SEP]) and its label (and, in a regression dataset, its
     /// target; required there, refused elsewhere).
-    public func append(_ ids: [Int32], label: Int32, target: Float? = nil) throws {
+    ///
+    /// - Parameter pairStart: for a pair dataset, where segment b starts in `ids` (required
+    ///   there, refused in a dataset of single sentences).
+    public func append(_ ids: [Int32], label: Int32, target: Float? = nil, pairStart: Int? = nil) throws {
         precondition((target != nil) == (targets != nil), "a target exactly for each row of a regression dataset")
+        precondition((pairStart != nil) == (pairStarts != nil), "a pair start exactly for every row of a pair dataset")
         if let target { targetBuffer.append(target) }
+        if let pairStart { pairStartBuffer.append(Int32(pairStart)) }
         tokenBuffer.append(contentsOf: ids)
         tokenCount += ids.count
         rowCount += 1
@@ -68,6 +81,11 @@ public final class TokenDatasetWriter {
         try offsetBuffer.withUnsafeBufferPointer { try offsets.append($0) }
         try labelBuffer.withUnsafeBufferPointer { try labels.append($0) }
         hashes.update(tokens: tokenBuffer, offsets: offsetBuffer, labels: labelBuffer)
+        if let pairStarts {
+            try pairStartBuffer.withUnsafeBufferPointer { try pairStarts.append($0) }
+            hashes.update(pairStarts: pairStartBuffer)
+            pairStartBuffer.removeAll(keepingCapacity: true)
+        }
         if let targets {
             try targetBuffer.withUnsafeBufferPointer { try targets.append($0) }
             hashes.update(targets: targetBuffer)
@@ -96,6 +114,7 @@ public final class TokenDatasetWriter {
         offsets.close()
         labels.close()
         targets?.close()
+        pairStarts?.close()
         try file.closeAndSync()
     }
 
@@ -105,6 +124,7 @@ public final class TokenDatasetWriter {
         offsets.close()
         labels.close()
         targets?.close()
+        pairStarts?.close()
         try? file.close()
     }
 }

@@ -47,6 +47,12 @@ struct TrainingData {
             guard eval.labelNames == train.labelNames else {
                 throw TxfError("\(eval.path) has labels \(eval.labelNames) but the training data \(train.path) has \(train.labelNames)")
             }
+            // A pair model reads single sentences as all segment a (and the reverse): a score of
+            // another task, so the mix is refused rather than measured.
+            guard eval.isPairs == train.isPairs else {
+                func kind(_ d: TokenDataset) -> String { d.isPairs ? "sentence pairs" : "single sentences" }
+                throw TxfError("--eval \(eval.path) holds \(kind(eval)) but the training data \(train.path) holds \(kind(train)); prepare both with --text-pair-column, or neither")
+            }
         }
         guard !train.labelNames.isEmpty || train.task == .regression else { throw TxfError("\(train.path) has no labels; training needs a labelled dataset") }
         return TrainingData(train: train, eval: eval, vocab: (0 ..< vocabulary.count).map { vocabulary.token(for: Int32($0)) },
@@ -87,6 +93,9 @@ struct ResolvedModel {
         let modelName = source.isEmpty ? "the model of this run" : "the model of \(source)"
         for dataset in [train] + (data.eval.map { [$0] } ?? []) {
             try dataset.checkTokenIds(below: modelConfig.vocabSize, source: modelName)
+        }
+        guard !train.isPairs || modelConfig.typeVocabSize >= 2 else {
+            throw TxfError("\(train.path) holds sentence pairs (token types 0 and 1) but \(modelName) has type_vocab_size \(modelConfig.typeVocabSize)")
         }
         guard data.longestRow <= modelConfig.maxPositionEmbeddings else {
             throw TxfError("the data has rows of \(data.longestRow) tokens but the model takes at most \(modelConfig.maxPositionEmbeddings) (--max-length / max_position_embeddings)")

@@ -36,6 +36,9 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Text column of a TSV/CSV/JSONL --data.")
     var textColumn = "sentence"
 
+    @Option(help: "Second-sentence column of a TSV/CSV/JSONL --data of sentence pairs.")
+    var textPairColumn: String?
+
     @Option(help: "Label column of a TSV/CSV/JSONL --data.")
     var labelColumn = "label"
 
@@ -59,7 +62,7 @@ struct Evaluate: ParsableCommand {
             try ModelArchive.checkFits(path: model, maxBatch: batchSize, batchFlag: "--batch-size", workload: .inference,
                                        ranksOnHost: communicator.localRankCount)
             let stored = try StoredModel(path: model)
-            let (dataset, cleanup) = try EvaluationData.open(data, for: stored, columns: ColumnSelection(text: textColumn, label: labelColumn))
+            let (dataset, cleanup) = try EvaluationData.open(data, for: stored, columns: ColumnSelection(text: textColumn, label: labelColumn, pair: textPairColumn))
             return (stored, dataset, cleanup, try Predictor(stored: stored, batchSize: batchSize, matmul: choice.matmulMode))
         }
         defer { opened.2() }

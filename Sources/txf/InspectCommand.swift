@@ -104,7 +104,7 @@ struct Inspect: ParsableCommand {
         try h5.close()
 
         let stats = data.statistics()
-        print("Rows: \(data.rowCount), tokens: \(data.tokenCount), fingerprint \(data.fingerprint.prefix(16))")
+        print("Rows: \(data.rowCount)\(data.isPairs ? " sentence pairs" : ""), tokens: \(data.tokenCount), fingerprint \(data.fingerprint.prefix(16))")
         print("Row length (tokens, incl. [CLS]/[SEP]): min \(stats.minLength)  p50 \(stats.p50)  p90 \(stats.p90)  p99 \(stats.p99)  max \(stats.maxLength)  mean \(String(format: "%.1f", stats.meanLength))")
         if let targets = data.targetStatistics() {
             print("Task: regression; \(targets.summary)")
@@ -130,7 +130,15 @@ struct Inspect: ParsableCommand {
             let ids = Array(batch.tokens(ofSample: b))
             let id = batch.labels?[b] ?? -1
             let label = batch.targets.map { String($0[b]) } ?? (id >= 0 ? data.labelNames[Int(id)] : "-")
-            print("  [\(b)] \(batch.targets == nil ? "label" : "target") \(label), \(ids.count) tokens: \(tokenizer.decode(ids))")
+            let kind = batch.targets == nil ? "label" : "target"
+            if let start = data.pairStarts.map({ Int($0[b]) }) {
+                // [CLS] a [SEP] | b [SEP]: each segment decoded without its special tokens.
+                print("  [\(b)] \(kind) \(label), \(ids.count) tokens, sentence pair (b from token \(start)):")
+                print("       a: \(tokenizer.decode(Array(ids[1 ..< start - 1])))")
+                print("       b: \(tokenizer.decode(Array(ids[start ..< ids.count - 1])))")
+            } else {
+                print("  [\(b)] \(kind) \(label), \(ids.count) tokens: \(tokenizer.decode(ids))")
+            }
             print("       ids: \(ids.map(String.init).joined(separator: " "))")
         }
     }

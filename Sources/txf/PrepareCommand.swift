@@ -27,6 +27,10 @@ struct Prepare: ParsableCommand {
         the tokenizer, the vocab's and the input's SHA-256, and the label names. The output appears \
         only when complete; on an error no file is left and the message names file:line.
 
+        Sentence pairs (MRPC, QQP, MNLI style): --text-pair-column NAME names the second text; \
+        each row becomes [CLS] a [SEP] b [SEP] with token types 0 then 1 (/pair_starts), cut to \
+        --max-length longest side first, as Hugging Face's tokenizers do.
+
         Formats: tsv (GLUE style: header row, tabs, no quoting), csv (RFC 4180, header row), \
         jsonl (one JSON object per line). The default comes from the input's extension.
 
@@ -56,6 +60,9 @@ struct Prepare: ParsableCommand {
 
     @Option(help: "Column (or JSON field) holding the text.")
     var textColumn: String = "sentence"
+
+    @Option(help: "Column (or JSON field) holding the second text of a sentence pair (default: single sentences).")
+    var textPairColumn: String?
 
     @Option(help: "Column (or JSON field) holding the label.")
     var labelColumn: String = "label"
@@ -94,7 +101,7 @@ struct Prepare: ParsableCommand {
         let names = labelNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
         let options = PrepareOptions(
             input: input, vocab: vocab, output: output, format: format,
-            columns: ColumnSelection(text: textColumn, label: noLabels ? nil : labelColumn),
+            columns: ColumnSelection(text: textColumn, label: noLabels ? nil : labelColumn, pair: textPairColumn),
             maxLength: maxLength, lowercase: casing == .uncased,
             labels: LabelRule(names: names, classCount: numLabels), skipBadRows: skipBadRows, task: task)
         let summary = try prepareDataset(options)
@@ -105,7 +112,7 @@ struct Prepare: ParsableCommand {
             if info.skippedRows > summary.skippedExamples.count { message += "  ...\n" }
             FileHandle.standardError.write(Data(message.utf8))
         }
-        print("Wrote \(output): \(info.rowCount) rows, \(info.tokenCount) tokens (mean \(String(format: "%.1f", Double(info.tokenCount) / Double(info.rowCount))) per row)")
+        print("Wrote \(output): \(info.rowCount) \(textPairColumn == nil ? "rows" : "sentence pairs"), \(info.tokenCount) tokens (mean \(String(format: "%.1f", Double(info.tokenCount) / Double(info.rowCount))) per row)")
         print("  truncated to \(info.tokenizer.maxLength) tokens: \(info.truncatedRows) rows; skipped: \(info.skippedRows) rows")
         if let targets = summary.targets { print("  \(targets.summary)") }
         if !info.labelNames.isEmpty {
