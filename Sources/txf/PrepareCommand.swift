@@ -5,18 +5,6 @@ import TxfData
 
 extension InputFormat: ExpressibleByArgument {}
 
-/// Whether the tokenizer lowercases (uncased models such as MiniLM) or not.
-enum Casing: String, EnumerableFlag {
-    case uncased, cased
-
-    static func help(for value: Casing) -> ArgumentHelp? {
-        switch value {
-        case .uncased: return "Lowercase and strip accents before WordPiece (default; uncased models such as MiniLM)."
-        case .cased: return "Keep case and accents (cased models)."
-        }
-    }
-}
-
 struct Prepare: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prepare",
@@ -30,9 +18,13 @@ struct Prepare: ParsableCommand {
         Formats: tsv (GLUE style: header row, tabs, no quoting), csv (RFC 4180, header row), \
         jsonl (one JSON object per line). The default comes from the input's extension.
 
-        Labels are class ids: decimal integers 0, 1, ... With --label-names a,b the class count is \
-        the number of names and labels must be below it; with --num-labels K likewise; otherwise \
-        there are (largest label + 1) classes named "0", "1", ... --no-labels stores -1 for every row.
+        Labels (trimmed of spaces) become class ids. With --label-names a,b,c there are 3 classes \
+        in that order: a label equal to a name is that name's index, otherwise an integer 0..2 is \
+        that id; the name wins when names are numbers, so 1-5 star ratings with --label-names \
+        1,2,3,4,5 are ids 0..4. With --num-labels K, labels are integers 0..<K. Otherwise integer \
+        labels give (largest label + 1) classes named "0", "1", ..., and text labels (positive, \
+        entailment) are collected and stored sorted by their bytes, so files with the same label \
+        set get the same ids; a mix of both is an error. --no-labels stores -1 for every row.
 
         Example: txf prepare --input sst2/train.tsv --vocab minilm/vocab.txt --output data/train.h5
         """)
@@ -61,7 +53,7 @@ struct Prepare: ParsableCommand {
     @Flag(help: "The input has no labels; every row gets label -1.")
     var noLabels = false
 
-    @Option(help: "Comma-separated class names in id order, e.g. negative,positive.")
+    @Option(help: "Comma-separated class names in id order, e.g. negative,positive; a label equal to a name is its index, else an integer label is the id.")
     var labelNames: String?
 
     @Option(help: "Number of classes K (labels must be 0..<K); names are \"0\"...\"K-1\".")
@@ -77,17 +69,28 @@ struct Prepare: ParsableCommand {
         if maxLength < 2 { throw ValidationError("--max-length must be at least 2 (room for [CLS] and [SEP])") }
         if labelNames != nil && numLabels != nil { throw ValidationError("give --label-names or --num-labels, not both") }
         if let numLabels, numLabels < 1 { throw ValidationError("--num-labels must be at least 1") }
+        if let names = parsedLabelNames {
+            if let empty = names.firstIndex(of: "") { throw ValidationError("--label-names: name \(empty + 1) is empty") }
+            if let twice = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+                throw ValidationError("--label-names names '\(twice)' twice")
+            }
+        }
         if noLabels && (labelNames != nil || numLabels != nil) {
             throw ValidationError("--no-labels cannot be combined with --label-names or --num-labels")
         }
     }
 
+    /// `--label-names` split at commas and trimmed.
+    var parsedLabelNames: [String]? {
+        labelNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+
     func run() throws {
-        let names = labelNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+        let names = parsedLabelNames
         let options = PrepareOptions(
             input: input, vocab: vocab, output: output, format: format,
             columns: ColumnSelection(text: textColumn, label: noLabels ? nil : labelColumn),
-            maxLength: maxLength, lowercase: casing == .uncased,
+            maxLength: maxLength, lowercase: casing.lowercase,
             labels: LabelRule(names: names, classCount: numLabels), skipBadRows: skipBadRows)
         let summary = try prepareDataset(options)
         let info = summary.info
@@ -101,7 +104,7 @@ struct Prepare: ParsableCommand {
         print("  truncated to \(info.tokenizer.maxLength) tokens: \(info.truncatedRows) rows; skipped: \(info.skippedRows) rows")
         if !info.labelNames.isEmpty {
             let balance = zip(info.labelNames, summary.labelCounts).map { "\($0)=\($1)" }.joined(separator: " ")
-            print("  labels: \(balance)")
+            print("  labels: \(balance)\(summary.labelNamesFromData ? " (text labels found in the data, ids in sorted order; --label-names sets another)" : "")")
         }
         print("  \(info.tokenizer.lowercase ? "uncased" : "cased"), vocab \(info.tokenizer.vocabSize) tokens (sha256 \(info.tokenizer.vocabSHA256.prefix(12))…), \(String(format: "%.2f", summary.seconds)) s")
     }
