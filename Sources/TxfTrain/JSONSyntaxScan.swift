@@ -19,7 +19,7 @@ struct JSONSyntaxScan {
     /// The first syntax error of `bytes`, nil when they are one JSON value.
     static func firstError(in bytes: [UInt8]) -> Failure? {
         var scan = JSONSyntaxScan(bytes: bytes)
-        do {
+        do throws(Failure) {
             scan.skipSpace()
             try scan.value()
             scan.skipSpace()

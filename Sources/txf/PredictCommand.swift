@@ -77,7 +77,8 @@ struct Predict: ParsableCommand {
         var pending: [(line: Int?, text: String)] = texts.map { (nil, $0) }
         var fromInput = 0
         func predictPending() throws {
-            for (item, prediction) in zip(pending, try predictor.predict(pending.map(\.text))) {
+            let predictions = try predictor.predict(pending.map(\.text))
+            for (item, prediction) in zip(pending, predictions) {
                 sink.write(formatter.line(prediction, inputLine: item.line))
             }
             pending.removeAll(keepingCapacity: true)
