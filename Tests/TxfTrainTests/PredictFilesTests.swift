@@ -24,7 +24,7 @@ import TxfCore
         var fields: [String] = [], field = "", quoted = false, previous: Character = " "
         for c in line {
             if c == "\"" {
-                if quoted && previous == "\"" { field.append("\"") }
+                if !quoted && previous == "\"" { field.append("\"") }  // the second quote of a doubled pair
                 quoted.toggle()
             } else if c == "," && !quoted {
                 fields.append(field); field = ""

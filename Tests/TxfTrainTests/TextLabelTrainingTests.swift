@@ -27,7 +27,7 @@ import TxfStore
         let out = TrainFixture.runDirectory("text-labels")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let train = try textLabelled("train.tsv", into: out), dev = try textLabelled("dev.tsv", into: out)
-        let summary = try prepareDataset(PrepareOptions(input: train, vocab: TrainFixture.paths.vocab, output: out + "/train.h5"))
+        let summary = try prepareDataset(PrepareOptions(input: train, vocab: TrainFixture.paths.vocab, output: out + "/train.h5", maxLength: 16))
         #expect(summary.labelNamesFromData && summary.info.labelNames == ["negative", "positive"])
         let integers = try TokenDataset(path: TrainFixture.paths.train)
         #expect(try TokenDataset(path: out + "/train.h5").labels == integers.labels)
