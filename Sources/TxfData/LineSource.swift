@@ -7,11 +7,11 @@ import TxfText
 /// Memory holds one 1 MiB block plus the current line, whatever the file size. Lines end at
 /// `\n`; a `\r` before it is dropped, so CRLF files read like LF files. A UTF-8 byte order mark
 /// at the very start is skipped (spreadsheet exports write one) but still hashed.
-final class LineSource {
+public final class LineSource {
     /// The path as the user gave it; errors name it.
-    let path: String
+    public let path: String
     /// 1-based number of the line most recently returned.
-    private(set) var lineNumber = 0
+    public private(set) var lineNumber = 0
     /// Bytes consumed so far.
     private(set) var bytesRead = 0
 
@@ -24,7 +24,7 @@ final class LineSource {
     /// fread's landing area: [blockSize] bytes, allocated once.
     private let block: UnsafeMutablePointer<UInt8>
 
-    init(path: String) throws {
+    public init(path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw TxfError("\(path): no such file")
@@ -44,7 +44,7 @@ final class LineSource {
     }
 
     /// The next line without its terminator, or nil at the end of the file.
-    func nextLine() throws -> [UInt8]? {
+    public func nextLine() throws -> [UInt8]? {
         while true {
             let newline: Int? = buffer.withUnsafeBufferPointer { bytes -> Int? in
                 guard position < bytes.count,

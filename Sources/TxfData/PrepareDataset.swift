@@ -48,6 +48,8 @@ public struct PrepareSummary: Sendable {
     public var labelCounts: [Int]
     /// A regression dataset's targets (`TargetStatistics`); nil for classification.
     public var targets: TargetStatistics?
+    /// Whether the label names are the data's text labels, sorted (no --label-names given).
+    public var labelNamesFromData: Bool
     /// The first few skipped rows as "file:line: problem".
     public var skippedExamples: [String]
     public var seconds: Double
@@ -167,12 +169,18 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
     if !labelNames.isEmpty && labelCounts.count < labelNames.count {
         labelCounts += Array(repeating: 0, count: labelNames.count - labelCounts.count)
     }
+    let relabel = labels.finalIds
+    if let relabel {
+        var sorted = labelCounts
+        for (provisional, final) in relabel.enumerated() { sorted[Int(final)] = labelCounts[provisional] }
+        labelCounts = sorted
+    }
     let info = DatasetInfo(
         tokenizer: TokenizerInfo(vocabulary: vocabulary, lowercase: options.lowercase, maxLength: options.maxLength),
         labelNames: labelNames, sourcePath: options.input,
         sourceSHA256: try reader.finishHash(), rowCount: writer.rowCount, tokenCount: writer.tokenCount,
         truncatedRows: truncated, skippedRows: skipped, task: options.task)
-    try writer.finish(info: info, vocabBytes: [UInt8](vocabData))
+    try writer.finish(info: info, vocabBytes: [UInt8](vocabData), relabel: relabel)
     // rename(2) replaces an existing output atomically; readers see the old or the new file.
     guard rename(temporary, options.output) == 0 else {
         throw TxfError("cannot move \(temporary) to \(options.output): \(String(cString: strerror(errno)))")
@@ -184,5 +192,6 @@ public func prepareDataset(_ options: PrepareOptions) throws -> PrepareSummary {
     let elapsed = clock.now - started
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     return PrepareSummary(info: final, labelCounts: labelCounts, targets: options.task == .regression ? targets : nil,
+                          labelNamesFromData: labels.namesFromData,
                           skippedExamples: skippedExamples, seconds: seconds)
 }

@@ -4,10 +4,12 @@ import TxfText
 
 /// Writes a tokenized dataset (`DatasetSchema`) row by row with bounded memory.
 ///
-/// Rows collect in small buffers that are appended to extendible `/tokens`, `/offsets` and
-/// `/labels` datasets (and `/pair_starts` for sentence pairs) whenever they fill, so memory
-/// does not grow with the input. `finish`
-/// writes the vocab and the attributes, closes and fsyncs; the caller renames the file.
+/// Rows collect in small buffers that are appended to extendible `/tokens` and `/offsets`
+/// datasets (and `/pair_starts`, `/targets` where the dataset has them) whenever they fill, so
+/// memory does not grow with the text. The labels (4 bytes a row) are held until `finish`,
+/// which can renumber them: text labels get their ids only once every name is known
+/// (`LabelRule.finalIds`). `finish` writes the labels, the vocab and the attributes, closes
+/// and fsyncs; the caller renames the file.
 public final class TokenDatasetWriter {
     public let path: String
     /// Rows and tokens appended so far.
@@ -24,7 +26,7 @@ public final class TokenDatasetWriter {
     private let pairStarts: H5Dataset?
     private var tokenBuffer: [Int32] = []     // [pending tokens]
     private var offsetBuffer: [Int64] = []    // [pending rows] end offset of each row
-    private var labelBuffer: [Int32] = []     // [pending rows]
+    private var rowLabels: [Int32] = []       // [rows] every row's label, written by `finish`
     private var targetBuffer: [Float] = []    // [pending rows]
     private var pairStartBuffer: [Int32] = [] // [pending rows] where segment b starts (pairs only)
     private var hashes: DatasetDataHash
@@ -53,7 +55,6 @@ public final class TokenDatasetWriter {
                                                               storage: .compressed(chunk: [DatasetSchema.rowChunk])) : nil
         tokenBuffer.reserveCapacity(tokenFlush + 4096)
         offsetBuffer.reserveCapacity(rowFlush + 1)
-        labelBuffer.reserveCapacity(rowFlush)
         offsetBuffer.append(0)
     }
 
@@ -71,16 +72,15 @@ public final class TokenDatasetWriter {
         tokenCount += ids.count
         rowCount += 1
         offsetBuffer.append(Int64(tokenCount))
-        labelBuffer.append(label)
-        if tokenBuffer.count >= tokenFlush || labelBuffer.count >= rowFlush { try flush() }
+        rowLabels.append(label)
+        if tokenBuffer.count >= tokenFlush || offsetBuffer.count >= rowFlush { try flush() }
     }
 
-    /// Writes the pending rows to the file.
+    /// Writes the pending tokens, offsets, pair starts and targets to the file.
     public func flush() throws {
         try tokenBuffer.withUnsafeBufferPointer { try tokens.append($0) }
         try offsetBuffer.withUnsafeBufferPointer { try offsets.append($0) }
-        try labelBuffer.withUnsafeBufferPointer { try labels.append($0) }
-        hashes.update(tokens: tokenBuffer, offsets: offsetBuffer, labels: labelBuffer)
+        hashes.update(tokens: tokenBuffer, offsets: offsetBuffer, labels: [])
         if let pairStarts {
             try pairStartBuffer.withUnsafeBufferPointer { try pairStarts.append($0) }
             hashes.update(pairStarts: pairStartBuffer)
@@ -94,14 +94,19 @@ public final class TokenDatasetWriter {
         maxTokenId = tokenBuffer.reduce(maxTokenId, max)
         tokenBuffer.removeAll(keepingCapacity: true)
         offsetBuffer.removeAll(keepingCapacity: true)
-        labelBuffer.removeAll(keepingCapacity: true)
     }
 
-    /// Flushes, stores `vocabBytes` as `/vocab` and `info` as root attributes, closes, fsyncs.
+    /// Flushes, writes the labels (label l ≥ 0 stored as `relabel[l]` when given), stores
+    /// `vocabBytes` as `/vocab` and `info` as root attributes, closes, fsyncs.
     /// `info.rowCount`, `tokenCount`, `maxTokenId` and `dataSHA256` are overwritten with what
     /// was appended.
-    public func finish(info: DatasetInfo, vocabBytes: [UInt8]) throws {
+    public func finish(info: DatasetInfo, vocabBytes: [UInt8], relabel: [Int32]? = nil) throws {
         try flush()
+        if let relabel {
+            for i in rowLabels.indices where rowLabels[i] >= 0 { rowLabels[i] = relabel[Int(rowLabels[i])] }
+        }
+        try rowLabels.withUnsafeBufferPointer { try labels.append($0) }
+        hashes.update(tokens: [], offsets: [], labels: rowLabels)
         var info = info
         info.rowCount = rowCount
         info.tokenCount = tokenCount

@@ -7,9 +7,11 @@ import TxfText
 /// The dataset `txf evaluate --data` names, ready for `Evaluation.report`.
 public enum EvaluationData {
     /// Opens `path` for evaluating `model`: a prepared dataset (.h5, checked to be tokenized with
-    /// the model's vocab), or a text file (TSV/CSV/JSONL, integer labels) tokenized here with
-    /// the model's own vocab, casing and max length into a temporary directory; call `cleanup`
-    /// when done to remove it. A dataset without rows is an error.
+    /// the model's vocab), or a text file (TSV/CSV/JSONL) tokenized here with the model's own
+    /// vocab, casing and max length into a temporary directory; call `cleanup` when done to
+    /// remove it. Its labels map through the model's label names as `txf prepare
+    /// --label-names` maps them (a name is its index, else an integer is the id). A dataset
+    /// without rows is an error.
     public static func open(_ path: String, for model: StoredModel, columns: ColumnSelection = ColumnSelection())
         throws -> (dataset: TokenDataset, cleanup: () -> Void) {
         guard FileManager.default.fileExists(atPath: path) else { throw TxfError("--data \(path): no such file") }
@@ -29,7 +31,7 @@ public enum EvaluationData {
             try Data(model.vocab.map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: vocab))
             _ = try prepareDataset(PrepareOptions(input: path, vocab: vocab, output: output, columns: columns,
                                                   maxLength: model.maxLength, lowercase: model.lowercase,
-                                                  labels: LabelRule(classCount: model.config.numLabels),
+                                                  labels: labelRule(for: model),
                                                   task: model.config.task))
             let dataset = try TokenDataset(path: output)
             try checkLabels(dataset, model)
@@ -50,6 +52,11 @@ public enum EvaluationData {
             ? "prepare the data with `txf prepare --task regression`"
             : "use a regression model (`txf import-hf --task regression`, or one trained on this data)"
         throw TxfError("\(dataset) is \(data) but \(model) is \(kind); \(remedy)")
+    }
+
+    /// The model's label names when it stores them, else its class count.
+    static func labelRule(for model: StoredModel) -> LabelRule {
+        model.labelNames.isEmpty ? LabelRule(classCount: model.config.numLabels) : LabelRule(names: model.labelNames)
     }
 
     static func checkLabels(_ dataset: TokenDataset, _ model: StoredModel) throws {

@@ -46,7 +46,7 @@ extension Trainer {
 
     /// "--max-steps 20" or "--epochs 3".
     private static func length(_ config: TrainConfig) -> String {
-        config.maxSteps.map { "--max-steps \($0)" } ?? "--epochs \(config.epochs)"
+        config.maxSteps.map { "--max-steps \($0)" } ?? "--epochs \(config.epochs.shown)"
     }
 
     /// "--warmup-steps 2", "--warmup-ratio 0.1" or "no warmup".

@@ -70,8 +70,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     // MARK: - Optimisation
 
-    /// Passes over the training data; ignored when `maxSteps` is given.
-    public var epochs: Int = 1
+    /// Passes over the training data, fractional allowed (0.5, 2.5); ignored when `maxSteps`
+    /// is given. Steps: `totalSteps(stepsPerEpoch:)`.
+    public var epochs: Double = 1
     /// Optimizer steps to take; the schedule ends at this step. Nil = epochs · steps per epoch.
     public var maxSteps: Int?
     /// Samples per optimizer step, all ranks together.
@@ -141,9 +142,14 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         let c = try decoder.container(keyedBy: SettingKey.self)
         let known = Set(settings.map(\.key))
         if let unknown = c.allKeys.first(where: { !known.contains($0.stringValue) }) {
-            throw TxfError("unknown config key \"\(unknown.stringValue)\" (known keys: \(settings.map(\.key).joined(separator: ", ")))")
+            throw TxfError(TrainConfig.unknownKeyMessage(unknown.stringValue))
         }
         for setting in settings { try setting.decode(c, &self) }
+    }
+
+    /// The error for a config key no setting has, listing the known ones.
+    static func unknownKeyMessage(_ key: String) -> String {
+        "unknown config key \"\(key)\" (known keys: \(TrainSetting.all.map(\.key).joined(separator: ", ")))"
     }
 
     /// Writes every setting that has a value, under its key.
@@ -153,26 +159,6 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     }
 
     // MARK: - Files and text
-
-    /// Decodes a JSON config file, naming the file in any error.
-    public static func load(path: String) throws -> TrainConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TxfError("cannot read config file \(path)")
-        }
-        do {
-            return try JSONDecoder().decode(TrainConfig.self, from: data)
-        } catch let error as TxfError {
-            throw TxfError("\(path): \(error.message)")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw TxfError("\(path): wrong type for \"\(key)\": \(context.debugDescription)")
-        } catch let DecodingError.dataCorrupted(context) {
-            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw TxfError("\(path): invalid value\(key.isEmpty ? "" : " for \"\(key)\""): \(context.debugDescription)")
-        } catch {
-            throw TxfError("\(path): not a valid config (\(error))")
-        }
-    }
 
     /// The config as one JSON object with sorted keys (printed at start, stored in checkpoints,
     /// hashed for the ranks' agreement).
@@ -189,6 +175,19 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Samples per rank per micro-step: as given, or G / W (no accumulation).
     public func resolvedMicroBatch(worldSize: Int) -> Int {
         microBatch ?? max(1, globalBatch / max(1, worldSize))
+    }
+
+    /// Optimizer steps of the run: `maxSteps`, else ⌈epochs × stepsPerEpoch⌉ (whole epochs give
+    /// exactly epochs × stepsPerEpoch, a fraction the step that finishes it: 0.5 of 7 steps is 4).
+    /// A product within 1e-9 of a whole number is that number, so 1.1 × 100 is 110 although the
+    /// double 1.1 × 100 is 110.00000000000001. Nil when the count does not fit an Int.
+    public func totalSteps(stepsPerEpoch: Int) -> Int? {
+        if let maxSteps { return maxSteps }
+        let exact = epochs * Double(stepsPerEpoch)
+        let nearest = exact.rounded()
+        let steps = abs(exact - nearest) <= 1e-9 * max(1, exact) ? nearest : exact.rounded(.up)
+        guard steps.isFinite && steps < 0x1p62 else { return nil }
+        return Int(steps)
     }
 
     /// The split of each global batch over `worldSize` ranks.
@@ -215,7 +214,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if warmupSteps != nil && warmupRatio != nil { throw TxfError("give --warmup-steps or --warmup-ratio, not both") }
         if let w = warmupSteps, w < 0 { throw TxfError("--warmup-steps must be ≥ 0 (got \(w))") }
         if let r = warmupRatio, !(r >= 0 && r < 1) { throw TxfError("--warmup-ratio must be in [0, 1) (got \(r))") }
-        if maxSteps == nil && epochs < 1 { throw TxfError("--epochs must be at least 1 (got \(epochs))") }
+        if maxSteps == nil && !(epochs > 0 && epochs.isFinite) {
+            throw TxfError("--epochs must be a number above 0, such as 1, 0.5 or 2.5 (got \(epochs.shown))")
+        }
         if let s = maxSteps, s < 1 { throw TxfError("--max-steps must be at least 1 (got \(s))") }
         if let w = warmupSteps, let s = maxSteps, w >= s {
             throw TxfError("--warmup-steps \(w) must be shorter than training (--max-steps \(s))")

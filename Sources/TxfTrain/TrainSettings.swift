@@ -39,7 +39,8 @@ extension TrainSetting {
                       "With --mode lora, train the pooler too (the classifier always trains)",
                       default: lora.trainPooler.shown),
 
-            .field("epochs", .optimisation, \.epochs, "Passes over the training data"),
+            .field("epochs", .optimisation, \.epochs,
+                   "Passes over the training data, fractions allowed (0.5, 2.5): epochs × steps per epoch optimizer steps, rounded up"),
             .optional("max-steps", .optimisation, \.maxSteps,
                       "Optimizer steps to take; the schedule ends here (overrides --epochs)"),
             .field("precision", .optimisation, \.precision,

@@ -105,8 +105,8 @@ struct ResolvedModel {
         guard stepsPerEpoch >= 1 else {
             throw TxfError("\(train.path) has \(train.rowCount) rows, fewer than one global batch of \(given.globalBatch)")
         }
-        guard let total = given.maxSteps ?? CheckedArithmetic.product([given.epochs, stepsPerEpoch]) else {
-            throw TxfError("--epochs \(given.epochs) is out of range: \(given.epochs) × \(stepsPerEpoch) steps per epoch overflows")
+        guard let total = given.totalSteps(stepsPerEpoch: stepsPerEpoch) else {
+            throw TxfError("--epochs \(given.epochs.shown) is out of range: \(given.epochs.shown) × \(stepsPerEpoch) steps per epoch overflows")
         }
         let warmup = given.warmup(totalSteps: total)
         guard warmup < total else { throw TxfError("warmup of \(warmup) steps is not shorter than training (\(total) steps)") }

@@ -51,7 +51,7 @@ struct ImportHF: ParsableCommand {
     func run() throws {
         let names = labelNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
         let options = HFImportOptions(modelDirectory: modelDir, output: output, numLabels: numLabels, labelNames: names,
-                                      seed: seed, lowercase: casing.map { $0 == .uncased }, task: task)
+                                      seed: seed, lowercase: casing?.lowercase, task: task)
         let summary = try HFImport.run(options)
         let c = summary.config
         print("wrote \(output): \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, ffn \(c.intermediateSize), vocab \(c.vocabSize), \(c.task == .regression ? "regression (1 output)" : "\(c.numLabels) labels (\(summary.labelNames.joined(separator: ", ")))")")

@@ -5,18 +5,6 @@ import TxfData
 
 extension InputFormat: ExpressibleByArgument {}
 
-/// Whether the tokenizer lowercases (uncased models such as MiniLM) or not.
-enum Casing: String, EnumerableFlag {
-    case uncased, cased
-
-    static func help(for value: Casing) -> ArgumentHelp? {
-        switch value {
-        case .uncased: return "Lowercase and strip accents before WordPiece (default; uncased models such as MiniLM)."
-        case .cased: return "Keep case and accents (cased models)."
-        }
-    }
-}
-
 struct Prepare: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prepare",
@@ -34,9 +22,13 @@ struct Prepare: ParsableCommand {
         Formats: tsv (GLUE style: header row, tabs, no quoting), csv (RFC 4180, header row), \
         jsonl (one JSON object per line). The default comes from the input's extension.
 
-        Labels are class ids: decimal integers 0, 1, ... With --label-names a,b the class count is \
-        the number of names and labels must be below it; with --num-labels K likewise; otherwise \
-        there are (largest label + 1) classes named "0", "1", ... --no-labels stores -1 for every row. \
+        Labels (trimmed of spaces) become class ids. With --label-names a,b,c there are 3 classes \
+        in that order: a label equal to a name is that name's index, otherwise an integer 0..2 is \
+        that id; the name wins when names are numbers, so 1-5 star ratings with --label-names \
+        1,2,3,4,5 are ids 0..4. With --num-labels K, labels are integers 0..<K. Otherwise integer \
+        labels give (largest label + 1) classes named "0", "1", ..., and text labels (positive, \
+        entailment) are collected and stored sorted by their bytes, so files with the same label \
+        set get the same ids; a mix of both is an error. --no-labels stores -1 for every row. \
         --task regression reads the label column as a real number instead (STS-B style scores; \
         "nan", "inf" or text is a bad row) and stores it in /targets.
 
@@ -70,7 +62,7 @@ struct Prepare: ParsableCommand {
     @Flag(help: "The input has no labels; every row gets label -1.")
     var noLabels = false
 
-    @Option(help: "Comma-separated class names in id order, e.g. negative,positive.")
+    @Option(help: "Comma-separated class names in id order, e.g. negative,positive; a label equal to a name is its index, else an integer label is the id.")
     var labelNames: String?
 
     @Option(help: "Number of classes K (labels must be 0..<K); names are \"0\"...\"K-1\".")
@@ -92,17 +84,28 @@ struct Prepare: ParsableCommand {
         if task == .regression && (labelNames != nil || numLabels != nil || noLabels) {
             throw ValidationError("--task regression reads real-valued targets; it takes no --label-names, --num-labels or --no-labels")
         }
+        if let names = parsedLabelNames {
+            if let empty = names.firstIndex(of: "") { throw ValidationError("--label-names: name \(empty + 1) is empty") }
+            if let twice = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+                throw ValidationError("--label-names names '\(twice)' twice")
+            }
+        }
         if noLabels && (labelNames != nil || numLabels != nil) {
             throw ValidationError("--no-labels cannot be combined with --label-names or --num-labels")
         }
     }
 
+    /// `--label-names` split at commas and trimmed.
+    var parsedLabelNames: [String]? {
+        labelNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+
     func run() throws {
-        let names = labelNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+        let names = parsedLabelNames
         let options = PrepareOptions(
             input: input, vocab: vocab, output: output, format: format,
             columns: ColumnSelection(text: textColumn, label: noLabels ? nil : labelColumn, pair: textPairColumn),
-            maxLength: maxLength, lowercase: casing == .uncased,
+            maxLength: maxLength, lowercase: casing.lowercase,
             labels: LabelRule(names: names, classCount: numLabels), skipBadRows: skipBadRows, task: task)
         let summary = try prepareDataset(options)
         let info = summary.info
@@ -117,7 +120,7 @@ struct Prepare: ParsableCommand {
         if let targets = summary.targets { print("  \(targets.summary)") }
         if !info.labelNames.isEmpty {
             let balance = zip(info.labelNames, summary.labelCounts).map { "\($0)=\($1)" }.joined(separator: " ")
-            print("  labels: \(balance)")
+            print("  labels: \(balance)\(summary.labelNamesFromData ? " (text labels found in the data, ids in sorted order; --label-names sets another)" : "")")
         }
         print("  \(info.tokenizer.lowercase ? "uncased" : "cased"), vocab \(info.tokenizer.vocabSize) tokens (sha256 \(info.tokenizer.vocabSHA256.prefix(12))…), \(String(format: "%.2f", summary.seconds)) s")
     }

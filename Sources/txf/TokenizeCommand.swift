@@ -24,8 +24,8 @@ struct Tokenize: ParsableCommand {
     @Option(help: "Truncate each output to at most N ids, [CLS] and [SEP] included (N >= 2). Default: no truncation.")
     var maxLength: Int?
 
-    @Flag(inversion: .prefixedNo, help: "Lowercase and strip accents (uncased models, like MiniLM). Use --no-lowercase for cased vocabularies.")
-    var lowercase = true
+    @Flag(help: "Casing of the tokenizer.")
+    var casing: Casing = .uncased
 
     @Flag(help: "Print the word-piece tokens instead of ids.")
     var tokens = false
@@ -39,7 +39,7 @@ struct Tokenize: ParsableCommand {
     func run() throws {
         let vocabulary: Vocabulary
         vocabulary = try Vocabulary(contentsOf: vocab)
-        let tokenizer = BertTokenizer(vocabulary: vocabulary, lowercase: lowercase)
+        let tokenizer = BertTokenizer(vocabulary: vocabulary, lowercase: casing.lowercase)
         var out = BufferedOutput()
         try forEachStdinLine { line in
             let ids = tokenizer.encode(line, maxLength: maxLength)

@@ -11,7 +11,7 @@ struct Vocab: ParsableCommand {
         discussion: """
             Reads the text column of a TSV (or .csv / .jsonl) file with a header, splits it into \
             words exactly as `txf tokenize` does (lowercase and strip accents unless \
-            --no-lowercase, split punctuation, CJK ideographs alone), and writes --size tokens, \
+            --cased, split punctuation, CJK ideographs alone), and writes --size tokens, \
             one per line:
 
               ids 0-4   [PAD] [UNK] [CLS] [SEP] [MASK]
@@ -40,8 +40,8 @@ struct Vocab: ParsableCommand {
     @Option(help: "Column (or JSON field) holding the text.")
     var textColumn = "sentence"
 
-    @Flag(inversion: .prefixedNo, help: "Build an uncased vocab (lowercase, strip accents). Use --no-lowercase for a cased one.")
-    var lowercase = true
+    @Flag(help: "Casing of the vocab's text.")
+    var casing: Casing = .uncased
 
     func validate() throws {
         if size < 6 { throw ValidationError("--size must leave room for the 5 special tokens and some text, got \(size)") }
@@ -51,7 +51,7 @@ struct Vocab: ParsableCommand {
         let format = InputFormat.fromExtension(of: input) ?? .tsv
         let reader = try TextRecordReader(path: input, format: format,
                                           columns: ColumnSelection(text: textColumn, label: nil))
-        var builder = VocabBuilder(size: size, lowercase: lowercase)
+        var builder = VocabBuilder(size: size, lowercase: casing.lowercase)
         var rows = 0
         while true {
             let record: TextRecord?

@@ -70,6 +70,50 @@ struct PrepareTests {
         #expect(jsonl.labelNames == ["0", "1", "2"])
     }
 
+    @Test("text labels without names are collected and stored sorted: train and dev with the same set get the same ids")
+    func textLabelsFromData() throws {
+        let dir = TemporaryDirectory()
+        let summary = try prepare(dir, "train.tsv", "sentence\tlabel\na\tpositive\nfilm\tnegative\ndull\tpositive\nthe\tneutral\n",
+                                  output: "train.h5")
+        #expect(summary.labelNamesFromData)
+        #expect(summary.labelCounts == [1, 1, 2])
+        let train = try TokenDataset(path: dir.file("train.h5"))
+        #expect(train.labelNames == ["negative", "neutral", "positive"])
+        #expect(train.labels == [2, 0, 2, 1])
+        try prepare(dir, "dev.tsv", "sentence\tlabel\nthe\tneutral\nfilm\tpositive\na\tnegative\n", output: "dev.h5")
+        let dev = try TokenDataset(path: dir.file("dev.h5"))
+        #expect(dev.labelNames == train.labelNames)
+        #expect(dev.labels == [1, 2, 0])
+        // Byte order: capitals before lower case, "é" (two UTF-8 bytes from 0xC3) after "z".
+        try prepare(dir, "o.jsonl", "{\"sentence\": \"a\", \"label\": \"zeta\"}\n{\"sentence\": \"a\", \"label\": \"été\"}\n"
+                    + "{\"sentence\": \"a\", \"label\": \"Zeta\"}\n", output: "o.h5")
+        let ordered = try TokenDataset(path: dir.file("o.h5"))
+        #expect(ordered.labelNames == ["Zeta", "zeta", "été"])
+        #expect(ordered.labels == [1, 2, 0])
+        let integers = try prepare(dir, "i.tsv", "sentence\tlabel\na\t1\n", output: "i.h5")
+        #expect(!integers.labelNamesFromData)
+    }
+
+    @Test("with --label-names a label equal to a name is its index, else an integer is the id; names that are numbers win")
+    func labelNamesMatch() throws {
+        let dir = TemporaryDirectory()
+        try prepare(dir, "stars.csv", "review,stars\na,1\nfilm, 5 \ndull,3\n", output: "stars.h5") {
+            $0.columns = ColumnSelection(text: "review", label: "stars")
+            $0.labels = LabelRule(names: ["1", "2", "3", "4", "5"])
+        }
+        let stars = try TokenDataset(path: dir.file("stars.h5"))
+        #expect(stars.labels == [0, 4, 2])
+        #expect(stars.labelNames == ["1", "2", "3", "4", "5"])
+        try prepare(dir, "glue.tsv", "sentence\tlabel\na\tpositive\nfilm\t0\ndull\tnegative\nthe\t1\n", output: "glue.h5") {
+            $0.labels = LabelRule(names: ["negative", "positive"])
+        }
+        #expect(try TokenDataset(path: dir.file("glue.h5")).labels == [1, 0, 0, 1])
+        let path = dir.file("bad.tsv")
+        #expect(throws: TxfError("\(path):2: label 'neutral' is neither one of --label-names (negative, positive) nor a class id 0..<2")) {
+            try prepare(dir, "bad.tsv", "sentence\tlabel\na\tneutral\n") { $0.labels = LabelRule(names: ["negative", "positive"]) }
+        }
+    }
+
     @Test("rows longer than max length keep their first pieces and end with [SEP]")
     func truncation() throws {
         let dir = TemporaryDirectory()
@@ -90,8 +134,8 @@ struct PrepareTests {
             try prepare(dir, "bad.tsv", "sentence\tlabel\na\t1\na\t1\textra\nfine\t0\n")
         }
         #expect(dir.listing() == ["bad.tsv", "vocab.txt"])
-        #expect(throws: TxfError("\(path):2: label 'pos' is not an integer")) {
-            try prepare(dir, "bad.tsv", "sentence\tlabel\na\tpos\n", output: "new/dirs/out.h5")
+        #expect(throws: TxfError("\(path):3: label 'pos' is not an integer, but the labels before it are (line 2: '1'); give --label-names to map both")) {
+            try prepare(dir, "bad.tsv", "sentence\tlabel\na\t1\na\tpos\n", output: "new/dirs/out.h5")
         }
         #expect(throws: TxfError("\(path):3: label 2 is not in 0..<2 (--label-names gives 2)")) {
             try prepare(dir, "bad.tsv", "sentence\tlabel\na\t1\nfilm\t2\n") { $0.labels = LabelRule(names: ["neg", "pos"]) }
@@ -122,7 +166,7 @@ struct PrepareTests {
         let path = dir.file("t.tsv")
         let summary = try prepare(dir, "t.tsv", "sentence\tlabel\na\t1\nx\ty\tz\nfilm\t0\ndull\tpos\n") { $0.skipBadRows = true }
         #expect(summary.info.skippedRows == 2)
-        #expect(summary.skippedExamples == ["\(path):3: expected 2 columns, found 3", "\(path):5: label 'pos' is not an integer"])
+        #expect(summary.skippedExamples == ["\(path):3: expected 2 columns, found 3", "\(path):5: label 'pos' is not an integer, but the labels before it are (line 2: '1'); give --label-names to map both"])
         let data = try TokenDataset(path: dir.file("out.h5"))
         #expect(data.rowCount == 2 && data.info.skippedRows == 2)
         #expect(try data.tokens(ofRow: 1) == [2, 7, 3])

@@ -115,7 +115,7 @@ struct TextRecordTests {
         #expect(try open.classId(of: " 2 ", line: 1) == 2)
         #expect(try open.classId(of: "0", line: 2) == 0)
         #expect(open.labelNames == ["0", "1", "2"])
-        #expect(throws: RowError(line: 3, "label 'pos' is not an integer")) { try open.classId(of: "pos", line: 3) }
+        #expect(throws: RowError(line: 3, "label 'pos' is not an integer, but the labels before it are (line 1: '2'); give --label-names to map both")) { try open.classId(of: "pos", line: 3) }
         #expect(throws: RowError(line: 4, "label -1 is negative (labels are class ids 0, 1, ...)")) { try open.classId(of: "-1", line: 4) }
         var named = LabelRule(names: ["negative", "positive"])
         #expect(try named.classId(of: "1", line: 1) == 1)
@@ -124,5 +124,31 @@ struct TextRecordTests {
         var counted = LabelRule(classCount: 3)
         _ = try counted.classId(of: "0", line: 1)
         #expect(counted.labelNames == ["0", "1", "2"])
+        #expect(throws: RowError(line: 2, "label 'pos' is not an integer (--num-labels takes class ids; give --label-names for text labels)")) {
+            try counted.classId(of: "pos", line: 2)
+        }
+    }
+
+    @Test("label rule: names match before integers, text labels are collected and sorted, a mix is an error")
+    func textLabels() throws {
+        var stars = LabelRule(names: ["1", "2", "3", "4", "5"])
+        #expect(try stars.classId(of: "1", line: 1) == 0)
+        #expect(try stars.classId(of: " 5 ", line: 2) == 4)
+        #expect(try stars.classId(of: "0", line: 3) == 0)
+        var glue = LabelRule(names: ["negative", "positive"])
+        #expect(try glue.classId(of: "positive", line: 1) == 1)
+        #expect(try glue.classId(of: "0", line: 2) == 0)
+        var found = LabelRule()
+        #expect(try found.classId(of: "neutral", line: 2) == 0)
+        #expect(try found.classId(of: " entailment", line: 3) == 1)
+        #expect(try found.classId(of: "neutral", line: 4) == 0)
+        #expect(try found.classId(of: "contradiction", line: 5) == 2)
+        #expect(found.namesFromData)
+        #expect(found.labelNames == ["contradiction", "entailment", "neutral"])
+        #expect(found.finalIds == [2, 1, 0])
+        #expect(throws: RowError(line: 6, "label '1' is an integer, but the labels before it are text (line 2: 'neutral'); give --label-names to map both")) {
+            try found.classId(of: "1", line: 6)
+        }
+        #expect(LabelRule().finalIds == nil)
     }
 }

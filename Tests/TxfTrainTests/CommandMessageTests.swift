@@ -27,6 +27,31 @@ struct CommandMessageTests {
         #expect(job.stderr.contains("--input \(missing): no such file"), "\(job.stderr)")
     }
 
+    /// One casing spelling for every command that tokenizes: --uncased (default) / --cased.
+    @Test func casingFlagsAreTheSameInEveryCommand() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("txf-casing-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let vocab = dir.appendingPathComponent("vocab.txt").path
+        try Data("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\nA\n".utf8).write(to: URL(fileURLWithPath: vocab))
+        let binary = try #require(TestPaths.built("txf"), "txf not built").path
+        func tokenize(_ flags: String) throws -> Job {
+            try Job.run(executable: URL(fileURLWithPath: "/bin/bash"), ["-c", "echo A | '\(binary)' tokenize --vocab '\(vocab)' \(flags)"], timeout: 60)
+        }
+        #expect(try tokenize("").stdout == "2 5 3\n")
+        #expect(try tokenize("--uncased").stdout == "2 5 3\n")
+        #expect(try tokenize("--cased").stdout == "2 6 3\n")
+        for command in ["tokenize", "vocab", "prepare", "import-hf"] {
+            let help = try txf([command, "--help"])
+            #expect(help.stdout.contains("--uncased") && help.stdout.contains("--cased") && !help.stdout.contains("-lowercase"), "\(command)")
+        }
+        let old = try tokenize("--no-lowercase")
+        #expect(old.status == 64, "\(old.output)")
+        let sample = TestPaths.repositoryRoot.appendingPathComponent("datasets/sample/train.tsv").path
+        let cased = dir.appendingPathComponent("cased.txt").path
+        #expect(try txf(["vocab", "--input", sample, "--size", "120", "--output", cased, "--cased"]).status == 0)
+    }
+
     @Test func aMistypedCommandIsNamedWithTheNearestOne() throws {
         let job = try txf(["prepar", "--input", "x.tsv"])
         #expect(job.status == 64)

@@ -41,6 +41,61 @@ import TxfCore
         #expect(throws: TxfError.self) { try TrainConfig.load(path: path + ".missing") }
     }
 
+    /// The message `TrainConfig.load` gives for a config file holding `json`, with the file's path written as "PATH".
+    func loadMessage(_ json: String) throws -> String {
+        let path = NSTemporaryDirectory() + "txf-config-\(getpid())-\(UUID().uuidString.prefix(8)).json"
+        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do { _ = try TrainConfig.load(path: path); return "accepted" } catch let e as TxfError {
+            return e.message.replacingOccurrences(of: path, with: "PATH")
+        }
+    }
+
+    @Test func syntaxErrorsNameLineAndColumn() throws {
+        #expect(try loadMessage("{\n  \"lr\": 1e-4,\n  \"global-batch\": 32 \"seed\": 1\n}") == "PATH:3:22: expected ',' or '}', found '\"'")
+        #expect(try loadMessage("{\"group-by-length\": tru}") == "PATH:1:24: expected true, found '}'")
+        #expect(try loadMessage("{\n \"train\": \"a.h5\",\n") == "PATH:3:1: expected a key in quotes, found end of file")
+        #expect(try loadMessage("{\"out\": \"runs/\u{E9}t\u{E9}\" 1}") == "PATH:1:20: expected ',' or '}', found '1'")
+        #expect(try loadMessage("{\"lr\": 01}") == "PATH:1:9: number with a leading zero")
+        #expect(try loadMessage("{\"out\": \"a\nb\"}") == "PATH:1:11: control character in a string (a line break inside quotes?)")
+        #expect(JSONSyntaxScan.firstError(in: Array("{\"a\": [1, -2.5e3, true, null, {\"b\": \"\\u00e9\"}]}".utf8)) == nil)
+    }
+
+    @Test func wrongTypesAndUnknownKeysNameTheirLine() throws {
+        #expect(try loadMessage("{\n  \"lr\": 1e-4,\n  \"global-batch\": \"many\"\n}")
+            .hasPrefix("PATH:3:19: wrong type for \"global-batch\": "))
+        #expect(try loadMessage("{\"lr\": 1e-4,\n\"lerning-rate\": 1}").hasPrefix("PATH:2:1: unknown config key \"lerning-rate\" (known keys: "))
+        #expect(try loadMessage("{\"epochs\": 2.5}") == "accepted")
+    }
+
+    @Test func fractionalEpochsRoundUp() throws {
+        var c = TrainConfig()
+        #expect(c.totalSteps(stepsPerEpoch: 7) == 7)
+        c.epochs = 3
+        #expect(c.totalSteps(stepsPerEpoch: 1000) == 3000)
+        c.epochs = 0.5
+        #expect(c.totalSteps(stepsPerEpoch: 7) == 4)
+        c.epochs = 2.5
+        #expect(c.totalSteps(stepsPerEpoch: 8) == 20)
+        c.epochs = 1.1  // 1.1 × 100 is 110.00000000000001 in doubles
+        #expect(c.totalSteps(stepsPerEpoch: 100) == 110)
+        c.epochs = 1e300
+        #expect(c.totalSteps(stepsPerEpoch: 10) == nil)
+        c.maxSteps = 5
+        #expect(c.totalSteps(stepsPerEpoch: 10) == 5)
+        c.maxSteps = nil
+        c.train = "t.h5"; c.out = "o"
+        for bad in [0, -1, Double.nan] {
+            c.epochs = bad
+            #expect(message(c, worldSize: 1)?.hasPrefix("--epochs must be a number above 0, such as 1, 0.5 or 2.5 (got ") == true)
+        }
+        // Whole epochs are written as before ("epochs":2), so stored configs and their hashes stay.
+        c.epochs = 2
+        #expect(c.json().contains("\"epochs\":2,"))
+        c.epochs = 2.5
+        #expect(try decode(c.json()).epochs == 2.5)
+    }
+
     func message(_ c: TrainConfig, worldSize: Int) -> String? {
         do { try c.validate(worldSize: worldSize); return nil } catch let e as TxfError { return e.message } catch { return "\(error)" }
     }

@@ -89,12 +89,12 @@ import TxfModel
         #expect(object["text"] as? String == texts[0] && (object["logits"] as? [Double])?.count == 2)
     }
 
-    /// `txf predict --json` prints one object per text; `txf evaluate --json` on 2 ranks gives
+    /// `txf predict --output-format jsonl` prints one object per text; `txf evaluate --json` on 2 ranks gives
     /// the counts of 1 rank, so the same confusion matrix and metrics (and the loss up to
     /// summation order); without --json it prints the per-class table.
     @Test(.enabled(if: Job.mpirunAvailable, "mpirun not on PATH"))
     func commandLines() throws {
-        let predicted = try Job.run("txf", ranks: nil, ["predict", "--model", LoRAFixture.base, "--json", "a good film", "the plot was dull"])
+        let predicted = try Job.run("txf", ranks: nil, ["predict", "--model", LoRAFixture.base, "--output-format", "jsonl", "a good film", "the plot was dull"])
         #expect(predicted.status == 0, "\(predicted.stderr)")
         let lines = predicted.stdout.split(separator: "\n")
         #expect(lines.count == 2 && lines.allSatisfy { $0.hasPrefix("{") && $0.contains("\"probabilities\":") })

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+import TxfCore
+@testable import TxfEval
+@testable import TxfTrain
+
+/// `txf predict --input` on TSV/CSV/JSONL and standard input, `--output-format` jsonl and csv,
+/// read back and compared with `Predictor` on the same texts.
+@Suite struct PredictFilesTests {
+    let fixture = TrainFixture.paths
+
+    func txf(_ arguments: [String]) throws -> Job {
+        try Job.run("txf", ranks: nil, arguments, timeout: 120)
+    }
+
+    func scratch() throws -> String {
+        let directory = NSTemporaryDirectory() + "txf-predict-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// Splits one RFC 4180 record (no line breaks inside, as these tests' texts have none).
+    func csvFields(_ line: Substring) -> [String] {
+        var fields: [String] = [], field = "", quoted = false, previous: Character = " "
+        for c in line {
+            if c == "\"" {
+                if !quoted && previous == "\"" { field.append("\"") }  // the second quote of a doubled pair
+                quoted.toggle()
+            } else if c == "," && !quoted {
+                fields.append(field); field = ""
+            } else {
+                field.append(c)
+            }
+            previous = c
+        }
+        return fields + [field]
+    }
+
+    @Test func tsvToCSVFileWithLinesLabelsAndProbabilities() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let input = dir + "/dev.tsv"
+        try Data("sentence\tlabel\na good film\t1\n\nthe plot, \"twisted\", was dull\t0\n".utf8).write(to: URL(fileURLWithPath: input))
+        let output = dir + "/out/predictions.csv"
+        let job = try txf(["predict", "--model", LoRAFixture.base, "--precision", "fp32", "--input", input, "--output-format", "csv", "--output", output])
+        #expect(job.status == 0, "\(job.output)")
+        #expect(job.stdout.isEmpty)
+        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "line,label_index,label,p_0,p_1,text")
+        let expected = try Predictor(path: LoRAFixture.base).predict(["a good film", "the plot, \"twisted\", was dull"])
+        #expect(lines.count == 3)
+        for (row, (line, prediction)) in zip([2, 4], zip(lines.dropFirst(), expected)) {
+            let fields = csvFields(line)
+            #expect(fields.count == 6, "\(line)")
+            #expect(fields[0] == String(row) && fields[1] == String(prediction.labelIndex) && fields[2] == prediction.label)
+            #expect(fields[3 ... 4].map { Float($0)! } == prediction.probabilities)
+            #expect(fields[5] == prediction.text)
+        }
+        #expect(lines[2].hasSuffix(",\"the plot, \"\"twisted\"\", was dull\""))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/out") == ["predictions.csv"])
+    }
+
+    @Test func standardInputToJSONL() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let txf = try #require(TestPaths.built("txf"), "txf not built")
+        let script = "printf 'a good film\\n   \\nthe plot was dull\\n' | '\(txf.path)' predict --model '\(LoRAFixture.base)' --input - --output-format jsonl 'an argument'"
+        let job = try Job.run(executable: URL(fileURLWithPath: "/bin/bash"), ["-c", script], timeout: 120)
+        #expect(job.status == 0, "\(job.output)")
+        let objects = job.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == 3)
+        #expect(objects.map { $0?["text"] as? String } == ["an argument", "a good film", "the plot was dull"])
+        #expect(objects[0]?["line"] is NSNull && objects[1]?["line"] as? Int == 1 && objects[2]?["line"] as? Int == 3)
+        for object in objects {
+            let probabilities = object?["probabilities"] as? [Double] ?? []
+            #expect(probabilities.count == 2 && abs(probabilities.reduce(0, +) - 1) < 1e-5)
+            let index = object?["label_index"] as? Int ?? -1
+            #expect(object?["label"] as? String == String(index) && Set(object?.keys.map { $0 } ?? []) == ["line", "label_index", "label", "probabilities", "logits", "text"])
+        }
+    }
+
+    @Test func jsonlInputWithAnotherTextFieldAndErrorsNamingTheLine() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let input = dir + "/reviews.jsonl"
+        try Data("{\"review\": \"a good film\"}\n{\"review\": \"dull\"}\n".utf8).write(to: URL(fileURLWithPath: input))
+        let good = try txf(["predict", "--model", LoRAFixture.base, "--input", input, "--text-column", "review"])
+        #expect(good.status == 0 && good.stdout.split(separator: "\n").count == 2, "\(good.output)")
+        #expect(good.stdout.split(separator: "\n").first?.hasSuffix("\ta good film") == true)
+        try Data("{\"review\": \"a good film\"}\n{\"text\": \"dull\"}\n".utf8).write(to: URL(fileURLWithPath: input))
+        let output = dir + "/p.jsonl"
+        let bad = try txf(["predict", "--model", LoRAFixture.base, "--input", input, "--text-column", "review", "--output", output])
+        #expect(bad.status == 1 && bad.stderr.contains("\(input):2: "), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["reviews.jsonl"])
+        let csv = dir + "/r.txt"
+        try Data("x\n".utf8).write(to: URL(fileURLWithPath: csv))
+        let wrongColumn = try txf(["predict", "--model", LoRAFixture.base, "--input", csv, "--format", "csv", "--text-column", "review"])
+        #expect(wrongColumn.status == 1 && wrongColumn.stderr.contains("\(csv):1: no text column 'review'"), "\(wrongColumn.stderr)")
+    }
+
+    @Test func csvFieldsAreQuotedAsRFC4180() {
+        #expect(PredictionOutput.csvField("plain") == "plain")
+        #expect(PredictionOutput.csvField("a, b") == "\"a, b\"")
+        #expect(PredictionOutput.csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(PredictionOutput.csvField("two\nlines") == "\"two\nlines\"")
+        let output = PredictionOutput(format: .csv, labelNames: ["neg", "a,b"])
+        #expect(output.header == "line,label_index,label,p_neg,\"p_a,b\",text")
+    }
+}
