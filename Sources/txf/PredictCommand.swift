@@ -23,7 +23,10 @@ struct Predict: ParsableCommand {
         --output-format text prints `label<TAB>name p, ...<TAB>text`; jsonl one object per \
         line {"line", "label_index", "label", "probabilities", "logits", "text"}; csv a header \
         line,label_index,label,p_<name>...,text and RFC 4180 records. line is the input file's \
-        line (where the record starts), empty (JSON null) for a text given as an argument.
+        line (where the record starts), empty (JSON null) for a text given as an argument. A \
+        regression model writes its score instead of the label and probabilities (`score<TAB>text`; \
+        jsonl "score"; csv line,score,text). With --text-pair-column each record is a sentence \
+        pair: text gains `<TAB>pair`, jsonl "text_pair", csv a text_pair column.
 
         Examples:
           txf predict --model runs/sst2/final.h5 "a gorgeous, witty film" "a dull, lifeless mess"
@@ -43,6 +46,9 @@ struct Predict: ParsableCommand {
     @Option(help: "Column (or JSON field) of --input holding the text.")
     var textColumn: String = "sentence"
 
+    @Option(help: "Column (or JSON field) of --input holding a sentence pair's second text (MRPC, QQP, MNLI style).")
+    var textPairColumn: String?
+
     @Option(help: "text, jsonl or csv.")
     var outputFormat: PredictionOutputFormat = .text
 
@@ -61,30 +67,33 @@ struct Predict: ParsableCommand {
         if texts.isEmpty && input == nil { throw ValidationError("give texts to classify, or --input FILE") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if input == nil && format != nil { throw ValidationError("--format describes --input; give --input FILE") }
+        if input == nil && textPairColumn != nil { throw ValidationError("--text-pair-column names a column of --input; give --input FILE") }
     }
 
     func run() throws {
-        let reader = try input.map { try PredictInput(path: $0, format: .resolve(format, path: $0), textColumn: textColumn) }
+        let reader = try input.map { try PredictInput(path: $0, format: .resolve(format, path: $0), textColumn: textColumn,
+                                                    pairColumn: textPairColumn) }
         let choice = try precision.resolved()
         FileHandle.standardError.write(Data((choice.startupLine + "\n").utf8))
         let predictor = try Predictor(path: model, batchSize: batchSize, matmul: choice.matmulMode)
-        let formatter = PredictionOutput(format: outputFormat, labelNames: predictor.stored.labelNamesOrDefault)
+        let formatter = PredictionOutput(format: outputFormat, labelNames: predictor.stored.labelNamesOrDefault,
+                                         task: predictor.stored.config.task, pairs: textPairColumn != nil)
         var sink = try PredictionSink(path: output)
         defer { sink.abandon() }
         if let header = formatter.header { sink.write(header) }
         // Texts go through the model in chunks, so a long input streams through bounded memory.
         let chunk = batchSize * 16
-        var pending: [(line: Int?, text: String)] = texts.map { (nil, $0) }
+        var pending: [(line: Int?, text: String, pair: String?)] = texts.map { (nil, $0, nil) }
         var fromInput = 0
         func predictPending() throws {
-            let predictions = try predictor.predict(pending.map(\.text))
+            let predictions = try predictor.predict(pending.map { (text: $0.text, pair: $0.pair) })
             for (item, prediction) in zip(pending, predictions) {
                 sink.write(formatter.line(prediction, inputLine: item.line))
             }
             pending.removeAll(keepingCapacity: true)
         }
         while let reader, let next = try reader.next() {
-            pending.append((next.line, next.text))
+            pending.append((next.line, next.text, next.pair))
             fromInput += 1
             if pending.count >= chunk { try predictPending() }
         }
