@@ -8,13 +8,20 @@ import TxfTestSupport
 /// - `launch/*`: symlinks to the repository's launch scripts, except
 /// - `launch/configs/*.json`: shortened copies of the recipes (`shortened`), written here;
 /// - `datasets`: a symlink to the repository's datasets/;
-/// - `sst2`: a symlink to datasets/sample, standing for the reader's GLUE SST-2 directory.
+/// - `sst2/train.tsv`, `sst2/dev.tsv`: the first `sampleRows` rows of datasets/sample's, standing
+///   for the reader's GLUE SST-2 directory (a debug build evaluates MiniLM at a few rows a
+///   second, so the whole sample's 400 dev rows would take minutes per evaluation).
 struct ReadmeScratch {
     let directory: URL
 
-    /// What the shortened recipes set: a few optimizer steps, an evaluation and a checkpoint
-    /// before the end (so best.h5, a step checkpoint and a resume all happen), a line per step.
-    static let shortening: [String: Int] = ["max-steps": 4, "eval-every": 2, "save-every": 2, "log-every": 1]
+    /// What the shortened recipes set: two optimizer steps of 8 samples, an evaluation and a
+    /// checkpoint after each (so best.h5, step checkpoints and a resume all happen), a line per
+    /// step; every other key of the recipe stays.
+    static let shortening: [String: Int] = [
+        "max-steps": 2, "eval-every": 1, "save-every": 1, "log-every": 1, "global-batch": 8,
+    ]
+    /// How many rows of datasets/sample's train.tsv and dev.tsv the scratch `sst2/` holds.
+    static let sampleRows = ["train.tsv": 256, "dev.tsv": 48]
 
     /// Makes the layout in a new temporary directory.
     static func make() throws -> ReadmeScratch {
@@ -34,8 +41,13 @@ struct ReadmeScratch {
         }
         try fileManager.createSymbolicLink(at: directory.appendingPathComponent("datasets"),
                                            withDestinationURL: root.appendingPathComponent("datasets"))
-        try fileManager.createSymbolicLink(at: directory.appendingPathComponent("sst2"),
-                                           withDestinationURL: root.appendingPathComponent("datasets/sample"))
+        let sst2 = directory.appendingPathComponent("sst2")
+        try fileManager.createDirectory(at: sst2, withIntermediateDirectories: true)
+        for (name, rows) in sampleRows {
+            let text = try String(contentsOf: root.appendingPathComponent("datasets/sample/\(name)"), encoding: .utf8)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).prefix(1 + rows)
+            try (lines.joined(separator: "\n") + "\n").write(to: sst2.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
         return ReadmeScratch(directory: directory)
     }
 
