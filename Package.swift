@@ -76,6 +76,8 @@ let package = Package(
         .executableTarget(name: "txf-fuzz-replay", dependencies: ["TxfFuzzEntries"], path: "Tests/txf-fuzz-replay"),
         .testTarget(name: "TxfFuzzTests", dependencies: ["TxfFuzzEntries", "TxfTestSupport"]),
         .testTarget(name: "TxfMatmulTests", dependencies: ["TxfCore", "TxfMatmul", "TxfTestSupport"]),
+        // Runs the README's ```sh blocks (docs/ARCHITECTURE.md, "The README is tested").
+        .testTarget(name: "TxfReadmeTests", dependencies: ["TxfTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,10 +1,17 @@
 #!/usr/bin/env python3
-"""Writes datasets/sample/{train,dev}.tsv: a small SST-2-style sentiment set written for txf.
+"""Writes datasets/sample/{train,dev}.tsv: a small SST-2-style sentiment set written for txf,
+and datasets/sample/reviews.{csv,jsonl}: the same phrases as star-rated reviews, the README's
+example of your own data.
 
 Sentences are assembled from hand-written phrase lists (below), so the sample is the project's
 own and regenerates byte for byte: `python3 datasets/make_sample.py`. Header and columns follow
-GLUE SST-2 (`sentence<TAB>label`, 1 = positive, 0 = negative, lowercase text).
+GLUE SST-2 (`sentence<TAB>label`, 1 = positive, 0 = negative, lowercase text). The reviews have
+a `review` text column and `stars` 1-5 (CSV with RFC 4180 quoting; JSON Lines with the same
+fields, stars as integers).
 """
+import csv
+import io
+import json
 import random
 from pathlib import Path
 
@@ -57,8 +64,37 @@ def write(path: Path, rows: int, seed: int) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def review(rng: random.Random, stars: int) -> str:
+    """Two clauses: both positive for 5 stars, both negative for 1, mixed with "but" between."""
+    first, second = {5: (positive, positive), 4: (positive, negative), 3: (positive, negative),
+                      2: (negative, positive), 1: (negative, negative)}[stars]
+    joiner = " and " if stars in (1, 5) else " but "
+    if stars == 3 and rng.random() < 0.5:
+        first, second = second, first
+    text = f"{rng.choice(subjects)} {rng.choice(first)}{joiner}{rng.choice(subjects)} {rng.choice(second)}"
+    if stars in (2, 4):  # the first clause sets the tone; the second is the smaller part
+        text += rng.choice([" , mostly", " , on the whole", ""])
+    return text
+
+
+def write_reviews(directory: Path, rows: int, seed: int) -> None:
+    rng = random.Random(seed)
+    records = []
+    for _ in range(rows):
+        stars = rng.randint(1, 5)
+        records.append({"review": review(rng, stars), "stars": stars})
+    buffer = io.StringIO()
+    table = csv.writer(buffer, lineterminator="\n")
+    table.writerow(["review", "stars"])
+    table.writerows([r["review"], r["stars"]] for r in records)
+    (directory / "reviews.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    lines = [json.dumps(r) for r in records]
+    (directory / "reviews.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 if __name__ == "__main__":
     out = Path(__file__).resolve().parent / "sample"
     out.mkdir(exist_ok=True)
     write(out / "train.tsv", 4000, seed=1)
     write(out / "dev.tsv", 400, seed=2)
+    write_reviews(out, 300, seed=3)
