@@ -99,6 +99,47 @@ import TxfCore
         #expect(wrongColumn.status == 1 && wrongColumn.stderr.contains("\(csv):1: no text column 'review'"), "\(wrongColumn.stderr)")
     }
 
+    /// A pair model through `--text-pair-column` gives Predictor's pair predictions, with the
+    /// second text in `text_pair`; a one-text-per-line input cannot hold pairs.
+    @Test func sentencePairsFromATSVColumn() throws {
+        let out = TrainFixture.runDirectory("predict-pairs")
+        _ = try TrainFixture.trainAlone(PairFixture.config(out: out, steps: 2))
+        let model = out + "/final.h5", input = PairFixture.paths.devTSV
+        let job = try txf(["predict", "--model", model, "--input", input, "--text-column", "sentence1",
+                           "--text-pair-column", "sentence2", "--output-format", "jsonl"])
+        #expect(job.status == 0, "\(job.output)")
+        let rows = try String(contentsOfFile: input, encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        let expected = try Predictor(path: model).predict(rows.map { (text: $0[0], pair: $0[1]) })
+        let objects = job.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == expected.count && expected.count == 48)
+        for (index, (object, prediction)) in zip(objects, expected).enumerated() {
+            #expect(object?["line"] as? Int == index + 2)
+            #expect(object?["text"] as? String == prediction.text && object?["text_pair"] as? String == prediction.pair)
+            #expect((object?["probabilities"] as? [Double])?.map(Float.init) == prediction.probabilities)
+        }
+        #expect(expected.allSatisfy { $0.pairStart != nil && $0.tokenTypeIds.contains(1) })
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data("a good film\n".utf8).write(to: URL(fileURLWithPath: dir + "/lines.txt"))
+        let lines = try txf(["predict", "--model", model, "--input", dir + "/lines.txt", "--text-pair-column", "sentence2"])
+        #expect(lines.status == 1 && lines.stderr.contains("--text-pair-column needs a TSV, CSV or JSONL --input"), "\(lines.stderr)")
+    }
+
+    /// A regression model writes its score: `score<TAB>text`, and CSV `line,score,text`.
+    @Test func aRegressionModelWritesScores() throws {
+        let model = RegressionTrainingTests.trained.out + "/best.h5"
+        let texts = ["a good film", "the plot was dull"]
+        let expected = try Predictor(path: model).predict(texts)
+        let text = try txf(["predict", "--model", model] + texts)
+        #expect(text.status == 0, "\(text.output)")
+        #expect(text.stdout.split(separator: "\n").map(String.init) == expected.map { String(format: "%.4f", $0.score!) + "\t" + $0.text })
+        let csv = try txf(["predict", "--model", model, "--output-format", "csv"] + texts)
+        let lines = csv.stdout.split(separator: "\n")
+        #expect(lines.first == "line,score,text")
+        #expect(lines.dropFirst().map { csvFields($0) } == expected.map { ["", "\($0.score!)", $0.text] })
+    }
+
     @Test func csvFieldsAreQuotedAsRFC4180() {
         #expect(PredictionOutput.csvField("plain") == "plain")
         #expect(PredictionOutput.csvField("a, b") == "\"a, b\"")
