@@ -9,7 +9,7 @@ struct ReadmeTests {
     /// The Markdown files whose blocks run, in the order they run.
     static let files = ["README.md", "datasets/README.md"]
     /// Fewer running blocks than this means skip tags spread where they should not.
-    static let minimumRunningBlocks = 12
+    static let minimumRunningBlocks = 16
     /// The programs whose subcommands and flags the blocks must name correctly.
     static let programs: Set<String> = ["txf", "txf-train"]
 
