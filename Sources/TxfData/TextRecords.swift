@@ -65,7 +65,11 @@ public struct ColumnSelection: Sendable, Equatable {
     /// The second sentence of each pair (`--text-pair-column`); nil: single sentences.
     public var pair: String?
 
-    public init(text: String = "sentence", label: String? = "label", pair: String? = nil) {
+    /// GLUE's column names for the text and the label (SST-2's header), every command's default.
+    public static let defaultText = "sentence"
+    public static let defaultLabel = "label"
+
+    public init(text: String = defaultText, label: String? = defaultLabel, pair: String? = nil) {
         self.text = text
         self.label = label
         self.pair = pair

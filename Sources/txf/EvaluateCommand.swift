@@ -34,13 +34,13 @@ struct Evaluate: ParsableCommand {
     var data: String
 
     @Option(help: "Text column of a TSV/CSV/JSONL --data.")
-    var textColumn = "sentence"
+    var textColumn = ColumnSelection.defaultText
 
     @Option(help: "Second-sentence column of a TSV/CSV/JSONL --data of sentence pairs.")
     var textPairColumn: String?
 
     @Option(help: "Label column of a TSV/CSV/JSONL --data.")
-    var labelColumn = "label"
+    var labelColumn = ColumnSelection.defaultLabel
 
     @Option(help: "Rows per forward pass.")
     var batchSize = 64

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TxfCore
+import TxfData
 import TxfEval
 
 extension PredictionOutputFormat: ExpressibleByArgument {}
@@ -44,7 +45,7 @@ struct Predict: ParsableCommand {
     var format: PredictInputFormat?
 
     @Option(help: "Column (or JSON field) of --input holding the text.")
-    var textColumn: String = "sentence"
+    var textColumn = ColumnSelection.defaultText
 
     @Option(help: "Column (or JSON field) of --input holding a sentence pair's second text (MRPC, QQP, MNLI style).")
     var textPairColumn: String?

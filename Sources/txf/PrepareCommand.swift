@@ -51,13 +51,13 @@ struct Prepare: ParsableCommand {
     var format: InputFormat?
 
     @Option(help: "Column (or JSON field) holding the text.")
-    var textColumn: String = "sentence"
+    var textColumn = ColumnSelection.defaultText
 
     @Option(help: "Column (or JSON field) holding the second text of a sentence pair (default: single sentences).")
     var textPairColumn: String?
 
     @Option(help: "Column (or JSON field) holding the label.")
-    var labelColumn: String = "label"
+    var labelColumn = ColumnSelection.defaultLabel
 
     @Flag(help: "The input has no labels; every row gets label -1.")
     var noLabels = false

@@ -38,7 +38,7 @@ struct Vocab: ParsableCommand {
     var output: String
 
     @Option(help: "Column (or JSON field) holding the text.")
-    var textColumn = "sentence"
+    var textColumn = ColumnSelection.defaultText
 
     @Flag(help: "Casing of the vocab's text.")
     var casing: Casing = .uncased
