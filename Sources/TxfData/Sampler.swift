@@ -47,7 +47,7 @@ public struct BatchLayout: Sendable, Equatable, Codable {
 /// 2. the tail rule: only the first ⌊N / G⌋ · G rows of that permutation are used this epoch;
 ///    the N mod G others sit out (a fresh permutation next epoch picks others), so every
 ///    rank computes the same ⌊N / G⌋ steps and no collective waits for a missing rank;
-/// 3. with `groupByLength`, the used rows are cut into mega-batches of `megaBatchFactor` global
+/// 3. with `groupByLength`, the used rows are cut into mega-batches of `lengthGroupBatches` global
 ///    batches, each sorted by length (longest first), cut into global batches, and the order of
 ///    the global batches is shuffled again from (seed, epoch): batches hold similar lengths, so
 ///    padding to each micro-batch's longest row wastes little;
@@ -63,15 +63,16 @@ public struct EpochPlan: Sendable {
     /// Rows in training order; `steps · G` of them.
     public let order: [Int]
 
-    /// Global batches per mega-batch when grouping by length (as Hugging Face's
-    /// LengthGroupedSampler: 50).
-    public static let megaBatchFactor = 50
+    /// Global batches per mega-batch when grouping by length, unless told otherwise: Hugging
+    /// Face's LengthGroupedSampler's 50.
+    public static let defaultLengthGroupBatches = 50
 
     /// - Parameters:
     ///   - lengths: tokens per row (all N rows), or nil to keep the permutation's order.
     public init(rowCount: Int, seed: UInt64, epoch: Int, globalBatch: Int,
-                lengths: [Int]? = nil, groupByLength: Bool = false) {
-        precondition(globalBatch > 0 && rowCount >= 0)
+                lengths: [Int]? = nil, groupByLength: Bool = false,
+                lengthGroupBatches: Int = EpochPlan.defaultLengthGroupBatches) {
+        precondition(globalBatch > 0 && rowCount >= 0 && lengthGroupBatches > 0)
         precondition(lengths == nil || lengths!.count == rowCount)
         precondition(!groupByLength || lengths != nil, "grouping by length needs the lengths")
         let epochKey = RandomKey(seed: seed).with(UInt64(epoch))
@@ -79,7 +80,7 @@ public struct EpochPlan: Sendable {
         var order = Array(shuffled(rowCount, key: epochKey.with(1)).prefix(steps * globalBatch))
 
         if groupByLength, let lengths {
-            let mega = globalBatch * EpochPlan.megaBatchFactor
+            let mega = globalBatch * lengthGroupBatches
             var start = 0
             while start < order.count {
                 let end = min(start + mega, order.count)

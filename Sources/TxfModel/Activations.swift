@@ -53,9 +53,11 @@ final class Activations {
     let embOut: UnsafeMutablePointer<Float>     // [T, D] dropout(LN0(embSum)), block 0 input
     let embMean, embRstd: UnsafeMutablePointer<Float>  // [T]
     let embMask: UnsafeMutablePointer<UInt8>    // [T, D]
+    let wordKeep: UnsafeMutablePointer<UInt8>   // [T] token dropout: 0 where a word was left out
+    let poolerArgmax: UnsafeMutablePointer<Int32> // [B, D] max pooling: the position of each maximum
     let blocks: [BlockActivations]
     let clsInput: UnsafeMutablePointer<Float>   // [B, D] last block's input at [CLS] (CLS-only block)
-    let cls: UnsafeMutablePointer<Float>        // [B, D] last hidden state at [CLS]
+    let poolerInput: UnsafeMutablePointer<Float> // [B, D] last hidden state at [CLS], or its mean (`Pooling`)
     let pooled: UnsafeMutablePointer<Float>     // [B, D] tanh(pooler)
     let pooledDrop: UnsafeMutablePointer<Float> // [B, D] dropout(pooled), classifier input
     let pooledMask: UnsafeMutablePointer<UInt8> // [B, D]
@@ -65,7 +67,7 @@ final class Activations {
     // MARK: - Backward scratch
     let dHidden, dResidual, dBranch, dCtx, dq, dk, dv: UnsafeMutablePointer<Float>  // [T, D] each
     let dFfn: UnsafeMutablePointer<Float>       // [T, F]
-    let dPooled, dCls: UnsafeMutablePointer<Float>  // [B, D]
+    let dPooled, dPoolerInput: UnsafeMutablePointer<Float>  // [B, D]
     let dLogits: UnsafeMutablePointer<Float>    // [B, L]
     let scratchA, scratchB: UnsafeMutablePointer<Float>  // [S, S] per-head attention scratch
 
@@ -89,6 +91,8 @@ final class Activations {
         samples = .allocate(capacity: b); samples.initialize(repeating: 0, count: b)
         keys = .allocate(capacity: b); keys.initialize(repeating: RandomKey(seed: 0), count: b)
         ones = .allocate(capacity: b); ones.initialize(repeating: 1, count: b)
+        wordKeep = .allocate(capacity: t); wordKeep.initialize(repeating: 1, count: t)
+        poolerArgmax = .allocate(capacity: b * d); poolerArgmax.initialize(repeating: 0, count: b * d)
 
         var fc = Carver(floats.pointer), bc = Carver(bytes)
         embSum = fc.take(t * d); embOut = fc.take(t * d)
@@ -104,13 +108,13 @@ final class Activations {
                 probsMask: bc.take(b * h * s * s), attnMask: bc.take(t * d), ffnMask: bc.take(t * d)))
         }
         self.blocks = blocks
-        clsInput = fc.take(b * d); cls = fc.take(b * d); pooled = fc.take(b * d); pooledDrop = fc.take(b * d)
+        clsInput = fc.take(b * d); poolerInput = fc.take(b * d); pooled = fc.take(b * d); pooledDrop = fc.take(b * d)
         pooledMask = bc.take(b * d)
         logits = fc.take(b * c); probs = fc.take(b * c); losses = fc.take(b)
         dHidden = fc.take(t * d); dResidual = fc.take(t * d); dBranch = fc.take(t * d); dCtx = fc.take(t * d)
         dq = fc.take(t * d); dk = fc.take(t * d); dv = fc.take(t * d)
         dFfn = fc.take(t * f)
-        dPooled = fc.take(b * d); dCls = fc.take(b * d); dLogits = fc.take(b * c)
+        dPooled = fc.take(b * d); dPoolerInput = fc.take(b * d); dLogits = fc.take(b * c)
         scratchA = fc.take(s * s); scratchB = fc.take(s * s)
         precondition(fc.used == floatCount && bc.used == byteCount, "activation layout out of sync")
     }
@@ -118,11 +122,14 @@ final class Activations {
     deinit {
         bytes.deallocate()
         tokens.deallocate(); types.deallocate(); labels.deallocate(); targets.deallocate(); lengths.deallocate(); samples.deallocate(); keys.deallocate()
-        ones.deallocate()
+        ones.deallocate(); wordKeep.deallocate(); poolerArgmax.deallocate()
     }
 
-    /// Whether the last encoder block computes only the [CLS] rows (see `EncoderBlock+CLS.swift`).
+    /// Whether the last encoder block computes only the [CLS] rows (see `EncoderBlock+CLS.swift`);
+    /// the model sets it from its pooling.
     var lastBlockCLSOnly = true
+    /// Whether the last forward dropped words (`wordKeep` holds its draws).
+    var wordsDropped = false
 
     /// Bytes held (floats and masks), for reports.
     var memoryBytes: Int { floats.count * 4 + byteCount }

@@ -6,7 +6,8 @@ import TxfMatmul
 ///
 ///     e   = word[tok] + position[t] + type[tt];   h₀ = dropout(LN(e))
 ///     hₗ  = block(hₗ₋₁), l = 1…N                    (post-LN, see `blockForward`)
-///     p   = dropout(tanh(W_p · h_N[CLS] + b_p));   z = W_c · p + b_c
+///     p   = dropout(tanh(W_p · s + b_p));   z = W_c · p + b_c
+///           s = h_N[CLS], or with mean pooling the mean of h_N over the row's tokens
 ///     loss = Σ_b (logsumexp(z_b) − z_b[label_b])   (sum over the micro-batch)
 ///
 /// Parameters live in one flat buffer laid out by `table` (Hugging Face names, [out, in]
@@ -48,6 +49,13 @@ public final class BertClassifier {
     public let products: MatrixProducts
     /// The step of the training forward that last refreshed the trainable weights' copies.
     var lastRefreshStep: UInt64?
+    /// Token dropout: the probability that a training forward leaves a token's word embedding
+    /// out (its position and type embeddings stay), drawn per (seed, step, sample, position)
+    /// like every dropout mask (default 0, off). Word dropout as in Iyyer et al.'s deep averaging
+    /// networks (2015): a run's setting, not part of the model file.
+    public var tokenDropoutProb: Float = 0 {
+        didSet { precondition(tokenDropoutProb >= 0 && tokenDropoutProb < 1, "token dropout \(tokenDropoutProb) not in [0, 1)") }
+    }
 
     /// The LoRA configuration, or nil for a plain model.
     public var loraConfig: LoRAConfig? { lora?.config }
@@ -77,6 +85,7 @@ public final class BertClassifier {
         wordGradient = word.trainable ? (word.offset, config.vocabSize) : nil
         touchedWordRows = FloatBuffer(count: word.trainable ? config.vocabSize : 0)
         acts = Activations(config: config, maxBatch: maxBatch, maxSeqLen: maxSeqLen)
+        acts.lastBlockCLSOnly = config.pooling == .cls
         let products = try MatrixProducts(mode: matmul, preparedTokens: maxBatch * maxSeqLen)
         self.products = products
         let table = table, parameters = parameters, gradients = gradients

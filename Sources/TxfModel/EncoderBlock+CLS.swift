@@ -13,11 +13,15 @@ import TxfCore
 /// ffnResidual and out buffers hold [B, D] (or [B, F]) in their leading part, probs and its
 /// mask [B, H, S]. `PassShape` with seqLen 1 describes it to Linear, LayerNorm and LoRA.
 extension BertClassifier {
-    /// Whether the last block computes only the [CLS] rows (default true). Off runs the full
-    /// block, as a reference for tests; logits and gradients agree up to rounding.
+    /// Whether the last block computes only the [CLS] rows (default: when the model pools
+    /// [CLS]; mean and max pooling need every row). Off runs the full block, as a reference for
+    /// tests; logits and gradients agree up to rounding.
     public var lastBlockComputesCLSOnly: Bool {
         get { acts.lastBlockCLSOnly }
-        set { acts.lastBlockCLSOnly = newValue }
+        set {
+            precondition(!newValue || config.pooling == .cls, "a model pooling over every row (mean, max) needs the last block's every row")
+            acts.lastBlockCLSOnly = newValue
+        }
     }
 
     /// Rows per sample of the last block's output (1 when CLS-only, else the padded length).

@@ -40,6 +40,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// "regression"; default (key absent) classification. Written only for regression, so a
     /// classifier's config text is what it was before regression existed.
     public var task: ModelTask
+    /// What the pooler reads: the [CLS] row (BERT's), or the mean or max over each row's tokens
+    /// (`classifier_pooling`, ModernBERT's key: "cls", "mean", and txf's "max"; default cls).
+    /// Written only when not cls, so a BERT config's text is what it was before pooling was a choice.
+    public var pooling: Pooling
 
     /// The on-disk (Hugging Face) key of every field.
     enum CodingKeys: String, CodingKey {
@@ -57,6 +61,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case numLabels = "num_labels"
         case padTokenId = "pad_token_id"
         case task = "problem_type"
+        case pooling = "classifier_pooling"
         // Read to reject what txf cannot run, and written so transformers can load the file.
         case hiddenAct = "hidden_act"
         case modelType = "model_type"
@@ -70,7 +75,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         intermediateSize: Int, maxPositionEmbeddings: Int = 512, typeVocabSize: Int = 2,
         layerNormEps: Float = 1e-12, hiddenDropoutProb: Float = 0.1,
         attentionProbsDropoutProb: Float = 0.1, initializerRange: Float = 0.02, numLabels: Int = 2,
-        padTokenId: Int = 0, task: ModelTask = .classification
+        padTokenId: Int = 0, task: ModelTask = .classification, pooling: Pooling = .cls
     ) {
         self.vocabSize = vocabSize
         self.hiddenSize = hiddenSize
@@ -86,6 +91,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.numLabels = numLabels
         self.padTokenId = padTokenId
         self.task = task
+        self.pooling = pooling
     }
 
     public init(from decoder: Decoder) throws {
@@ -117,6 +123,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         } else {
             task = .classification
         }
+        if let name = try c.decodeIfPresent(String.self, forKey: .pooling) {
+            guard let pooling = Pooling(rawValue: name) else {
+                throw TxfError("config: classifier_pooling \"\(name)\" is not supported (\(Pooling.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")))")
+            }
+            self.pooling = pooling
+        } else {
+            pooling = .cls
+        }
         if let act = try c.decodeIfPresent(String.self, forKey: .hiddenAct), act != "gelu" {
             throw TxfError("config: hidden_act \"\(act)\" is not supported (txf implements exact erf \"gelu\")")
         }
@@ -141,6 +155,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         try c.encode(numLabels, forKey: .numLabels)
         try c.encode(padTokenId, forKey: .padTokenId)
         if task != .classification { try c.encode(task.problemType, forKey: .task) }
+        if pooling != .cls { try c.encode(pooling.rawValue, forKey: .pooling) }
         try c.encode("gelu", forKey: .hiddenAct)
         try c.encode("bert", forKey: .modelType)
         try c.encode("absolute", forKey: .positionEmbeddingType)

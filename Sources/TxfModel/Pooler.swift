@@ -1,37 +1,93 @@
 import Foundation
 
-/// BERT's pooler: the last hidden state of each sequence's first token ([CLS]) through a dense
-/// layer and tanh: `pooled[b] = tanh(W · h[b, 0] + bias)`.
+/// What the classifier reads of the encoder's last hidden states (`classifier_pooling` in
+/// config.json, ModernBERT's key and values).
+public enum Pooling: String, CaseIterable, Codable, Sendable {
+    /// BERT's: the first token's ([CLS]) hidden state.
+    case cls
+    /// The mean of each sequence's hidden states over its real tokens ([CLS] and [SEP]
+    /// included, padding not), as sentence-transformers pools MiniLM.
+    case mean
+    /// Each feature's largest value over the row's real tokens (max over time, as in Kim's
+    /// CNN for sentence classification, 2014): as large for a telling word in a long sentence
+    /// as in a short phrase. txf's addition to ModernBERT's two values.
+    case max
+}
+
+/// BERT's pooler over a per-sequence summary of the last hidden states: the [CLS] row, or the
+/// mean or feature-wise max of the real rows (`Pooling`), through a dense layer and tanh:
+/// `pooled[b] = tanh(W · s[b] + bias)`.
 public enum Pooler {
-    /// hidden: [batch·seqLen, D]; weight: [D, D]; bias: [D] ->
-    /// cls: [batch, D] (the gathered [CLS] rows, saved for backward), pooled: [batch, D].
+    /// hidden: [batch·seqLen, D]; lengths: [batch] real tokens per row; weight: [D, D]; bias: [D] ->
+    /// summary: [batch, D] (the [CLS] rows, means or maxima, saved for backward), pooled: [batch, D],
+    /// argmax: [batch, D] the position of each maximum (max pooling only; first one on ties).
     public static func forward(
-        hidden: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        cls: UnsafeMutablePointer<Float>, pooled: UnsafeMutablePointer<Float>,
+        hidden: UnsafePointer<Float>, lengths: UnsafePointer<Int>, pooling: Pooling,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        summary: UnsafeMutablePointer<Float>, pooled: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>,
         batch: Int, seqLen: Int, dim: Int, products: MatrixProducts
     ) {
-        for b in 0 ..< batch { (cls + b * dim).update(from: hidden + b * seqLen * dim, count: dim) }
-        Linear.forward(x: cls, weight: weight, bias: bias, y: pooled, tokens: batch, inFeatures: dim, outFeatures: dim, products: products)
+        for b in 0 ..< batch {
+            let s = summary + b * dim, row = hidden + b * seqLen * dim
+            switch pooling {
+            case .cls:
+                s.update(from: row, count: dim)
+            case .mean:
+                // s = (1/len) Σ_{t < len} h[b, t]
+                s.update(repeating: 0, count: dim)
+                for t in 0 ..< lengths[b] {
+                    let h = row + t * dim
+                    for j in 0 ..< dim { s[j] += h[j] }
+                }
+                let inverse = 1 / Float(lengths[b])
+                for j in 0 ..< dim { s[j] *= inverse }
+            case .max:
+                // s[j] = max_{t < len} h[b, t, j]
+                let at = argmax + b * dim
+                s.update(from: row, count: dim)
+                at.update(repeating: 0, count: dim)
+                for t in 1 ..< max(1, lengths[b]) {
+                    let h = row + t * dim
+                    for j in 0 ..< dim where h[j] > s[j] { s[j] = h[j]; at[j] = Int32(t) }
+                }
+            }
+        }
+        Linear.forward(x: summary, weight: weight, bias: bias, y: pooled, tokens: batch, inFeatures: dim, outFeatures: dim, products: products)
         for i in 0 ..< batch * dim { pooled[i] = tanh(pooled[i]) }
     }
 
-    /// Differentiates `pooled = tanh(cls · Wᵀ + b)` and the [CLS] gather:
-    /// `dz = dpooled · (1 − pooled²)` (written into `dpooled`, which is consumed),
-    /// `dcls = dz · W` scattered to row 0 of each sequence of `dhidden` (all other rows set to 0).
-    /// dpooled, pooled: [batch, D]; dhidden: [batch·seqLen, D] (overwritten); dcls: [batch, D] scratch.
+    /// Differentiates `pooled = tanh(s · Wᵀ + b)` and the summary:
+    /// `dz = dpooled · (1 − pooled²)` (written into `dpooled`, which is consumed), `ds = dz · W`,
+    /// then for [CLS] `dhidden[b, 0] = ds[b]`, for the mean `dhidden[b, t] = ds[b] / len_b` for
+    /// t < len_b, for the max `dhidden[b, argmax[b, j], j] = ds[b, j]`; every other element of
+    /// `dhidden` is set to 0.
+    /// dpooled, pooled, summary: [batch, D]; dhidden: [batch·seqLen, D] (overwritten); dsummary: [batch, D] scratch.
     public static func backward(
-        dpooled: UnsafeMutablePointer<Float>, pooled: UnsafePointer<Float>, cls: UnsafePointer<Float>,
+        dpooled: UnsafeMutablePointer<Float>, pooled: UnsafePointer<Float>, summary: UnsafePointer<Float>,
+        lengths: UnsafePointer<Int>, pooling: Pooling, argmax: UnsafePointer<Int32>,
         weight: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>?, dBias: UnsafeMutablePointer<Float>?,
-        dcls: UnsafeMutablePointer<Float>, dhidden: UnsafeMutablePointer<Float>,
+        dsummary: UnsafeMutablePointer<Float>, dhidden: UnsafeMutablePointer<Float>,
         batch: Int, seqLen: Int, dim: Int, products: MatrixProducts
     ) {
         // pooled = tanh(z)
         for i in 0 ..< batch * dim { dpooled[i] *= 1 - pooled[i] * pooled[i] }
-        // z = cls · Wᵀ + b
-        Linear.backward(dy: dpooled, x: cls, weight: weight, dx: dcls, dWeight: dWeight, dBias: dBias,
+        // z = s · Wᵀ + b
+        Linear.backward(dy: dpooled, x: summary, weight: weight, dx: dsummary, dWeight: dWeight, dBias: dBias,
                         tokens: batch, inFeatures: dim, outFeatures: dim, products: products)
-        // cls[b] = hidden[b, 0]
         dhidden.update(repeating: 0, count: batch * seqLen * dim)
-        for b in 0 ..< batch { (dhidden + b * seqLen * dim).update(from: dcls + b * dim, count: dim) }
+        for b in 0 ..< batch {
+            let ds = dsummary + b * dim, drow = dhidden + b * seqLen * dim
+            switch pooling {
+            case .cls:
+                drow.update(from: ds, count: dim)
+            case .mean:
+                let inverse = 1 / Float(lengths[b])
+                for j in 0 ..< dim { ds[j] *= inverse }
+                for t in 0 ..< lengths[b] { (drow + t * dim).update(from: ds, count: dim) }
+            case .max:
+                let at = argmax + b * dim
+                for j in 0 ..< dim { drow[Int(at[j]) * dim + j] = ds[j] }
+            }
+        }
     }
 }

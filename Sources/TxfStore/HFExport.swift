@@ -36,6 +36,10 @@ public enum HFExport {
     }
 
     public static func export(_ model: StoredModel, to directory: String) throws -> HFExportSummary {
+        // BertForSequenceClassification's pooler reads [CLS]; its config has no pooling choice.
+        guard model.config.pooling == .cls else {
+            throw TxfError("the model pools over each row's tokens (classifier_pooling \"\(model.config.pooling.rawValue)\"); Hugging Face's BertForSequenceClassification reads [CLS] only, so export-hf takes cls-pooled models; use txf predict and txf evaluate with this one")
+        }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw TxfError("--output \(directory) is a file; export-hf writes a directory")

@@ -9,6 +9,7 @@ public enum Architecture {
     public static let defaultHidden = 128
     public static let defaultHeads = 2
     public static let defaultMaxLength = 512
+    public static let defaultPooling = Pooling.cls
 
     /// The model config for a run.
     ///
@@ -45,6 +46,9 @@ public enum Architecture {
                     throw TxfError("\(baseSource) has \(check.field) = \(check.stored) but --\(check.flag) is \(given); drop the flag or start a new run")
                 }
             }
+            if let pooling = config.pooling, pooling != base.pooling {
+                throw TxfError("\(baseSource) has classifier_pooling = \(base.pooling.rawValue) but --pooling is \(pooling.rawValue); drop the flag or start a new run")
+            }
             if base.vocabSize != vocabSize {
                 throw TxfError("\(baseSource) has vocab_size = \(base.vocabSize) but the vocabulary has \(vocabSize) entries; use the vocab the model was trained with")
             }
@@ -59,7 +63,7 @@ public enum Architecture {
                                 numAttentionHeads: config.heads ?? defaultHeads,
                                 intermediateSize: config.ffn ?? 4 * hidden,
                                 maxPositionEmbeddings: config.maxLength ?? defaultMaxLength,
-                                numLabels: numLabels, task: task)
+                                numLabels: numLabels, task: task, pooling: config.pooling ?? defaultPooling)
             model.padTokenId = padTokenId
         }
         model.hiddenDropoutProb = Float(config.dropout)

@@ -28,7 +28,7 @@ final class StepReader: @unchecked Sendable {
 
     private let dataset: TokenDataset
     private let layout: BatchLayout
-    private let rank: Int, seed: UInt64, stepsPerEpoch: Int, groupByLength: Bool
+    private let rank: Int, seed: UInt64, stepsPerEpoch: Int, groupByLength: Bool, lengthGroupBatches: Int
     private let lengths: [Int]
     private let sets: [Batches]
     private var plan: EpochPlan?
@@ -44,7 +44,7 @@ final class StepReader: @unchecked Sendable {
     let background: Bool
 
     init(dataset: TokenDataset, layout: BatchLayout, rank: Int, seed: UInt64, stepsPerEpoch: Int, groupByLength: Bool,
-         background: Bool) {
+         lengthGroupBatches: Int, background: Bool) {
         self.background = background && hdf5IsThreadSafe
         self.dataset = dataset
         self.layout = layout
@@ -52,6 +52,7 @@ final class StepReader: @unchecked Sendable {
         self.seed = seed
         self.stepsPerEpoch = stepsPerEpoch
         self.groupByLength = groupByLength
+        self.lengthGroupBatches = lengthGroupBatches
         lengths = dataset.lengths.map(Int.init)
         sets = [Batches(count: layout.accumulation), Batches(count: layout.accumulation)]
     }
@@ -110,7 +111,7 @@ final class StepReader: @unchecked Sendable {
         let cursor = DataCursor(step: step, stepsPerEpoch: stepsPerEpoch)
         if plan?.epoch != cursor.epoch {
             plan = EpochPlan(rowCount: dataset.rowCount, seed: seed, epoch: cursor.epoch, globalBatch: layout.globalBatch,
-                             lengths: lengths, groupByLength: groupByLength)
+                             lengths: lengths, groupByLength: groupByLength, lengthGroupBatches: lengthGroupBatches)
         }
         for micro in batches.micro.indices {
             let (rows, positions) = plan!.rows(step: cursor.stepInEpoch, rank: rank, microStep: micro, layout: layout)

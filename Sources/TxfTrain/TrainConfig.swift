@@ -51,6 +51,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Position embeddings, the longest sequence the model takes; nil =
     /// `Architecture.defaultMaxLength` from scratch.
     public var maxLength: Int?
+    /// What the classifier reads of the last hidden states; nil = [CLS] from scratch.
+    public var pooling: Pooling?
 
     // MARK: - Fine-tuning (see `LoRAConfig`; the LoRA fields are only for `mode` lora)
 
@@ -93,10 +95,14 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var maxGradNorm: Double = 1.0
     /// Dropout probability in the encoder and before the classifier.
     public var dropout: Double = 0.1
+    /// Probability that a training token's word embedding is left out (`BertClassifier.tokenDropoutProb`).
+    public var tokenDropout: Double = 0
     /// Seed of initialisation, data order and dropout masks.
     public var seed: UInt64 = 42
     /// Batch rows of similar length together (less padding).
     public var groupByLength: Bool = true
+    /// With `groupByLength`, global batches per length-sorted mega-batch (`EpochPlan`).
+    public var lengthGroupBatches: Int = EpochPlan.defaultLengthGroupBatches
     /// The matrix products' precision (`Precision`): bf16 where the CPU has bf16 units (auto).
     public var precision: Precision = .auto
 
@@ -203,6 +209,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if train == nil { throw TxfError("missing --train (the prepared training dataset)") }
         if out == nil { throw TxfError("missing --out (the run directory)") }
         if globalBatch < 1 { throw TxfError("--global-batch must be at least 1 (got \(globalBatch))") }
+        if lengthGroupBatches < 1 { throw TxfError("--length-group-batches must be at least 1 (got \(lengthGroupBatches))") }
         if let m = microBatch, m < 1 { throw TxfError("--micro-batch must be at least 1 (got \(m))") }
         let micro = resolvedMicroBatch(worldSize: worldSize)
         guard CheckedArithmetic.product([worldSize, micro]) != nil else {
@@ -225,6 +232,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if !(weightDecay >= 0) { throw TxfError("--weight-decay must be ≥ 0 (got \(weightDecay))") }
         if !(maxGradNorm >= 0) { throw TxfError("--max-grad-norm must be ≥ 0 (got \(maxGradNorm); 0 turns clipping off)") }
         if !(dropout >= 0 && dropout < 1) { throw TxfError("--dropout must be in [0, 1) (got \(dropout))") }
+        if !(tokenDropout >= 0 && tokenDropout < 1) { throw TxfError("--token-dropout must be in [0, 1) (got \(tokenDropout))") }
         if logEvery < 1 { throw TxfError("--log-every must be at least 1 (got \(logEvery))") }
         if let e = evalEvery, e < 0 { throw TxfError("--eval-every must be ≥ 0 (got \(e))") }
         if let e = saveEvery, e < 0 { throw TxfError("--save-every must be ≥ 0 (got \(e))") }

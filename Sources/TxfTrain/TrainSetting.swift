@@ -1,6 +1,7 @@
 import TxfCore
 import TxfEval
 import TxfMatmul
+import TxfModel
 
 /// One training setting, declared once: its key, help, the default the help shows, and the
 /// `TrainConfig` field it sets.
@@ -137,4 +138,5 @@ extension TrainingMode: SettingValue {}
 extension ScheduleKind: SettingValue {}
 extension ProgressStyle: SettingValue {}
 extension Precision: SettingValue {}
+extension Pooling: SettingValue {}
 extension EvalMetric: SettingValue {}

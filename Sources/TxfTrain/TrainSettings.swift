@@ -24,6 +24,9 @@ extension TrainSetting {
             .optional("ffn", .model, \.ffn, "Feed-forward size", default: "4 × hidden"),
             .optional("max-length", .model, \.maxLength, "Longest sequence, position embeddings",
                       default: "\(Architecture.defaultMaxLength)"),
+            .optional("pooling", .model, \.pooling,
+                      "What the classifier reads of the last hidden states: cls (the first token's, BERT's), mean (their mean over each row's tokens) or max (each feature's largest over the row's tokens); mean and max are not exportable to Hugging Face's BertForSequenceClassification",
+                      default: Architecture.defaultPooling.rawValue),
 
             .field("mode", .fineTuning, \.mode,
                    "full: train every tensor; lora: freeze the --init model, train LoRA adapters and the classifier"),
@@ -56,8 +59,12 @@ extension TrainSetting {
             .field("weight-decay", .optimisation, \.weightDecay, "AdamW weight decay, not on biases and LayerNorm"),
             .field("max-grad-norm", .optimisation, \.maxGradNorm, "Clip the global gradient norm to this; 0 = off"),
             .field("dropout", .optimisation, \.dropout, "Dropout probability in the encoder and before the classifier"),
+            .field("token-dropout", .optimisation, \.tokenDropout,
+                   "Probability that a training token's word embedding is left out (its position and type embeddings stay): word dropout, a regulariser for small models trained from scratch; 0 = off"),
             .field("seed", .optimisation, \.seed, "Seed of initialisation, data order and dropout"),
             .field("group-by-length", .optimisation, \.groupByLength, "Batch rows of similar length together (less padding)"),
+            .field("length-group-batches", .optimisation, \.lengthGroupBatches,
+                   "With --group-by-length, global batches per group sorted by length: larger pads less, smaller keeps more of random order's mixing (Hugging Face's is 50)"),
 
             .field("log-every", .reporting, \.logEvery, "Steps between progress lines"),
             .field("progress", .reporting, \.progress,

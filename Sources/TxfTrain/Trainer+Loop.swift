@@ -44,7 +44,8 @@ extension Trainer {
     private func loop(_ emit: @escaping (TrainingEvent) -> Void) throws -> TrainingStop? {
         let spareCore = ProcessInfo.processInfo.activeProcessorCount > communicator.localRankCount * blasThreads()
         let reader = StepReader(dataset: train, layout: layout, rank: communicator.rank, seed: config.seed,
-                                stepsPerEpoch: stepsPerEpoch, groupByLength: config.groupByLength, background: spareCore)
+                                stepsPerEpoch: stepsPerEpoch, groupByLength: config.groupByLength,
+                                lengthGroupBatches: config.lengthGroupBatches, background: spareCore)
         defer { reader.stop() }
         let started = monotonicSeconds()
         var interval = Interval(start: started)

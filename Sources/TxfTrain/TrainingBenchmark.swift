@@ -35,6 +35,8 @@ public enum TrainingBenchmark {
         public var seed: UInt64 = 1
         /// Group rows of similar length into global batches (the trainer's default).
         public var groupByLength = true
+        /// Global batches per length-sorted group when grouping (`EpochPlan`).
+        public var lengthGroupBatches = EpochPlan.defaultLengthGroupBatches
         /// Longest synthetic row (SST-2's longest is 66 with [CLS] and [SEP]).
         public var syntheticMaxLength = 66
         /// Seconds of sgemm timing per shape for the peak.
@@ -328,7 +330,8 @@ public enum TrainingBenchmark {
         guard lengths.count >= g else { throw TxfError("the data has \(lengths.count) rows, fewer than one global batch of \(g)") }
         let tokenKey = RandomKey(seed: options.seed).with(0x746F6B73)  // "toks"
         var plan = EpochPlan(rowCount: lengths.count, seed: options.seed, epoch: 0, globalBatch: g,
-                             lengths: lengths, groupByLength: options.groupByLength)
+                             lengths: lengths, groupByLength: options.groupByLength,
+                             lengthGroupBatches: options.lengthGroupBatches)
         var out: [[MicroBatch]] = []
         // Steps spread evenly over the epoch: grouped batches run from short to long rows, so a
         // run of consecutive steps would not show the epoch's length mix.
@@ -337,7 +340,8 @@ public enum TrainingBenchmark {
             let step = k * stride
             if step / plan.steps != plan.epoch {
                 plan = EpochPlan(rowCount: lengths.count, seed: options.seed, epoch: step / plan.steps, globalBatch: g,
-                                 lengths: lengths, groupByLength: options.groupByLength)
+                                 lengths: lengths, groupByLength: options.groupByLength,
+                             lengthGroupBatches: options.lengthGroupBatches)
             }
             let inEpoch = step % plan.steps
             var micro: [MicroBatch] = []

@@ -12,7 +12,7 @@ import TxfTrain
 struct TrainingStepOptions: ParsableArguments {
     /// The training settings the benchmark takes.
     static var settings: [TrainSetting] { TrainSetting.named([
-        "global-batch", "micro-batch", "group-by-length", "seed", "precision", "lora-rank", "lora-alpha", "lora-dropout", "lora-targets",
+        "global-batch", "micro-batch", "group-by-length", "length-group-batches", "seed", "precision", "lora-rank", "lora-alpha", "lora-dropout", "lora-targets",
     ]) }
 
     /// Their defaults here: txf-train's, but the seed, which was 1 in every published bench.
@@ -81,6 +81,7 @@ struct TrainingStepOptions: ParsableArguments {
         o.steps = steps
         o.warmupSteps = warmupSteps
         o.groupByLength = config.groupByLength
+        o.lengthGroupBatches = config.lengthGroupBatches
         o.seed = config.seed
         o.precision = config.precision
         o.denseAllReduce = denseAllreduce

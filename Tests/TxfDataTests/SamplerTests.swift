@@ -98,6 +98,39 @@ import TxfData
         #expect(batch == batch.sorted(by: >))
     }
 
+    /// Each mega-batch of k global batches holds exactly the rows of the matching k·G-row slice
+    /// of the ungrouped order (grouping only sorts within it); k = 1 keeps every random batch's
+    /// rows, and padding shrinks as k grows.
+    @Test func lengthGroupBatchesBoundWhereRowsMayMove() {
+        let g = 8
+        let plain = EpochPlan(rowCount: 1000, seed: 3, epoch: 0, globalBatch: g, lengths: lengths)
+        func paddedTokens(_ plan: EpochPlan) -> Int {
+            (0..<plan.steps).reduce(0) { sum, step in sum + g * plan.rows(step: step).map { lengths[$0] }.max()! }
+        }
+        var padded: [Int] = []
+        for k in [1, 5, 25] {
+            let grouped = EpochPlan(rowCount: 1000, seed: 3, epoch: 0, globalBatch: g, lengths: lengths,
+                                    groupByLength: true, lengthGroupBatches: k)
+            // Which mega-batch each row of the grouped order sits in, against the ungrouped one.
+            var megaOfRow = [Int: Int]()
+            for (i, row) in plain.order.enumerated() { megaOfRow[row] = i / (k * g) }
+            var batchesOfMega = [Int: Set<Int>]()
+            for step in 0..<grouped.steps {
+                let megas = Set(grouped.rows(step: step).map { megaOfRow[$0]! })
+                #expect(megas.count == 1, "global batch \(step) mixes mega-batches \(megas) with k = \(k)")
+                batchesOfMega[megas.first!, default: []].insert(step)
+            }
+            #expect(batchesOfMega.values.allSatisfy { $0.count == k } || plain.steps % k != 0)
+            if k == 1 {
+                let plainBatches = Set((0..<plain.steps).map { Set(plain.rows(step: $0)) })
+                #expect(Set((0..<grouped.steps).map { Set(grouped.rows(step: $0)) }) == plainBatches)
+            }
+            padded.append(paddedTokens(grouped))
+        }
+        #expect(padded[0] == paddedTokens(plain))
+        #expect(padded[1] < padded[0] && padded[2] < padded[1])
+    }
+
     @Test func cursorSplitsTheGlobalStep() {
         #expect(DataCursor(step: 0, stepsPerEpoch: 10) == DataCursor(step: 0, stepsPerEpoch: 10))
         let c = DataCursor(step: 23, stepsPerEpoch: 10)

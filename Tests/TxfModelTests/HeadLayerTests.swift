@@ -4,7 +4,10 @@ import TxfCore
 @testable import TxfModel
 
 @Suite struct EmbeddingsTests {
-    @Test func backwardMatchesFiniteDifferences() {
+    /// With `dropWords`, token dropout leaves out row 0's second word (token 3) and row 1's
+    /// only one: their word rows get no gradient from those positions.
+    @Test(arguments: [false, true])
+    func backwardMatchesFiniteDifferences(dropWords: Bool) {
         let batch = 2, seqLen = 3, dim = 4, vocab = 5, positions = 6, typeVocab = 2
         let key = RandomKey(seed: 31)
         let word = randomBuffer(vocab * dim, key: key.with(1)), pos = randomBuffer(positions * dim, key: key.with(2))
@@ -17,45 +20,68 @@ import TxfCore
         for f in 0 ..< 2 * dim { c[(seqLen + 1) * dim + f] = 0 }
         let out = FloatBuffer(count: batch * seqLen * dim)
         let dWord = FloatBuffer(count: word.count), dPos = FloatBuffer(count: pos.count), dType = FloatBuffer(count: type.count)
+        let keep: [UInt8]? = dropWords ? [1, 0, 1, 0, 1, 1] : nil
         func objective() -> Double {
             Embeddings.forward(tokens: tokens, types: types, word: word.pointer, position: pos.pointer, type: type.pointer,
-                               out: out.pointer, batch: batch, seqLen: seqLen, dim: dim)
+                               wordKeep: keep, out: out.pointer, batch: batch, seqLen: seqLen, dim: dim)
             return weightedSum(out.pointer, c)
         }
-        Embeddings.backward(de: c.pointer, tokens: tokens, types: types, lengths: lengths, dWord: dWord.pointer,
+        Embeddings.backward(de: c.pointer, tokens: tokens, types: types, lengths: lengths, wordKeep: keep, dWord: dWord.pointer,
                             dPosition: dPos.pointer, dType: dType.pointer, batch: batch, seqLen: seqLen, dim: dim)
         checkGradient("dWord", values: word.pointer, analytic: dWord.pointer, indices: 0 ..< word.count, objective)
         checkGradient("dPosition", values: pos.pointer, analytic: dPos.pointer, indices: 0 ..< pos.count, objective)
         checkGradient("dType", values: type.pointer, analytic: dType.pointer, indices: 0 ..< type.count, objective)
+        if dropWords {
+            // Tokens 3 and 4 appear only where dropped.
+            for f in 0 ..< dim { #expect(dWord[3 * dim + f] == 0 && dWord[4 * dim + f] == 0) }
+        }
     }
 }
 
 @Suite struct PoolerTests {
-    @Test func backwardMatchesFiniteDifferences() {
+    /// Row 1 is shorter (2 of 3 tokens): mean pooling must leave its padded position out of
+    /// both the summary and the gradient.
+    @Test(arguments: Pooling.allCases)
+    func backwardMatchesFiniteDifferences(pooling: Pooling) {
         let batch = 2, seqLen = 3, dim = 4
+        let lengths = [3, 2]
         let key = RandomKey(seed: 41)
         let hidden = randomBuffer(batch * seqLen * dim, key: key.with(1))
         let w = randomBuffer(dim * dim, key: key.with(2)), b = randomBuffer(dim, key: key.with(3))
         let c = randomBuffer(batch * dim, key: key.with(4))
-        let cls = FloatBuffer(count: batch * dim), pooled = FloatBuffer(count: batch * dim)
+        let summary = FloatBuffer(count: batch * dim), pooled = FloatBuffer(count: batch * dim)
+        var argmax = [Int32](repeating: 0, count: batch * dim)
         func objective() -> Double {
-            Pooler.forward(hidden: hidden.pointer, weight: w.pointer, bias: b.pointer, cls: cls.pointer, pooled: pooled.pointer,
+            Pooler.forward(hidden: hidden.pointer, lengths: lengths, pooling: pooling, weight: w.pointer, bias: b.pointer,
+                           summary: summary.pointer, pooled: pooled.pointer, argmax: &argmax,
                            batch: batch, seqLen: seqLen, dim: dim, products: fp32Products)
             return weightedSum(pooled.pointer, c)
         }
         _ = objective()
         for i in 0 ..< pooled.count { #expect(abs(pooled[i]) < 1) }  // tanh range
+        // The summary by hand: row 0 of each sequence, or the mean or max of its first `lengths` rows.
+        for r in 0 ..< batch {
+            for j in 0 ..< dim {
+                let values = (pooling == .cls ? [0] : Array(0 ..< lengths[r])).map { hidden[(r * seqLen + $0) * dim + j] }
+                let expected = pooling == .max ? values.max()! : values.reduce(0, +) / Float(values.count)
+                #expect(abs(summary[r * dim + j] - expected) < 1e-6)
+            }
+        }
         let dpooled = FloatBuffer(count: batch * dim)
         dpooled.pointer.update(from: c.pointer, count: c.count)
-        let dw = FloatBuffer(count: w.count), db = FloatBuffer(count: dim), dcls = FloatBuffer(count: batch * dim)
+        let dw = FloatBuffer(count: w.count), db = FloatBuffer(count: dim), dsummary = FloatBuffer(count: batch * dim)
         let dhidden = FloatBuffer(count: hidden.count)
-        Pooler.backward(dpooled: dpooled.pointer, pooled: pooled.pointer, cls: cls.pointer, weight: w.pointer,
-                        dWeight: dw.pointer, dBias: db.pointer, dcls: dcls.pointer, dhidden: dhidden.pointer,
+        Pooler.backward(dpooled: dpooled.pointer, pooled: pooled.pointer, summary: summary.pointer,
+                        lengths: lengths, pooling: pooling, argmax: argmax, weight: w.pointer,
+                        dWeight: dw.pointer, dBias: db.pointer, dsummary: dsummary.pointer, dhidden: dhidden.pointer,
                         batch: batch, seqLen: seqLen, dim: dim, products: fp32Products)
-        // Every hidden element: only position 0 of each sequence has a nonzero gradient.
+        // Every hidden element: [CLS] pooling reaches position 0 only, mean pooling the real rows,
+        // max pooling each feature's maximum.
         checkGradient("dhidden", values: hidden.pointer, analytic: dhidden.pointer, indices: 0 ..< hidden.count, objective)
         checkGradient("dW", values: w.pointer, analytic: dw.pointer, indices: 0 ..< w.count, objective)
         checkGradient("db", values: b.pointer, analytic: db.pointer, indices: 0 ..< dim, objective)
+        // The padded position of row 1 gets nothing.
+        for j in 0 ..< dim { #expect(dhidden[(seqLen + 2) * dim + j] == 0) }
     }
 }
 

@@ -28,10 +28,13 @@ import TxfCore
     }
 
     /// A row padded inside a longer micro-batch gives the same logits as the row alone, in eval
-    /// and in training mode (dropout keyed by sample index and position, not by padding).
-    @Test(arguments: [ForwardMode.eval, .train(seed: 8, step: 4)])
-    func paddingDoesNotChangeARow(mode: ForwardMode) {
-        let model = tinyModel()
+    /// and in training mode (dropout keyed by sample index and position, not by padding), with
+    /// either pooling (the mean must leave the padded positions out).
+    @Test(arguments: [ForwardMode.eval, .train(seed: 8, step: 4)], Pooling.allCases)
+    func paddingDoesNotChangeARow(mode: ForwardMode, pooling: Pooling) {
+        var config = tinyConfig()
+        config.pooling = pooling
+        let model = tinyModel(config: config)
         model.forward(MicroBatch(rows: [tinyRows[1], tinyRows[3]], labels: nil, sampleIndices: [6, 2]), mode: mode)
         let padded = Array(model.logits.prefix(3))
         model.forward(MicroBatch(rows: [tinyRows[1]], labels: nil, sampleIndices: [6]), mode: mode)
@@ -39,6 +42,39 @@ import TxfCore
         for c in 0 ..< 3 {
             assertClose(Double(padded[c]), Double(alone[c]), relativeTolerance: 1e-5, absoluteTolerance: 1e-6, "logit \(c)")
         }
+    }
+
+    /// Token dropout in a training forward (other dropout off) is the eval forward of the same
+    /// rows with the dropped tokens' word embeddings zero — the pad token's row, which starts at
+    /// zero; about p of the tokens are dropped, and an eval forward drops none.
+    @Test func tokenDropoutLeavesOutWordEmbeddings() {
+        let model = tinyModel(config: tinyConfig(hiddenDropout: 0, attentionDropout: 0))
+        #expect(model.parameter("embeddings.word_embeddings.weight").prefix(8).allSatisfy { $0 == 0 })
+        model.tokenDropoutProb = 0.4
+        let batch = tinyBatch()
+        model.forward(batch, mode: .train(seed: 6, step: 9))
+        let dropped = Array(model.logits)
+        var tokens = batch.tokens, drops = 0, real = 0
+        for r in 0 ..< batch.batchSize {
+            for t in 0 ..< batch.lengths[r] {
+                real += 1
+                if model.acts.wordKeep[r * batch.seqLen + t] == 0 { tokens[r * batch.seqLen + t] = 0; drops += 1 }
+            }
+        }
+        #expect(drops > 0 && drops < real)
+        model.forward(MicroBatch(tokens: tokens, lengths: batch.lengths, seqLen: batch.seqLen, labels: nil,
+                                 sampleIndices: batch.sampleIndices), mode: .eval)
+        for i in dropped.indices {
+            assertClose(Double(model.logits[i]), Double(dropped[i]), relativeTolerance: 1e-5, absoluteTolerance: 1e-6, "logit \(i)")
+        }
+        // An eval forward of the original rows differs: it keeps every word.
+        model.forward(batch, mode: .eval)
+        #expect(zip(model.logits, dropped).contains { abs($0 - $1) > 1e-4 })
+        // The draws over many positions: about p of them.
+        var keep = [UInt8](repeating: 0, count: 20_000)
+        Dropout.drawMask(&keep, count: keep.count, p: 0.4, key: RandomKey(seed: 1), counter: 0)
+        let fraction = Double(keep.filter { $0 == 0 }.count) / Double(keep.count)
+        #expect(abs(fraction - 0.4) < 0.02)
     }
 
     /// A global batch of 4 split into micro-batches of 2 (each padded to its own longest row)

@@ -36,6 +36,23 @@ import TxfCore
         #expect(c.numLabels == 3 && c.maxPositionEmbeddings == 512 && c.hiddenDropoutProb == 0.1)
     }
 
+    /// classifier_pooling: absent reads as cls and cls is not written (a BERT config's text is
+    /// unchanged); mean round-trips; anything else is refused naming the key.
+    @Test func poolingIsWrittenOnlyForMean() throws {
+        let json = #"{"vocab_size": 10, "hidden_size": 4, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 8"#
+        let plain = try JSONDecoder().decode(ModelConfig.self, from: Data((json + "}").utf8))
+        #expect(plain.pooling == .cls)
+        #expect(!String(decoding: try plain.jsonData(), as: UTF8.self).contains("classifier_pooling"))
+        var mean = plain
+        mean.pooling = .mean
+        let text = String(decoding: try mean.jsonData(), as: UTF8.self)
+        #expect(text.contains("\"classifier_pooling\" : \"mean\""))
+        #expect(try JSONDecoder().decode(ModelConfig.self, from: try mean.jsonData()) == mean)
+        #expect(throws: TxfError("config: classifier_pooling \"first\" is not supported (\"cls\" or \"mean\" or \"max\")")) {
+            try JSONDecoder().decode(ModelConfig.self, from: Data((json + #", "classifier_pooling": "first"}"#).utf8))
+        }
+    }
+
     @Test func rejectsWhatTheModelCannotRun() throws {
         var c = ModelConfig(vocabSize: 10, hiddenSize: 6, numHiddenLayers: 1, numAttentionHeads: 4, intermediateSize: 8)
         #expect(throws: TxfError("config: hidden_size 6 is not divisible by num_attention_heads 4")) { try c.validate() }

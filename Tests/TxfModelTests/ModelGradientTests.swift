@@ -13,15 +13,24 @@ import TxfCore
 
     /// Whole model, training mode (dropout masks are fixed by the key, so the loss is a smooth
     /// function of the parameters), padded micro-batch of 3 rows: the analytic gradient of the
-    /// loss sum matches central differences for sampled elements of every tensor.
-    @Test func everyTensorMatchesFiniteDifferences() {
-        let model = tinyModel()
+    /// loss sum matches central differences for sampled elements of every tensor, pooling [CLS]
+    /// (the last block for [CLS] only) or the mean (the full last block), and with token dropout.
+    @Test(arguments: zip([Pooling.cls, .mean, .max, .cls], [Float(0), 0, 0, 0.3]))
+    func everyTensorMatchesFiniteDifferences(pooling: Pooling, tokenDropout: Float) {
+        var config = tinyConfig()
+        config.pooling = pooling
+        let model = tinyModel(config: config)
+        model.tokenDropoutProb = tokenDropout
+        #expect(model.lastBlockComputesCLSOnly == (pooling == .cls))
         let batch = tinyBatch(0 ..< 3)  // lengths 5, 2, 4: padded to 5
         let mode = ForwardMode.train(seed: 3, step: 2)
         model.zeroGradients()
         model.forward(batch, mode: mode)
         model.backward(lossScale: 1)
         let objective = { model.forward(batch, mode: mode) }
+        // Pooling over rows sums many paths into each weight (more curvature at ε = 1e-2), and
+        // max pooling has kinks where a maximum changes hands: a smaller step for both.
+        let step: Float = pooling == .cls ? fdStep : 1e-3
         var report: [String] = []
         for (n, e) in model.table.entries.enumerated() {
             var indices = Self.sampleIndices(e.count, key: RandomKey(seed: 77).with(UInt64(n)))
@@ -29,7 +38,7 @@ import TxfCore
                 indices += [7 * 8 + 3, 12 * 8, 19 * 8 + 7]  // rows of tokens 7, 12 (row 0) and 19 (unused)
             }
             let worst = checkGradient(e.name, values: model.parameters.pointer + e.offset,
-                                      analytic: model.gradients.pointer + e.offset, indices: indices, objective)
+                                      analytic: model.gradients.pointer + e.offset, indices: indices, step: step, objective)
             report.append("\(e.name): max |analytic − numeric| = \(worst)")
         }
         print(report.joined(separator: "\n"))

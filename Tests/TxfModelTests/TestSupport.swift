@@ -54,12 +54,12 @@ func centralDifference(_ values: UnsafeMutablePointer<Float>, _ index: Int, step
 @discardableResult
 func checkGradient(
     _ name: String, values: UnsafeMutablePointer<Float>, analytic: UnsafePointer<Float>, indices: some Sequence<Int>,
-    relativeTolerance: Double = fdRelative, absoluteTolerance: Double = fdAbsolute,
+    relativeTolerance: Double = fdRelative, absoluteTolerance: Double = fdAbsolute, step: Float = fdStep,
     sourceLocation: SourceLocation = #_sourceLocation, _ objective: () -> Double
 ) -> Double {
     var worst = 0.0
     for i in indices {
-        let numeric = centralDifference(values, i, objective)
+        let numeric = centralDifference(values, i, step: step, objective)
         worst = max(worst, abs(numeric - Double(analytic[i])))
         assertClose(Double(analytic[i]), numeric, relativeTolerance: relativeTolerance,
                     absoluteTolerance: absoluteTolerance, "\(name)[\(i)]", sourceLocation: sourceLocation)

@@ -16,7 +16,8 @@ import TxfHDF5
         let lengths = direct.lengths.map(Int.init)
         for rank in 0 ..< 2 {
             let reader = StepReader(dataset: try TokenDataset(path: path), layout: layout, rank: rank, seed: 7,
-                                    stepsPerEpoch: stepsPerEpoch, groupByLength: groupByLength, background: background)
+                                    stepsPerEpoch: stepsPerEpoch, groupByLength: groupByLength,
+                                    lengthGroupBatches: EpochPlan.defaultLengthGroupBatches, background: background)
             #expect(reader.background == background)
             for step in 0 ..< stepsPerEpoch + 3 {
                 let taken = try reader.take(step: step).micro

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TxfCore
+import TxfData
 import TxfDist
 import TxfHDF5
 import TxfModel
@@ -118,6 +119,42 @@ import TxfModel
         c.layers = nil
         #expect(message { _ = try Architecture.resolve(c, base: scratch, baseSource: "base.h5", vocabSize: 99, numLabels: 3, padTokenId: 0) }?
                     .contains("vocab_size = 100") == true)
+        #expect(scratch.pooling == .cls)
+        c.pooling = .mean
+        #expect(message { _ = try Architecture.resolve(c, base: scratch, baseSource: "base.h5", vocabSize: 100, numLabels: 3, padTokenId: 0) }
+                == "base.h5 has classifier_pooling = cls but --pooling is mean; drop the flag or start a new run")
+        #expect(try Architecture.resolve(c, base: nil, baseSource: "", vocabSize: 100, numLabels: 3, padTokenId: 0).pooling == .mean)
+    }
+
+    /// A mean-pooled run stores its pooling, resumes with it without the flag (the same losses
+    /// as the straight run), evaluates as the trainer did, and is refused by export-hf.
+    @Test func meanPoolingIsStoredResumedAndNotExported() throws {
+        var straight = config(out: TrainFixture.runDirectory("mean-straight"), steps: 4)
+        straight.pooling = .mean
+        let (_, whole) = try train(straight)
+        var first = straight
+        first.out = TrainFixture.runDirectory("mean-resumed")
+        first.maxSteps = 4
+        first.saveEvery = 2
+        _ = try train(first)
+        try FileManager.default.removeItem(atPath: first.out! + "/final.h5")
+        var resumed = first
+        resumed.pooling = nil
+        resumed.resume = "auto"
+        let (trainer, rest) = try train(resumed)
+        #expect(trainer.model.config.pooling == .mean)
+        assertClose(losses(rest), Array(losses(whole).suffix(2)), relativeTolerance: 1e-6)
+        let stored = try StoredModel(path: straight.out! + "/final.h5")
+        #expect(stored.config.pooling == .mean)
+        let lastEval = whole.compactMap { if case .eval(let r) = $0 { r } else { nil } }.last!
+        // A fresh model from the file (pooling read back from it) gives the trainer's last evaluation.
+        let dataset = try TokenDataset(path: fixture.dev)
+        let record = try Evaluation.run(model: try Predictor(stored: stored, batchSize: 7).model(seqLen: 16),
+                                        dataset: dataset, batchSize: 7, communicator: SingleProcessCommunicator(), step: 4)
+        #expect(record.accuracy == lastEval.accuracy)
+        assertClose(record.loss, lastEval.loss, relativeTolerance: 1e-5)
+        #expect(message { _ = try HFExport.run(modelPath: straight.out! + "/final.h5", outputDirectory: straight.out! + "/hf") }?
+                    .contains("export-hf takes cls-pooled models") == true)
     }
 
     @Test func evaluationBlocksTileTheSetExactlyOnce() {
