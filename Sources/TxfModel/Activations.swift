@@ -53,8 +53,6 @@ final class Activations {
     let embOut: UnsafeMutablePointer<Float>     // [T, D] dropout(LN0(embSum)), block 0 input
     let embMean, embRstd: UnsafeMutablePointer<Float>  // [T]
     let embMask: UnsafeMutablePointer<UInt8>    // [T, D]
-    let wordKeep: UnsafeMutablePointer<UInt8>   // [T] token dropout: 0 where a word was left out
-    let poolerArgmax: UnsafeMutablePointer<Int32> // [B, D] max pooling: the position of each maximum
     let blocks: [BlockActivations]
     let clsInput: UnsafeMutablePointer<Float>   // [B, D] last block's input at [CLS] (CLS-only block)
     let poolerInput: UnsafeMutablePointer<Float> // [B, D] last hidden state at [CLS], or its mean (`Pooling`)
@@ -91,8 +89,6 @@ final class Activations {
         samples = .allocate(capacity: b); samples.initialize(repeating: 0, count: b)
         keys = .allocate(capacity: b); keys.initialize(repeating: RandomKey(seed: 0), count: b)
         ones = .allocate(capacity: b); ones.initialize(repeating: 1, count: b)
-        wordKeep = .allocate(capacity: t); wordKeep.initialize(repeating: 1, count: t)
-        poolerArgmax = .allocate(capacity: b * d); poolerArgmax.initialize(repeating: 0, count: b * d)
 
         var fc = Carver(floats.pointer), bc = Carver(bytes)
         embSum = fc.take(t * d); embOut = fc.take(t * d)
@@ -122,14 +118,12 @@ final class Activations {
     deinit {
         bytes.deallocate()
         tokens.deallocate(); types.deallocate(); labels.deallocate(); targets.deallocate(); lengths.deallocate(); samples.deallocate(); keys.deallocate()
-        ones.deallocate(); wordKeep.deallocate(); poolerArgmax.deallocate()
+        ones.deallocate()
     }
 
     /// Whether the last encoder block computes only the [CLS] rows (see `EncoderBlock+CLS.swift`);
     /// the model sets it from its pooling.
     var lastBlockCLSOnly = true
-    /// Whether the last forward dropped words (`wordKeep` holds its draws).
-    var wordsDropped = false
 
     /// Bytes held (floats and masks), for reports.
     var memoryBytes: Int { floats.count * 4 + byteCount }

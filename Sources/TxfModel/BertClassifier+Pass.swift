@@ -24,8 +24,7 @@ extension BertClassifier {
         }
         var stream: DropoutStream? = nil
         if case let .train(seed, step) = mode,
-           config.hiddenDropoutProb > 0 || config.attentionProbsDropoutProb > 0 || (loraConfig?.dropout ?? 0) > 0
-            || tokenDropoutProb > 0 {
+           config.hiddenDropoutProb > 0 || config.attentionProbsDropoutProb > 0 || (loraConfig?.dropout ?? 0) > 0 {
             stream = DropoutStream(seed: seed, step: step, hiddenP: config.hiddenDropoutProb,
                                    attentionP: config.attentionProbsDropoutProb)
         }
@@ -34,19 +33,10 @@ extension BertClassifier {
                            hiddenP: config.hiddenDropoutProb, attentionP: config.attentionProbsDropoutProb,
                            dropout: stream)
         let t = sh.tokens
-        // keep[b, t]: token dropout's draws, per sample and position
-        acts.wordsDropped = stream != nil && tokenDropoutProb > 0
-        if let stream, acts.wordsDropped {
-            for r in 0 ..< b {
-                Dropout.drawMask(acts.wordKeep + r * s, count: s, p: tokenDropoutProb,
-                                 key: stream.key(sample: acts.samples[r], site: DropoutSite.tokens), counter: 0)
-            }
-        }
-        let wordKeep = acts.wordsDropped ? UnsafePointer(acts.wordKeep) : nil
-        // e = keep · word[tok] + position[t] + type[tt];  h₀ = dropout(LN(e))
+        // e = word[tok] + position[t] + type[tt];  h₀ = dropout(LN(e))
         Embeddings.forward(tokens: acts.tokens, types: acts.types, word: paramPointer("embeddings.word_embeddings.weight"),
                            position: paramPointer("embeddings.position_embeddings.weight"),
-                           type: paramPointer("embeddings.token_type_embeddings.weight"), wordKeep: wordKeep,
+                           type: paramPointer("embeddings.token_type_embeddings.weight"),
                            out: acts.embSum, batch: b, seqLen: s, dim: d)
         LayerNorm.forward(x: acts.embSum, gamma: paramPointer("embeddings.LayerNorm.weight"),
                           beta: paramPointer("embeddings.LayerNorm.bias"), y: acts.embOut, mean: acts.embMean,
@@ -58,10 +48,10 @@ extension BertClassifier {
             if l == config.numHiddenLayers - 1 && acts.lastBlockCLSOnly { blockForwardCLS(l, x: x, sh) } else { blockForward(l, x: x, sh) }
             x = UnsafePointer(acts.blocks[l].out)
         }
-        // p = dropout(tanh(W_p · s + b_p)), s = h[CLS] or the mean or max of h over the row's tokens
+        // p = dropout(tanh(W_p · s + b_p)), s = h[CLS] or the mean of h over the row's tokens
         Pooler.forward(hidden: x, lengths: acts.lengths, pooling: config.pooling,
                        weight: paramPointer("pooler.dense.weight"), bias: paramPointer("pooler.dense.bias"),
-                       summary: acts.poolerInput, pooled: acts.pooled, argmax: acts.poolerArgmax, batch: b, seqLen: lastBlockRowsPerSample(sh), dim: d,
+                       summary: acts.poolerInput, pooled: acts.pooled, batch: b, seqLen: lastBlockRowsPerSample(sh), dim: d,
                        products: products)
         acts.pooledDrop.update(from: acts.pooled, count: b * d)
         if let stream, sh.hiddenP > 0 {
@@ -146,7 +136,7 @@ extension BertClassifier {
         }
         // pooled = tanh(W_p · s + b_p)
         Pooler.backward(dpooled: acts.dPooled, pooled: acts.pooled, summary: acts.poolerInput,
-                        lengths: acts.lengths, pooling: config.pooling, argmax: acts.poolerArgmax, weight: paramPointer("pooler.dense.weight"),
+                        lengths: acts.lengths, pooling: config.pooling, weight: paramPointer("pooler.dense.weight"),
                         dWeight: gradPointer("pooler.dense.weight"), dBias: gradPointer("pooler.dense.bias"),
                         dsummary: acts.dPoolerInput, dhidden: acts.dHidden, batch: b, seqLen: lastBlockRowsPerSample(sh), dim: d,
                         products: products)
@@ -168,9 +158,8 @@ extension BertClassifier {
                            mean: acts.embMean, rstd: acts.embRstd, dx: acts.dResidual,
                            dGamma: gradPointer("embeddings.LayerNorm.weight"), dBeta: gradPointer("embeddings.LayerNorm.bias"),
                            rows: t, dim: d)
-        // e = keep · word[tok] + position[t] + type[tt]
+        // e = word[tok] + position[t] + type[tt]
         Embeddings.backward(de: acts.dResidual, tokens: acts.tokens, types: acts.types, lengths: acts.lengths,
-                            wordKeep: acts.wordsDropped ? UnsafePointer(acts.wordKeep) : nil,
                             dWord: gradPointer("embeddings.word_embeddings.weight"),
                             dPosition: gradPointer("embeddings.position_embeddings.weight"),
                             dType: gradPointer("embeddings.token_type_embeddings.weight"),

@@ -49,13 +49,6 @@ public final class BertClassifier {
     public let products: MatrixProducts
     /// The step of the training forward that last refreshed the trainable weights' copies.
     var lastRefreshStep: UInt64?
-    /// Token dropout: the probability that a training forward leaves a token's word embedding
-    /// out (its position and type embeddings stay), drawn per (seed, step, sample, position)
-    /// like every dropout mask (default 0, off). Word dropout as in Iyyer et al.'s deep averaging
-    /// networks (2015): a run's setting, not part of the model file.
-    public var tokenDropoutProb: Float = 0 {
-        didSet { precondition(tokenDropoutProb >= 0 && tokenDropoutProb < 1, "token dropout \(tokenDropoutProb) not in [0, 1)") }
-    }
 
     /// The LoRA configuration, or nil for a plain model.
     public var loraConfig: LoRAConfig? { lora?.config }

@@ -13,24 +13,16 @@ public enum Dropout {
         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<UInt8>,
         count: Int, p: Float, key: RandomKey, counter: UInt64
     ) {
-        let scale = 1 / (1 - p), threshold = keepThreshold(p)
+        let scale = 1 / (1 - p)
+        // u / 2²⁴ ≥ p  ⇔  u ≥ ⌈p · 2²⁴⌉ (p · 2²⁴ is exact in Float): the same masks as
+        // `key.uniform(c) >= p`, without the conversion.
+        let threshold = UInt64((p * 16_777_216).rounded(.up))
         for i in 0 ..< count {
             let keep = key.bits(counter &+ UInt64(i)) >> 40 >= threshold
             mask[i] = keep ? 1 : 0
             y[i] = keep ? x[i] * scale : 0
         }
     }
-
-    /// mask: [count] receives the keep (1) / drop (0) draws `forward` would make for counters
-    /// `counter ..< counter + count`, without scaling anything.
-    public static func drawMask(_ mask: UnsafeMutablePointer<UInt8>, count: Int, p: Float, key: RandomKey, counter: UInt64) {
-        let threshold = keepThreshold(p)
-        for i in 0 ..< count { mask[i] = key.bits(counter &+ UInt64(i)) >> 40 >= threshold ? 1 : 0 }
-    }
-
-    /// u / 2²⁴ ≥ p  ⇔  u ≥ ⌈p · 2²⁴⌉ (p · 2²⁴ is exact in Float): the same masks as
-    /// `key.uniform(c) >= p`, without the conversion.
-    static func keepThreshold(_ p: Float) -> UInt64 { UInt64((p * 16_777_216).rounded(.up)) }
 
     /// Differentiates `y = x · keep / (1 − p)`: `dx = dy · keep / (1 − p)`.
     /// dy, mask: [count] -> dx: [count] (overwritten; may alias dy).
@@ -82,7 +74,4 @@ public enum DropoutSite {
     public static func ffnOutput(_ layer: Int) -> UInt64 { 3 + 3 * UInt64(layer) }
     /// Dropout on the pooled [CLS] vector before the classifier (after all blocks).
     public static func classifier(layers: Int) -> UInt64 { 1 + 3 * UInt64(layers) }
-    /// Token dropout on the word embeddings (counter = position); tagged "tokdrop" so that it
-    /// stays apart from the per-layer sites however many layers there are.
-    public static let tokens: UInt64 = 0x746F_6B64_726F_70
 }

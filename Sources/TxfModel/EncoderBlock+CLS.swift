@@ -14,12 +14,12 @@ import TxfCore
 /// mask [B, H, S]. `PassShape` with seqLen 1 describes it to Linear, LayerNorm and LoRA.
 extension BertClassifier {
     /// Whether the last block computes only the [CLS] rows (default: when the model pools
-    /// [CLS]; mean and max pooling need every row). Off runs the full block, as a reference for
+    /// [CLS]; mean pooling needs every row). Off runs the full block, as a reference for
     /// tests; logits and gradients agree up to rounding.
     public var lastBlockComputesCLSOnly: Bool {
         get { acts.lastBlockCLSOnly }
         set {
-            precondition(!newValue || config.pooling == .cls, "a model pooling over every row (mean, max) needs the last block's every row")
+            precondition(!newValue || config.pooling == .cls, "a mean-pooled model needs the last block's every row")
             acts.lastBlockCLSOnly = newValue
         }
     }

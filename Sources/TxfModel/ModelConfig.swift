@@ -40,9 +40,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// "regression"; default (key absent) classification. Written only for regression, so a
     /// classifier's config text is what it was before regression existed.
     public var task: ModelTask
-    /// What the pooler reads: the [CLS] row (BERT's), or the mean or max over each row's tokens
-    /// (`classifier_pooling`, ModernBERT's key: "cls", "mean", and txf's "max"; default cls).
-    /// Written only when not cls, so a BERT config's text is what it was before pooling was a choice.
+    /// What the pooler reads: the [CLS] row (BERT's) or the mean over each row's tokens
+    /// (`classifier_pooling`, ModernBERT's key and values: "cls" or "mean"; default cls). Written
+    /// only for mean, so a BERT config's text is what it was before pooling was a choice.
     public var pooling: Pooling
 
     /// The on-disk (Hugging Face) key of every field.

@@ -8,23 +8,18 @@ public enum Pooling: String, CaseIterable, Codable, Sendable {
     /// The mean of each sequence's hidden states over its real tokens ([CLS] and [SEP]
     /// included, padding not), as sentence-transformers pools MiniLM.
     case mean
-    /// Each feature's largest value over the row's real tokens (max over time, as in Kim's
-    /// CNN for sentence classification, 2014): as large for a telling word in a long sentence
-    /// as in a short phrase. txf's addition to ModernBERT's two values.
-    case max
 }
 
-/// BERT's pooler over a per-sequence summary of the last hidden states: the [CLS] row, or the
-/// mean or feature-wise max of the real rows (`Pooling`), through a dense layer and tanh:
+/// BERT's pooler over a per-sequence summary of the last hidden states: the [CLS] row or the
+/// mean of the real rows (`Pooling`), through a dense layer and tanh:
 /// `pooled[b] = tanh(W · s[b] + bias)`.
 public enum Pooler {
     /// hidden: [batch·seqLen, D]; lengths: [batch] real tokens per row; weight: [D, D]; bias: [D] ->
-    /// summary: [batch, D] (the [CLS] rows, means or maxima, saved for backward), pooled: [batch, D],
-    /// argmax: [batch, D] the position of each maximum (max pooling only; first one on ties).
+    /// summary: [batch, D] (the [CLS] rows or the means, saved for backward), pooled: [batch, D].
     public static func forward(
         hidden: UnsafePointer<Float>, lengths: UnsafePointer<Int>, pooling: Pooling,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        summary: UnsafeMutablePointer<Float>, pooled: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>,
+        summary: UnsafeMutablePointer<Float>, pooled: UnsafeMutablePointer<Float>,
         batch: Int, seqLen: Int, dim: Int, products: MatrixProducts
     ) {
         for b in 0 ..< batch {
@@ -41,15 +36,6 @@ public enum Pooler {
                 }
                 let inverse = 1 / Float(lengths[b])
                 for j in 0 ..< dim { s[j] *= inverse }
-            case .max:
-                // s[j] = max_{t < len} h[b, t, j]
-                let at = argmax + b * dim
-                s.update(from: row, count: dim)
-                at.update(repeating: 0, count: dim)
-                for t in 1 ..< max(1, lengths[b]) {
-                    let h = row + t * dim
-                    for j in 0 ..< dim where h[j] > s[j] { s[j] = h[j]; at[j] = Int32(t) }
-                }
             }
         }
         Linear.forward(x: summary, weight: weight, bias: bias, y: pooled, tokens: batch, inFeatures: dim, outFeatures: dim, products: products)
@@ -59,12 +45,11 @@ public enum Pooler {
     /// Differentiates `pooled = tanh(s · Wᵀ + b)` and the summary:
     /// `dz = dpooled · (1 − pooled²)` (written into `dpooled`, which is consumed), `ds = dz · W`,
     /// then for [CLS] `dhidden[b, 0] = ds[b]`, for the mean `dhidden[b, t] = ds[b] / len_b` for
-    /// t < len_b, for the max `dhidden[b, argmax[b, j], j] = ds[b, j]`; every other element of
-    /// `dhidden` is set to 0.
+    /// t < len_b; every other row of `dhidden` is set to 0.
     /// dpooled, pooled, summary: [batch, D]; dhidden: [batch·seqLen, D] (overwritten); dsummary: [batch, D] scratch.
     public static func backward(
         dpooled: UnsafeMutablePointer<Float>, pooled: UnsafePointer<Float>, summary: UnsafePointer<Float>,
-        lengths: UnsafePointer<Int>, pooling: Pooling, argmax: UnsafePointer<Int32>,
+        lengths: UnsafePointer<Int>, pooling: Pooling,
         weight: UnsafePointer<Float>, dWeight: UnsafeMutablePointer<Float>?, dBias: UnsafeMutablePointer<Float>?,
         dsummary: UnsafeMutablePointer<Float>, dhidden: UnsafeMutablePointer<Float>,
         batch: Int, seqLen: Int, dim: Int, products: MatrixProducts
@@ -84,9 +69,6 @@ public enum Pooler {
                 let inverse = 1 / Float(lengths[b])
                 for j in 0 ..< dim { ds[j] *= inverse }
                 for t in 0 ..< lengths[b] { (drow + t * dim).update(from: ds, count: dim) }
-            case .max:
-                let at = argmax + b * dim
-                for j in 0 ..< dim { drow[Int(at[j]) * dim + j] = ds[j] }
             }
         }
     }

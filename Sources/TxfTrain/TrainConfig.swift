@@ -95,8 +95,6 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var maxGradNorm: Double = 1.0
     /// Dropout probability in the encoder and before the classifier.
     public var dropout: Double = 0.1
-    /// Probability that a training token's word embedding is left out (`BertClassifier.tokenDropoutProb`).
-    public var tokenDropout: Double = 0
     /// Seed of initialisation, data order and dropout masks.
     public var seed: UInt64 = 42
     /// Batch rows of similar length together (less padding).
@@ -232,7 +230,6 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if !(weightDecay >= 0) { throw TxfError("--weight-decay must be ≥ 0 (got \(weightDecay))") }
         if !(maxGradNorm >= 0) { throw TxfError("--max-grad-norm must be ≥ 0 (got \(maxGradNorm); 0 turns clipping off)") }
         if !(dropout >= 0 && dropout < 1) { throw TxfError("--dropout must be in [0, 1) (got \(dropout))") }
-        if !(tokenDropout >= 0 && tokenDropout < 1) { throw TxfError("--token-dropout must be in [0, 1) (got \(tokenDropout))") }
         if logEvery < 1 { throw TxfError("--log-every must be at least 1 (got \(logEvery))") }
         if let e = evalEvery, e < 0 { throw TxfError("--eval-every must be ≥ 0 (got \(e))") }
         if let e = saveEvery, e < 0 { throw TxfError("--save-every must be ≥ 0 (got \(e))") }

@@ -25,7 +25,7 @@ extension TrainSetting {
             .optional("max-length", .model, \.maxLength, "Longest sequence, position embeddings",
                       default: "\(Architecture.defaultMaxLength)"),
             .optional("pooling", .model, \.pooling,
-                      "What the classifier reads of the last hidden states: cls (the first token's, BERT's), mean (their mean over each row's tokens) or max (each feature's largest over the row's tokens); mean and max are not exportable to Hugging Face's BertForSequenceClassification",
+                      "What the classifier reads of the last hidden states: cls (the first token's, BERT's) or mean (their mean over each row's tokens, as sentence-transformers pools MiniLM; not exportable to Hugging Face's BertForSequenceClassification)",
                       default: Architecture.defaultPooling.rawValue),
 
             .field("mode", .fineTuning, \.mode,
@@ -59,8 +59,6 @@ extension TrainSetting {
             .field("weight-decay", .optimisation, \.weightDecay, "AdamW weight decay, not on biases and LayerNorm"),
             .field("max-grad-norm", .optimisation, \.maxGradNorm, "Clip the global gradient norm to this; 0 = off"),
             .field("dropout", .optimisation, \.dropout, "Dropout probability in the encoder and before the classifier"),
-            .field("token-dropout", .optimisation, \.tokenDropout,
-                   "Probability that a training token's word embedding is left out (its position and type embeddings stay): word dropout, a regulariser for small models trained from scratch; 0 = off"),
             .field("seed", .optimisation, \.seed, "Seed of initialisation, data order and dropout"),
             .field("group-by-length", .optimisation, \.groupByLength, "Batch rows of similar length together (less padding)"),
             .field("length-group-batches", .optimisation, \.lengthGroupBatches,

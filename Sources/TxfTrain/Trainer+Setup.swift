@@ -119,7 +119,6 @@ struct ResolvedModel {
                                    maxSeqLen: maxSeqLen, lora: lora?.config, ranksOnHost: ranksOnHost)
         let model = try BertClassifier(config: modelConfig, maxBatch: maxBatch, maxSeqLen: maxSeqLen, lora: lora?.config,
                                        matmul: matmul)
-        model.tokenDropoutProb = Float(given.tokenDropout)
         return ResolvedModel(model: model, config: Architecture.resolvedConfig(config, model: modelConfig),
                              layout: layout, schedule: schedule, stepsPerEpoch: stepsPerEpoch, lora: lora, evalBatch: evalBatch)
     }

@@ -44,39 +44,6 @@ import TxfCore
         }
     }
 
-    /// Token dropout in a training forward (other dropout off) is the eval forward of the same
-    /// rows with the dropped tokens' word embeddings zero — the pad token's row, which starts at
-    /// zero; about p of the tokens are dropped, and an eval forward drops none.
-    @Test func tokenDropoutLeavesOutWordEmbeddings() {
-        let model = tinyModel(config: tinyConfig(hiddenDropout: 0, attentionDropout: 0))
-        #expect(model.parameter("embeddings.word_embeddings.weight").prefix(8).allSatisfy { $0 == 0 })
-        model.tokenDropoutProb = 0.4
-        let batch = tinyBatch()
-        model.forward(batch, mode: .train(seed: 6, step: 9))
-        let dropped = Array(model.logits)
-        var tokens = batch.tokens, drops = 0, real = 0
-        for r in 0 ..< batch.batchSize {
-            for t in 0 ..< batch.lengths[r] {
-                real += 1
-                if model.acts.wordKeep[r * batch.seqLen + t] == 0 { tokens[r * batch.seqLen + t] = 0; drops += 1 }
-            }
-        }
-        #expect(drops > 0 && drops < real)
-        model.forward(MicroBatch(tokens: tokens, lengths: batch.lengths, seqLen: batch.seqLen, labels: nil,
-                                 sampleIndices: batch.sampleIndices), mode: .eval)
-        for i in dropped.indices {
-            assertClose(Double(model.logits[i]), Double(dropped[i]), relativeTolerance: 1e-5, absoluteTolerance: 1e-6, "logit \(i)")
-        }
-        // An eval forward of the original rows differs: it keeps every word.
-        model.forward(batch, mode: .eval)
-        #expect(zip(model.logits, dropped).contains { abs($0 - $1) > 1e-4 })
-        // The draws over many positions: about p of them.
-        var keep = [UInt8](repeating: 0, count: 20_000)
-        Dropout.drawMask(&keep, count: keep.count, p: 0.4, key: RandomKey(seed: 1), counter: 0)
-        let fraction = Double(keep.filter { $0 == 0 }.count) / Double(keep.count)
-        #expect(abs(fraction - 0.4) < 0.02)
-    }
-
     /// A global batch of 4 split into micro-batches of 2 (each padded to its own longest row)
     /// gives the same loss sum and, with lossScale 1/G, the same summed gradient.
     @Test func microBatchSplitSumsToTheWholeBatch() {
