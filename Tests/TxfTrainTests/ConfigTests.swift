@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TxfCore
+import TxfModel
 @testable import TxfEval
 @testable import TxfStore
 @testable import TxfTrain
@@ -129,7 +130,7 @@ import TxfCore
         c.mode = .lora; c.loraRank = 4; c.loraAlpha = 8; c.loraDropout = 0.05; c.loraTargets = "query,key"; c.trainPooler = true
         c.epochs = 2; c.maxSteps = 100; c.globalBatch = 64; c.microBatch = 8; c.lr = 2e-4
         c.warmupSteps = 10; c.warmupRatio = 0.06; c.schedule = .cosine; c.weightDecay = 0.02; c.maxGradNorm = 0.5
-        c.dropout = 0.2; c.seed = 7; c.groupByLength = false
+        c.dropout = 0.2; c.seed = 7; c.groupByLength = false; c.lengthGroupBatches = 8; c.pooling = .mean
         c.logEvery = 5; c.evalEvery = 20; c.saveEvery = 50; c.keep = 2; c.resume = "auto"; c.allowScheduleChange = true
         c.stallTimeout = 30
         return c
