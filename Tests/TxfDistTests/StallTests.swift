@@ -103,9 +103,13 @@ struct StallTests {
                      "--precision", "fp32", "--stall-timeout", "2"]
         let job = try Job.run("txf-train", ranks: 2, flags, timeout: 90,
                               killWhen: stopper(fault, victim: 1, count: 2, settle: 0) {
-                                  // Once steps are being taken (metrics.jsonl has a train line).
+                                  // Once steps are being taken: two train lines in metrics.jsonl, so that rank 0
+                                  // is past the first step's closing collectives (with one line, a loaded
+                                  // machine could stop rank 1 while rank 0 was still in step 0, "first step").
                                   let metrics = (try? String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8)) ?? ""
-                                  if metrics.contains("\"event\":\"train\"") { fault.ranks.find(commandLineContaining: out) }
+                                  if metrics.components(separatedBy: "\"event\":\"train\"").count > 2 {
+                                      fault.ranks.find(commandLineContaining: out)
+                                  }
                               })
         let stoppedAt = try #require(fault.stoppedAt, "rank 1 was never stopped: \(job.output)")
         let faultToExit = Date().timeIntervalSince(stoppedAt)
