@@ -17,10 +17,14 @@ public enum Evaluation {
     }
 
     /// Evaluates `model` (dropout off) on `dataset` in batches of at most `batchSize` rows:
-    /// `report`'s summary numbers (a regression model: `regressionReport`'s), as the trainer
+    /// `report`'s summary numbers (a regression model: `regressionReport`'s; a masked-LM model:
+    /// `maskedLMRecord`'s), as the trainer
     /// logs them at `step`.
     public static func run(model: BertClassifier, dataset: TokenDataset, batchSize: Int,
                            communicator: any Communicator, step: Int) throws -> EvalRecord {
+        if model.config.head == .maskedLM {
+            return try maskedLMRecord(model: model, dataset: dataset, batchSize: batchSize, communicator: communicator, step: step)
+        }
         if model.config.task == .regression {
             let report = try regressionReport(model: model, dataset: dataset, batchSize: batchSize, communicator: communicator)
             return EvalRecord(step: step, loss: report.loss, regression: report.metrics)
@@ -34,9 +38,10 @@ public enum Evaluation {
 /// One evaluation over the whole evaluation set, every sample counted exactly once.
 public struct EvalRecord: Sendable, Equatable {
     public var step: Int
-    /// Mean cross-entropy over the set.
+    /// Mean cross-entropy over the set (a masked-LM model's: per picked token).
     public var loss: Double
-    /// Fraction of samples whose arg-max class is the label.
+    /// Fraction of samples whose arg-max class is the label (a masked-LM model's: of picked
+    /// tokens predicted exactly).
     public var accuracy: Double
     /// Macro F1 (`ClassificationMetrics.macroF1`).
     public var f1: Double
@@ -47,6 +52,9 @@ public struct EvalRecord: Sendable, Equatable {
     /// A regression model's MSE, Pearson and Spearman; nil for a classifier. A regression
     /// record's accuracy, f1 and mcc are NaN (it has none).
     public var regression: RegressionMetrics?
+    /// A masked-LM model's picked tokens and accuracy over them; nil otherwise (its f1 and mcc
+    /// are NaN).
+    public var maskedLM: MaskedLMMetrics?
 
     public init(step: Int, loss: Double, accuracy: Double, f1: Double, mcc: Double, count: Int) {
         self.step = step

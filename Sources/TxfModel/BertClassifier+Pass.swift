@@ -6,6 +6,10 @@ extension BertClassifier {
     /// label, or for a regression model the squared error of the one logit against the target. Logits and per-sample losses stay readable until the next forward;
     /// the activations backward needs are kept.
     ///
+    /// A masked-LM model needs no labels: it corrupts the rows (`TokenMasking`, keyed as dropout
+    /// in training and by `batch.rows` in evaluation) and loss_b is the summed cross-entropy of
+    /// row b's picked tokens (`lossTerms` counts the picks).
+    ///
     /// `mode: .train(seed:step:)` turns dropout on with masks keyed by (seed, step, sample index
     /// in the global batch, site, position, feature); `.eval` turns it off. A training forward
     /// whose step differs from the previous training forward's also refreshes the engine's
@@ -17,6 +21,20 @@ extension BertClassifier {
         precondition(b >= 1 && b <= maxBatch, "micro-batch of \(b) rows exceeds the model's maxBatch \(maxBatch)")
         precondition(s >= 1 && s <= maxSeqLen, "sequence length \(s) exceeds the model's maxSeqLen \(maxSeqLen)")
         loadInputs(batch)
+        if let (head, masking) = maskedLM {
+            head.beginPass()
+            for r in 0 ..< b {
+                let key: RandomKey
+                if case let .train(seed, step) = mode {
+                    key = TokenMasking.trainingKey(seed: seed, step: step, sample: acts.samples[r])
+                } else {
+                    key = TokenMasking.evaluationKey(row: batch.rows.isEmpty ? acts.samples[r] : batch.rows[r])
+                }
+                masking.apply(acts.tokens + r * s, length: acts.lengths[r], key: key) { t, original in
+                    head.pick(position: r * s + t, original: original)
+                }
+            }
+        }
         if case let .train(_, step) = mode, step != lastRefreshStep {
             // A new optimizer step: the trainable weights' engine copies are rewritten.
             products.trainableParametersDidChange()
@@ -47,6 +65,11 @@ extension BertClassifier {
             // Only [CLS] of the last block reaches the pooler (EncoderBlock+CLS.swift).
             if l == config.numHiddenLayers - 1 && acts.lastBlockCLSOnly { blockForwardCLS(l, x: x, sh) } else { blockForward(l, x: x, sh) }
             x = UnsafePointer(acts.blocks[l].out)
+        }
+        if let (head, _) = maskedLM {
+            last = sh
+            lastHasLabels = true
+            return head.forward(hidden: x, maskedLMTensors(), eps: sh.eps, products: products)
         }
         // p = dropout(tanh(W_p · s + b_p)), s = h[CLS] or the mean of h over the row's tokens
         Pooler.forward(hidden: x, lengths: acts.lengths, pooling: config.pooling,
@@ -95,7 +118,9 @@ extension BertClassifier {
             precondition(batch.lengths[r] >= 1 && batch.lengths[r] <= s, "row length \(batch.lengths[r]) not in 1...\(s)")
             acts.lengths[r] = batch.lengths[r]
             acts.samples[r] = batch.sampleIndices[r]
-            if config.task == .regression {
+            if config.head == .maskedLM {
+                continue  // the text is the target
+            } else if config.task == .regression {
                 if let targets = batch.targets {
                     precondition(targets[r].isFinite, "target \(targets[r]) is not finite")
                     acts.targets[r] = targets[r]
@@ -116,30 +141,15 @@ extension BertClassifier {
     ///   nothing more in this pass.
     public func backward(lossScale: Float, finished: (BackwardStage) -> Void = { _ in }) {
         guard let sh = last, lastHasLabels else { preconditionFailure("backward needs a forward with labels first") }
-        let b = sh.batch, d = sh.dim, l = config.numLabels
+        let b = sh.batch, d = sh.dim
         let dropHidden = sh.dropout != nil && sh.hiddenP > 0
-        if config.task == .regression {
-            // loss = Σ_b (z_b − y_b)²
-            MeanSquaredError.backward(logits: acts.logits, targets: acts.targets, dlogits: acts.dLogits, scale: lossScale, batch: b)
+        if let (head, _) = maskedLM {
+            head.backward(scale: lossScale, maskedLMTensors(), dHidden: acts.dHidden, tokens: sh.tokens, products: products)
+            // The decoder added to every row of the word gradient.
+            if wordGradient != nil { touchedWordRows.buffer.update(repeating: 1) }
         } else {
-            // loss = Σ_b logsumexp(z_b) − z_b[label_b]
-            CrossEntropy.backward(probs: acts.probs, labels: acts.labels, dlogits: acts.dLogits, scale: lossScale,
-                                  batch: b, classes: l)
+            classifierBackward(lossScale: lossScale, sh)
         }
-        // z = W_c · p + b_c
-        Linear.backward(dy: acts.dLogits, x: acts.pooledDrop, weight: paramPointer("classifier.weight"), dx: acts.dPooled,
-                        dWeight: gradPointer("classifier.weight"), dBias: gradPointer("classifier.bias"),
-                        tokens: b, inFeatures: d, outFeatures: l, products: products)
-        // p = dropout(pooled)
-        if dropHidden {
-            Dropout.backward(dy: acts.dPooled, mask: acts.pooledMask, dx: acts.dPooled, count: b * d, p: sh.hiddenP)
-        }
-        // pooled = tanh(W_p · s + b_p)
-        Pooler.backward(dpooled: acts.dPooled, pooled: acts.pooled, summary: acts.poolerInput,
-                        lengths: acts.lengths, pooling: config.pooling, weight: paramPointer("pooler.dense.weight"),
-                        dWeight: gradPointer("pooler.dense.weight"), dBias: gradPointer("pooler.dense.bias"),
-                        dsummary: acts.dPoolerInput, dhidden: acts.dHidden, batch: b, seqLen: lastBlockRowsPerSample(sh), dim: d,
-                        products: products)
         finished(.head)
         // hₗ = block(hₗ₋₁)
         for layer in stride(from: config.numHiddenLayers - 1, through: 0, by: -1) {
@@ -164,5 +174,47 @@ extension BertClassifier {
                             dPosition: gradPointer("embeddings.position_embeddings.weight"),
                             dType: gradPointer("embeddings.token_type_embeddings.weight"),
                             touchedWordRows: touchedWordRows.pointer, batch: b, seqLen: sh.seqLen, dim: d)
+    }
+
+    /// The classifier head's part of `backward`: loss, classifier, dropout, pooler, down to
+    /// `acts.dHidden`.
+    private func classifierBackward(lossScale: Float, _ sh: PassShape) {
+        let b = sh.batch, d = sh.dim, l = config.numLabels
+        let dropHidden = sh.dropout != nil && sh.hiddenP > 0
+        if config.task == .regression {
+            // loss = Σ_b (z_b − y_b)²
+            MeanSquaredError.backward(logits: acts.logits, targets: acts.targets, dlogits: acts.dLogits, scale: lossScale, batch: b)
+        } else {
+            // loss = Σ_b logsumexp(z_b) − z_b[label_b]
+            CrossEntropy.backward(probs: acts.probs, labels: acts.labels, dlogits: acts.dLogits, scale: lossScale,
+                                  batch: b, classes: l)
+        }
+        // z = W_c · p + b_c
+        Linear.backward(dy: acts.dLogits, x: acts.pooledDrop, weight: paramPointer("classifier.weight"), dx: acts.dPooled,
+                        dWeight: gradPointer("classifier.weight"), dBias: gradPointer("classifier.bias"),
+                        tokens: b, inFeatures: d, outFeatures: l, products: products)
+        // p = dropout(pooled)
+        if dropHidden {
+            Dropout.backward(dy: acts.dPooled, mask: acts.pooledMask, dx: acts.dPooled, count: b * d, p: sh.hiddenP)
+        }
+        // pooled = tanh(W_p · s + b_p)
+        Pooler.backward(dpooled: acts.dPooled, pooled: acts.pooled, summary: acts.poolerInput,
+                        lengths: acts.lengths, pooling: config.pooling, weight: paramPointer("pooler.dense.weight"),
+                        dWeight: gradPointer("pooler.dense.weight"), dBias: gradPointer("pooler.dense.bias"),
+                        dsummary: acts.dPoolerInput, dhidden: acts.dHidden, batch: b, seqLen: lastBlockRowsPerSample(sh), dim: d,
+                        products: products)
+    }
+
+    /// The masked-LM head's tensors and gradients.
+    private func maskedLMTensors() -> MaskedLMHead.Tensors {
+        typealias H = MaskedLMHead
+        let word = "embeddings.word_embeddings.weight"
+        return H.Tensors(
+            transform: paramPointer(H.transformWeight), transformBias: paramPointer(H.transformBias),
+            gamma: paramPointer(H.transformGamma), beta: paramPointer(H.transformBeta), word: paramPointer(word),
+            bias: paramPointer(H.outputBias),
+            dTransform: gradPointer(H.transformWeight), dTransformBias: gradPointer(H.transformBias),
+            dGamma: gradPointer(H.transformGamma), dBeta: gradPointer(H.transformBeta), dWord: gradPointer(word),
+            dBias: gradPointer(H.outputBias))
     }
 }

@@ -2,7 +2,9 @@ import Foundation
 import TxfCore
 import TxfMatmul
 
-/// A BERT-style encoder classifier with hand-written forward and backward.
+/// A BERT-style encoder classifier with hand-written forward and backward; with
+/// `config.head` masked-LM, a BERT masked language model instead (`MaskedLMHead`: the pooler
+/// and classifier below are replaced by the picks' predictions of their original tokens).
 ///
 ///     e   = word[tok] + position[t] + type[tt];   h₀ = dropout(LN(e))
 ///     hₗ  = block(hₗ₋₁), l = 1…N                    (post-LN, see `blockForward`)
@@ -47,6 +49,8 @@ public final class BertClassifier {
     let lora: LoRAAdapters?
     /// The engine of every matrix product, with its prepared weight copies.
     public let products: MatrixProducts
+    /// The masked-LM head and the corruption of its inputs (nil for a classifier).
+    let maskedLM: (head: MaskedLMHead, masking: TokenMasking)?
     /// The step of the training forward that last refreshed the trainable weights' copies.
     var lastRefreshStep: UInt64?
 
@@ -56,12 +60,20 @@ public final class BertClassifier {
     /// Builds the model with zeroed parameters (call `initializeWeights(seed:)` or load them).
     /// `trainable(name)` picks the tensors that get gradients (default: all). With `lora`, the
     /// model carries adapters on its targets and trains only what `LoRAConfig.isTrainable` says.
-    /// `matmul` is the engine of the products (default fp32 OpenBLAS).
+    /// `matmul` is the engine of the products (default fp32 OpenBLAS). A masked-LM model
+    /// (`config.head`) needs `masking`, the vocabulary's [MASK] and special ids.
     /// - Throws: `TxfError` for an invalid configuration, or when `matmul` cannot run here
     ///   (oneDNN bf16 on a CPU without bf16).
     public init(config: ModelConfig, maxBatch: Int, maxSeqLen: Int, lora loraConfig: LoRAConfig? = nil,
-                trainable: (String) -> Bool = { _ in true }, matmul: MatmulMode = .openBLAS) throws {
+                trainable: (String) -> Bool = { _ in true }, matmul: MatmulMode = .openBLAS,
+                masking: TokenMasking? = nil) throws {
         try config.validate()
+        if config.head == .maskedLM {
+            guard let masking, masking.vocabSize == config.vocabSize else {
+                throw TxfError("model: a masked-LM model needs the masking of its vocabulary of \(config.vocabSize) tokens")
+            }
+            guard loraConfig == nil else { throw TxfError("model: LoRA adapts a classifier; a masked-LM model trains in full") }
+        }
         guard maxBatch > 0 else { throw TxfError("model: maxBatch must be positive, got \(maxBatch)") }
         guard maxSeqLen > 0, maxSeqLen <= config.maxPositionEmbeddings else {
             throw TxfError("model: max sequence length \(maxSeqLen) must be in 1...\(config.maxPositionEmbeddings) (max_position_embeddings)")
@@ -78,12 +90,17 @@ public final class BertClassifier {
         wordGradient = word.trainable ? (word.offset, config.vocabSize) : nil
         touchedWordRows = FloatBuffer(count: word.trainable ? config.vocabSize : 0)
         acts = Activations(config: config, maxBatch: maxBatch, maxSeqLen: maxSeqLen)
-        acts.lastBlockCLSOnly = config.pooling == .cls
+        acts.lastBlockCLSOnly = config.pooling == .cls && config.head == .classifier
+        maskedLM = config.head == .maskedLM
+            ? (MaskedLMHead(maxTokens: maxBatch * maxSeqLen, dim: config.hiddenSize, vocabSize: config.vocabSize), masking!)
+            : nil
         let products = try MatrixProducts(mode: matmul, preparedTokens: maxBatch * maxSeqLen)
         self.products = products
         let table = table, parameters = parameters, gradients = gradients
-        // Every [out, in] matrix but the embedding tables multiplies activations as a weight.
-        for e in table.entries where e.shape.count == 2 && !e.name.hasPrefix("embeddings.") {
+        // Every [out, in] matrix but the embedding tables multiplies activations as a weight;
+        // so does the word-embedding table as the masked-LM head's decoder.
+        let decoder = config.head == .maskedLM ? "embeddings.word_embeddings.weight" : nil
+        for e in table.entries where e.shape.count == 2 && (!e.name.hasPrefix("embeddings.") || e.name == decoder) {
             products.register(weight: parameters.pointer + e.offset, outFeatures: e.shape[0], inFeatures: e.shape[1],
                               trainable: e.trainable)
         }
@@ -137,7 +154,7 @@ public final class BertClassifier {
     public func parametersDidChange() { products.parametersDidChange() }
 
     /// Bytes of activation and mask buffers held.
-    public var activationBytes: Int { acts.memoryBytes + (lora?.memoryBytes ?? 0) }
+    public var activationBytes: Int { acts.memoryBytes + (lora?.memoryBytes ?? 0) + (maskedLM?.head.memoryBytes ?? 0) }
 
     // MARK: - Initialisation
 
@@ -174,6 +191,15 @@ public final class BertClassifier {
     }
 
     // MARK: - Outputs of the last forward
+
+    /// Terms of the last forward's loss sum: its rows, or for a masked-LM model its picked tokens.
+    public var lossTerms: Int { maskedLM == nil ? (last?.batch ?? 0) : predictedTokens }
+
+    /// A masked-LM model's picked tokens in the last forward (0 for a classifier).
+    public var predictedTokens: Int { maskedLM?.head.positions.count ?? 0 }
+
+    /// A masked-LM model's picks in the last forward whose arg-max prediction is the original token.
+    public var correctPredictions: Int { maskedLM?.head.correct ?? 0 }
 
     /// Logits of the last forward, [batch, numLabels].
     public var logits: UnsafeBufferPointer<Float> {

@@ -125,11 +125,12 @@ private struct Sizes {
     /// Σ over LoRA targets of (in + out) in units of D and F: adapters = N·r·(dIn·D + fIn·F).
     let targetD: Double, targetF: Double
     let withLoRADropout: Bool, targetInD: Double, targetInF: Double
+    let head: ModelHead
 
     init(_ c: ModelConfig, maxBatch: Int, maxSeqLen: Int, lora: LoRAConfig?) {
         v = Double(c.vocabSize); d = Double(c.hiddenSize); n = Double(c.numHiddenLayers)
         h = Double(c.numAttentionHeads); f = Double(c.intermediateSize); p = Double(c.maxPositionEmbeddings)
-        types = Double(c.typeVocabSize); l = Double(c.numLabels)
+        types = Double(c.typeVocabSize); l = Double(c.numLabels); head = c.head
         b = Double(maxBatch); s = Double(maxSeqLen); r = Double(lora?.rank ?? 0)
         var inOutD = 0.0, inOutF = 0.0, inD = 0.0, inF = 0.0
         for target in lora?.targets ?? [] {
@@ -179,9 +180,11 @@ private struct Sizes {
     func estimate(lora: LoRAConfig?, workload: MemoryEstimate.Workload) -> MemoryEstimate {
         let embeddings = (v + p + types) * d + 2 * d
         let block = 4 * d * d + 2 * d * f + 9 * d + f
-        let pooler = d * d + d, classifier = l * d + l
+        let maskedLM = head == .maskedLM
+        let pooler = maskedLM ? 0 : d * d + d, classifier = maskedLM ? 0 : l * d + l
+        let maskedLMHead = maskedLM ? d * d + 3 * d + v : 0
         let adapters = n * r * (targetD * d + targetF * f)
-        let parameters = embeddings + n * block + pooler + classifier + adapters
+        let parameters = embeddings + n * block + pooler + classifier + maskedLMHead + adapters
         let trainable: Double = switch workload {
         case .inference: 0
         case .training, .gradients:
@@ -192,13 +195,14 @@ private struct Sizes {
         // samples, ones: Int; keys: 16 bytes).
         let floats = 2 * t * d + 2 * t + n * (8 * t * d + 2 * t * f + attention + 4 * t) + 4 * b * d + 2 * b * l + b
             + 7 * t * d + t * f + 2 * b * d + b * l + 2 * s * s
+            + (maskedLM ? 7 * t * d + 2 * t + 2 * Double(MaskedLMHead.chunkRows) * v + Double(MaskedLMHead.chunkRows) : 0)
         let maskBytes = t * d + n * (attention + 2 * t * d) + b * d
-        let inputBytes = 8 * t + 44 * b
+        let inputBytes = 8 * t + 44 * b + (maskedLM ? 20 * t : 0)
         // `LoRAAdapters.init`: u per target plus du; dropout copies and masks of the inputs.
         let loraIn = withLoRADropout ? t * (targetInD * d + targetInF * f) : 0
         let loraFloats = lora == nil ? 0 : t * r + n * (Double(lora!.targets.count) * t * r + loraIn)
         let activationBytes = 4 * (floats + loraFloats) + maskBytes + n * loraIn + inputBytes
-        let tensors = 5 + 16 * n + 4 + n * 2 * Double(lora?.targets.count ?? 0)
+        let tensors = 5 + 16 * n + (maskedLM ? 5 : 4) + n * 2 * Double(lora?.targets.count ?? 0)
         // A trainable word-embedding table comes with its [V] touched-rows marks.
         let touchedRows = workload != .inference && lora == nil ? v : 0
         return MemoryEstimate(

@@ -44,6 +44,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// (`classifier_pooling`, ModernBERT's key and values: "cls" or "mean"; default cls). Written
     /// only for mean, so a BERT config's text is what it was before pooling was a choice.
     public var pooling: Pooling
+    /// What sits on the encoder: the pooler and classifier, or BERT's masked-LM head
+    /// (`architectures` ["BertForMaskedLM"], Hugging Face's key; written only for that head).
+    public var head: ModelHead
 
     /// The on-disk (Hugging Face) key of every field.
     enum CodingKeys: String, CodingKey {
@@ -62,6 +65,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case padTokenId = "pad_token_id"
         case task = "problem_type"
         case pooling = "classifier_pooling"
+        case head = "architectures"
         // Read to reject what txf cannot run, and written so transformers can load the file.
         case hiddenAct = "hidden_act"
         case modelType = "model_type"
@@ -75,7 +79,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         intermediateSize: Int, maxPositionEmbeddings: Int = 512, typeVocabSize: Int = 2,
         layerNormEps: Float = 1e-12, hiddenDropoutProb: Float = 0.1,
         attentionProbsDropoutProb: Float = 0.1, initializerRange: Float = 0.02, numLabels: Int = 2,
-        padTokenId: Int = 0, task: ModelTask = .classification, pooling: Pooling = .cls
+        padTokenId: Int = 0, task: ModelTask = .classification, pooling: Pooling = .cls, head: ModelHead = .classifier
     ) {
         self.vocabSize = vocabSize
         self.hiddenSize = hiddenSize
@@ -92,6 +96,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.padTokenId = padTokenId
         self.task = task
         self.pooling = pooling
+        self.head = head
     }
 
     public init(from decoder: Decoder) throws {
@@ -131,6 +136,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         } else {
             pooling = .cls
         }
+        let architectures = try c.decodeIfPresent([String].self, forKey: .head) ?? []
+        head = architectures == [ModelHead.maskedLM.architecture] ? .maskedLM : .classifier
         if let act = try c.decodeIfPresent(String.self, forKey: .hiddenAct), act != "gelu" {
             throw TxfError("config: hidden_act \"\(act)\" is not supported (txf implements exact erf \"gelu\")")
         }
@@ -156,6 +163,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         try c.encode(padTokenId, forKey: .padTokenId)
         if task != .classification { try c.encode(task.problemType, forKey: .task) }
         if pooling != .cls { try c.encode(pooling.rawValue, forKey: .pooling) }
+        if head != .classifier { try c.encode([head.architecture], forKey: .head) }
         try c.encode("gelu", forKey: .hiddenAct)
         try c.encode("bert", forKey: .modelType)
         try c.encode("absolute", forKey: .positionEmbeddingType)
@@ -222,6 +230,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if task == .regression && numLabels != 1 {
             throw TxfError("config: a regression model (problem_type \"regression\") has num_labels 1, got \(numLabels)")
         }
+        if head == .maskedLM && (task != .classification || pooling != .cls) {
+            throw TxfError("config: a masked-LM model (architectures [\"\(ModelHead.maskedLM.architecture)\"]) has no problem_type or classifier_pooling")
+        }
         if padTokenId < 0 || padTokenId >= vocabSize {
             throw TxfError("config: pad_token_id \(padTokenId) is outside the vocabulary of \(vocabSize)")
         }
@@ -233,5 +244,32 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             throw TxfError("config: \(key.rawValue) must be in [0, 1), got \(p)")
         }
         if !(layerNormEps > 0) { throw TxfError("config: layer_norm_eps must be positive, got \(layerNormEps)") }
+    }
+}
+
+/// What sits on a BERT encoder.
+public enum ModelHead: String, Codable, CaseIterable, Sendable {
+    /// The pooler and a classifier (or one regression output): Hugging Face's
+    /// `BertForSequenceClassification`.
+    case classifier
+    /// BERT's masked-language-model head (`MaskedLMHead`): Hugging Face's `BertForMaskedLM`,
+    /// the pre-training objective; its checkpoint starts a classifier's training (`--init`).
+    case maskedLM = "masked-lm"
+
+    /// What the names of the head's tensors start with (`ParameterTable`): a model file starts
+    /// another head's training without them.
+    public var tensorPrefixes: [String] {
+        switch self {
+        case .classifier: ["pooler.", "classifier."]
+        case .maskedLM: ["cls."]
+        }
+    }
+
+    /// Hugging Face's model class, as config.json's `architectures` names it.
+    public var architecture: String {
+        switch self {
+        case .classifier: "BertForSequenceClassification"
+        case .maskedLM: "BertForMaskedLM"
+        }
     }
 }

@@ -96,8 +96,9 @@ public struct ParameterTable: Equatable, Sendable {
         return entries[i]
     }
 
-    /// Every tensor of a BERT classifier for `config`, in Hugging Face's state-dict order and
-    /// naming (without the `bert.` prefix of `BertForSequenceClassification`).
+    /// Every tensor of a BERT classifier (or, with `config.head` masked-LM, of a BERT masked
+    /// language model) for `config`, in Hugging Face's state-dict order and naming (without the
+    /// `bert.` prefix of `BertForSequenceClassification` and `BertForMaskedLM`).
     /// `trainable(name)` chooses which tensors are trained (default: all). With `lora`, its
     /// adapter tensors follow the base tensors and only `lora.isTrainable` tensors (that
     /// `trainable` also allows) are trained.
@@ -131,10 +132,20 @@ public struct ParameterTable: Equatable, Sendable {
             add(p + "output.LayerNorm.weight", [d])
             add(p + "output.LayerNorm.bias", [d])
         }
-        add("pooler.dense.weight", [d, d])
-        add("pooler.dense.bias", [d])
-        add("classifier.weight", [config.numLabels, d])
-        add("classifier.bias", [config.numLabels])
+        switch config.head {
+        case .classifier:
+            add("pooler.dense.weight", [d, d])
+            add("pooler.dense.bias", [d])
+            add("classifier.weight", [config.numLabels, d])
+            add("classifier.bias", [config.numLabels])
+        case .maskedLM:
+            // The decoder's weight is the word-embedding table (tied, as in BERT).
+            add(MaskedLMHead.transformWeight, [d, d])
+            add(MaskedLMHead.transformBias, [d])
+            add(MaskedLMHead.transformGamma, [d])
+            add(MaskedLMHead.transformBeta, [d])
+            add(MaskedLMHead.outputBias, [config.vocabSize])
+        }
         for spec in lora?.adapterSpecs(config) ?? [] { add(spec.name, spec.shape) }
         return ParameterTable(specs)
     }

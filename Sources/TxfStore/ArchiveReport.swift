@@ -54,7 +54,7 @@ public struct ArchiveReport: Sendable {
         }
         let m = meta.model
         let labels = meta.labelNames.isEmpty ? "" : " (\(meta.labelNames.joined(separator: ", ")))"
-        lines.append("Architecture: BERT, \(m.numHiddenLayers) layers, hidden \(m.hiddenSize), \(m.numAttentionHeads) heads, ffn \(m.intermediateSize), vocab \(m.vocabSize), \(m.maxPositionEmbeddings) positions; \(m.task == .regression ? "regression (1 output)" : "\(m.numLabels) labels\(labels)"); pooling \(m.pooling.rawValue); \(ArchiveReport.grouped(table.totalCount)) parameters (\(ArchiveReport.grouped(table.trainableCount)) trained)")
+        lines.append("Architecture: BERT, \(m.numHiddenLayers) layers, hidden \(m.hiddenSize), \(m.numAttentionHeads) heads, ffn \(m.intermediateSize), vocab \(m.vocabSize), \(m.maxPositionEmbeddings) positions; \(m.head == .maskedLM ? "masked-LM head" : "\(m.task == .regression ? "regression (1 output)" : "\(m.numLabels) labels\(labels)"); pooling \(m.pooling.rawValue)"); \(ArchiveReport.grouped(table.totalCount)) parameters (\(ArchiveReport.grouped(table.trainableCount)) trained)")
         if let t = meta.tokenizer {
             lines.append("Tokenizer: \(t.kind), \(t.lowercase ? "lowercase" : "cased"), max length \(t.maxLength), vocab sha256 \(t.vocabSHA256.prefix(16))")
         }

@@ -78,6 +78,8 @@ public enum HFImport {
 
         // Architecture and labels.
         var config = try ModelConfig(contentsOf: configURL)
+        // A BertForMaskedLM checkpoint (bert-base-uncased's) gives its encoder; txf adds the classifier.
+        config.head = .classifier
         let raw = try rawConfig(configURL)
         if let type = raw["model_type"] as? String, type != "bert" {
             throw TxfError("\(configURL.path): model_type \"\(type)\" is not supported (txf imports BERT-style encoders, model_type \"bert\")")

@@ -141,15 +141,15 @@ public final class ModelArchive {
         "\(path) is a weights-only checkpoint (no AdamW moments, as best.h5 is saved): it predicts, evaluates and exports but cannot be resumed; resume from a step checkpoint (step-*.h5) or final.h5, or start a new run from it with --init"
     }
 
-    /// Tensors a base model may lack: the task head is new when fine-tuning starts, and so are
-    /// LoRA adapters.
+    /// Tensors a base model may lack: the head is new when fine-tuning (or pre-training from a
+    /// classifier) starts, and so are LoRA adapters.
     static func mayBeMissing(_ name: String) -> Bool {
-        name.hasPrefix("classifier.") || name.hasPrefix("pooler.") || LoRAConfig.isAdapter(name)
+        ModelHead.allCases.contains { $0.tensorPrefixes.contains(where: name.hasPrefix) } || LoRAConfig.isAdapter(name)
     }
 
     /// The values to start training from (`--init`): every tensor of `table` that the archive
     /// holds, into `parameters` [table.totalCount]; returns the names left as initialised
-    /// (only the pooler, classifier and LoRA adapters may be absent). Not checksummed: the
+    /// (only the head's tensors and LoRA adapters may be absent). Not checksummed: the
     /// table may hold tensors the archive lacks.
     @discardableResult
     public func loadParameters(table: ParameterTable, into parameters: UnsafeMutablePointer<Float>) throws -> [String] {

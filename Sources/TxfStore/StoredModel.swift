@@ -28,6 +28,9 @@ public final class StoredModel {
         let meta = archive.meta
         kind = archive.kind
         config = meta.model
+        guard config.head == .classifier else {
+            throw TxfError("\(path) is a masked-LM model (txf-train --objective masked-lm): it predicts masked tokens, not labels, and has no classifier to evaluate, predict with or export; start a classifier's training from it with `txf-train --init \(path)`")
+        }
         if meta.lora != nil {
             // A LoRA checkpoint: its base model (hash checked) with the adapters folded in.
             (table, parameters) = try Merge.merged(archive)

@@ -23,34 +23,35 @@ public enum Architecture {
     ///   - numLabels: classes of the training data (1 for regression data).
     ///   - padTokenId: the data's [PAD] id (its word embedding starts at zero).
     ///   - task: the training data's; a base of the other task is refused naming both files.
+    ///
+    /// The head is the objective's (`TrainConfig.objective`): a base with the other head gives
+    /// its encoder (a masked-LM checkpoint starts a classifier, a classifier's encoder can be
+    /// pre-trained further), and the head's fields (task, labels, pooling) are the run's.
     public static func resolve(_ config: TrainConfig, base: ModelConfig?, baseSource: String,
                                vocabSize: Int, numLabels: Int, padTokenId: Int,
                                task: ModelTask = .classification) throws -> ModelConfig {
         var model: ModelConfig
-        if let base {
+        let head = config.objective.head
+        if let base, base.head != head {
+            try checkArchitecture(config, base: base, baseSource: baseSource, vocabSize: vocabSize)
+            model = base
+            model.head = head
+            model.task = head == .maskedLM ? .classification : task
+            model.numLabels = head == .maskedLM ? base.numLabels : numLabels
+            model.pooling = head == .maskedLM ? .cls : config.pooling ?? defaultPooling
+        } else if let base, head == .maskedLM {
+            try checkArchitecture(config, base: base, baseSource: baseSource, vocabSize: vocabSize)
+            model = base
+        } else if let base {
             if base.task != task {
                 let data = config.train ?? "--train"
                 throw TxfError(task == .regression
                     ? "\(data) is regression data (real-valued targets) but \(baseSource) is a classifier with num_labels = \(base.numLabels); start from a regression model (`txf import-hf --task regression`) or from scratch"
                     : "\(data) is classification data but \(baseSource) is a regression model (one output); start from a classifier (`txf import-hf`) or from scratch")
             }
-            let checks: [(flag: String, field: String, given: Int?, stored: Int)] = [
-                ("layers", "num_hidden_layers", config.layers, base.numHiddenLayers),
-                ("hidden", "hidden_size", config.hidden, base.hiddenSize),
-                ("heads", "num_attention_heads", config.heads, base.numAttentionHeads),
-                ("ffn", "intermediate_size", config.ffn, base.intermediateSize),
-                ("max-length", "max_position_embeddings", config.maxLength, base.maxPositionEmbeddings),
-            ]
-            for check in checks {
-                if let given = check.given, given != check.stored {
-                    throw TxfError("\(baseSource) has \(check.field) = \(check.stored) but --\(check.flag) is \(given); drop the flag or start a new run")
-                }
-            }
+            try checkArchitecture(config, base: base, baseSource: baseSource, vocabSize: vocabSize)
             if let pooling = config.pooling, pooling != base.pooling {
                 throw TxfError("\(baseSource) has classifier_pooling = \(base.pooling.rawValue) but --pooling is \(pooling.rawValue); drop the flag or start a new run")
-            }
-            if base.vocabSize != vocabSize {
-                throw TxfError("\(baseSource) has vocab_size = \(base.vocabSize) but the vocabulary has \(vocabSize) entries; use the vocab the model was trained with")
             }
             if base.numLabels != numLabels {
                 throw TxfError("\(baseSource) has num_labels = \(base.numLabels) but the training data has \(numLabels) classes")
@@ -63,7 +64,8 @@ public enum Architecture {
                                 numAttentionHeads: config.heads ?? defaultHeads,
                                 intermediateSize: config.ffn ?? 4 * hidden,
                                 maxPositionEmbeddings: config.maxLength ?? defaultMaxLength,
-                                numLabels: numLabels, task: task, pooling: config.pooling ?? defaultPooling)
+                                numLabels: numLabels, task: head == .maskedLM ? .classification : task,
+                                pooling: head == .maskedLM ? .cls : config.pooling ?? defaultPooling, head: head)
             model.padTokenId = padTokenId
         }
         model.hiddenDropoutProb = Float(config.dropout)
@@ -73,6 +75,26 @@ public enum Architecture {
                       ranksOnHost: 1)
         try model.validate()
         return model
+    }
+
+    /// Refuses an architecture flag that differs from `base` (naming the flag, the Hugging Face
+    /// field and `baseSource`), and a vocabulary of another size.
+    static func checkArchitecture(_ config: TrainConfig, base: ModelConfig, baseSource: String, vocabSize: Int) throws {
+        let checks: [(flag: String, field: String, given: Int?, stored: Int)] = [
+            ("layers", "num_hidden_layers", config.layers, base.numHiddenLayers),
+            ("hidden", "hidden_size", config.hidden, base.hiddenSize),
+            ("heads", "num_attention_heads", config.heads, base.numAttentionHeads),
+            ("ffn", "intermediate_size", config.ffn, base.intermediateSize),
+            ("max-length", "max_position_embeddings", config.maxLength, base.maxPositionEmbeddings),
+        ]
+        for check in checks {
+            if let given = check.given, given != check.stored {
+                throw TxfError("\(baseSource) has \(check.field) = \(check.stored) but --\(check.flag) is \(given); drop the flag or start a new run")
+            }
+        }
+        if base.vocabSize != vocabSize {
+            throw TxfError("\(baseSource) has vocab_size = \(base.vocabSize) but the vocabulary has \(vocabSize) entries; use the vocab the model was trained with")
+        }
     }
 
     /// Refuses a run whose memory estimate (`ModelConfig.checkFits`: parameters, gradients,

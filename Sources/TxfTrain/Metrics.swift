@@ -8,13 +8,15 @@ import TxfCore
 ///      "elapsed_s":3.1}
 ///     {"event":"eval","step":100,"loss":0.41,"accuracy":0.81,"f1":0.80,"mcc":0.62,"count":872}
 ///     {"event":"eval","step":100,"loss":0.93,"mse":0.93,"pearson":0.71,"spearman":0.69,"count":1500}
+///     {"event":"eval","step":100,"loss":3.12,"masked_accuracy":0.41,"predicted_tokens":3390,"count":872}
 ///     {"event":"checkpoint","step":100,"path":"runs/x/step-100.h5"}
 ///
 /// Numbers are written in the shortest form that reads back to the same value, so losses
 /// compare bitwise across runs. A non-finite number is written as null. `f1` is the macro F1
 /// and `mcc` the Matthews correlation (`ClassificationMetrics`); lines of runs before they were
 /// logged lack both. A regression run's eval lines hold `mse`, `pearson` and `spearman`
-/// (`RegressionMetrics`) in their place.
+/// (`RegressionMetrics`) in their place, a masked-LM run's `masked_accuracy` and
+/// `predicted_tokens` (`MaskedLMMetrics`; `loss` per picked token).
 public final class MetricsLog {
     public let path: String
     private let file: UnsafeMutablePointer<FILE>
@@ -55,6 +57,11 @@ public final class MetricsLog {
             if let m = r.regression {
                 return object([("event", jsonStringLiteral("eval")), ("step", "\(r.step)"), ("loss", number(r.loss)),
                                ("mse", number(m.mse)), ("pearson", number(m.pearson)), ("spearman", number(m.spearman)),
+                               ("count", "\(r.count)")])
+            }
+            if let m = r.maskedLM {
+                return object([("event", jsonStringLiteral("eval")), ("step", "\(r.step)"), ("loss", number(r.loss)),
+                               ("masked_accuracy", number(m.accuracy)), ("predicted_tokens", "\(m.predictedTokens)"),
                                ("count", "\(r.count)")])
             }
             return object([("event", jsonStringLiteral("eval")), ("step", "\(r.step)"), ("loss", number(r.loss)),

@@ -38,6 +38,11 @@ public final class ProgressPrinter {
                            r.step, r.loss, m.mse, m.pearson, m.spearman, r.count))
                 return
             }
+            if let m = r.maskedLM {
+                say(String(format: "eval  step %d | loss %.4f | masked accuracy %.2f%% (%d picked tokens of %d samples)",
+                           r.step, r.loss, 100 * m.accuracy, m.predictedTokens, r.count))
+                return
+            }
             say(String(format: "eval  step %d | loss %.4f | accuracy %.2f%% | f1 %.4f | mcc %.4f (%d samples)",
                        r.step, r.loss, 100 * r.accuracy, r.f1, r.mcc, r.count))
         case .checkpoint(let r):

@@ -38,6 +38,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// in every checkpoint. Required unless `initFrom` or a resumed checkpoint carries a vocab.
     public var vocab: String?
 
+    /// What the run learns: the data's labels or targets, or BERT's masked tokens of its text.
+    public var objective: TrainingObjective = .supervised
+
     // MARK: - Architecture (from scratch; must match `init` / a resumed checkpoint when given)
 
     /// Encoder blocks; nil = `Architecture.defaultLayers` from scratch.
@@ -207,6 +210,12 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if train == nil { throw TxfError("missing --train (the prepared training dataset)") }
         if out == nil { throw TxfError("missing --out (the run directory)") }
         if globalBatch < 1 { throw TxfError("--global-batch must be at least 1 (got \(globalBatch))") }
+        if objective == .maskedLM && mode == .lora {
+            throw TxfError("--objective masked-lm trains every tensor; LoRA adapts a classifier (drop --mode lora)")
+        }
+        if objective == .maskedLM, let pooling, pooling != .cls {
+            throw TxfError("--pooling \(pooling.rawValue) is a classifier's; a masked-LM model predicts every picked token (drop --pooling)")
+        }
         if lengthGroupBatches < 1 { throw TxfError("--length-group-batches must be at least 1 (got \(lengthGroupBatches))") }
         if let m = microBatch, m < 1 { throw TxfError("--micro-batch must be at least 1 (got \(m))") }
         let micro = resolvedMicroBatch(worldSize: worldSize)

@@ -139,4 +139,5 @@ extension ScheduleKind: SettingValue {}
 extension ProgressStyle: SettingValue {}
 extension Precision: SettingValue {}
 extension Pooling: SettingValue {}
+extension TrainingObjective: SettingValue {}
 extension EvalMetric: SettingValue {}

@@ -18,6 +18,8 @@ extension TrainSetting {
             .optional("vocab", .files, \.vocab,
                       "vocab.txt the data was prepared with; checked against the data's vocab hash; needed unless --init or a resumed checkpoint carries one"),
 
+            .field("objective", .model, \.objective,
+                   "What the run learns: supervised (the data's labels or targets) or masked-lm (BERT's masked-token prediction on the data's text, labels not read; its final.h5 then starts a classifier with --init)"),
             .optional("layers", .model, \.layers, "Encoder blocks", default: "\(Architecture.defaultLayers)"),
             .optional("hidden", .model, \.hidden, "Hidden size", default: "\(Architecture.defaultHidden)"),
             .optional("heads", .model, \.heads, "Attention heads; must divide --hidden", default: "\(Architecture.defaultHeads)"),

@@ -20,6 +20,15 @@ struct TrainingData {
     /// The tokenizer settings the data was prepared with (stored in every checkpoint).
     let tokenizer: TokenizerInfo
 
+    /// The masked-LM corruption of this vocabulary (its [MASK], [CLS], [SEP] and [PAD] ids).
+    func masking() throws -> TokenMasking {
+        guard let mask = vocab.firstIndex(of: "[MASK]") else {
+            throw TxfError("the vocab of \(train.path) has no [MASK] token; masked-LM training needs one")
+        }
+        return TokenMasking(maskId: Int32(mask), clsId: tokenizer.clsId, sepId: tokenizer.sepId, padId: tokenizer.padId,
+                            vocabSize: vocab.count)
+    }
+
     /// Mean tokens per training row (sizes the sgemm peak measurement).
     var meanRowLength: Double { Double(train.lengths.reduce(0) { $0 + Int($1) }) / Double(max(1, train.rowCount)) }
 
@@ -36,15 +45,17 @@ struct TrainingData {
             try train.checkVocab(sha256: own.sha256, source: path)
         }
         let eval = try config.eval.map { try TokenDataset(path: $0) }
+        let supervised = config.objective == .supervised
         if let eval {
             guard eval.rowCount > 0 else {
                 throw TxfError("--eval \(eval.path) has no rows; an evaluation of no samples measures nothing (drop --eval or prepare it again)")
             }
             try eval.checkVocab(sha256: train.info.tokenizer.vocabSHA256, source: "the training data \(train.path)")
-            guard eval.task == train.task else {
+            // Masked-LM training reads the text alone: the labels need not agree.
+            guard !supervised || eval.task == train.task else {
                 throw TxfError("\(eval.path) is \(eval.task.rawValue) data but the training data \(train.path) is \(train.task.rawValue) data; prepare both with the same --task")
             }
-            guard eval.labelNames == train.labelNames else {
+            guard !supervised || eval.labelNames == train.labelNames else {
                 throw TxfError("\(eval.path) has labels \(eval.labelNames) but the training data \(train.path) has \(train.labelNames)")
             }
             // A pair model reads single sentences as all segment a (and the reverse): a score of
@@ -54,7 +65,9 @@ struct TrainingData {
                 throw TxfError("--eval \(eval.path) holds \(kind(eval)) but the training data \(train.path) holds \(kind(train)); prepare both with --text-pair-column, or neither")
             }
         }
-        guard !train.labelNames.isEmpty || train.task == .regression else { throw TxfError("\(train.path) has no labels; training needs a labelled dataset") }
+        guard !supervised || !train.labelNames.isEmpty || train.task == .regression else {
+            throw TxfError("\(train.path) has no labels; training needs a labelled dataset (or --objective masked-lm, which reads the text alone)")
+        }
         return TrainingData(train: train, eval: eval, vocab: (0 ..< vocabulary.count).map { vocabulary.token(for: Int32($0)) },
                             tokenizer: train.info.tokenizer)
     }
@@ -79,6 +92,11 @@ struct ResolvedModel {
                         worldSize: Int, ranksOnHost: Int) throws -> ResolvedModel {
         let train = data.train, info = train.info, vocabSHA256 = info.tokenizer.vocabSHA256
         if let c = checkpoint { try Trainer.checkCompatible(c, with: given, fingerprint: train.fingerprint, vocabSHA256: vocabSHA256) }
+        if let stored = checkpoint?.meta.model.head, stored != given.objective.head {
+            throw TxfError(stored == .maskedLM
+                ? "checkpoint \(checkpoint!.path) is a masked-LM run: resume it with --objective masked-lm, or start a classifier from it with --init (in a new --out)"
+                : "checkpoint \(checkpoint!.path) is a classifier's run: resume it without --objective masked-lm, or pre-train from it with --init (in a new --out)")
+        }
         let lora = try Trainer.loraSetup(given, checkpoint: checkpoint)
         let initial = try checkpoint == nil ? given.initFrom.map { try ModelArchive(path: $0) } : nil
         if let initial, let stored = initial.meta.tokenizer?.vocabSHA256, stored != vocabSHA256 {
@@ -87,7 +105,8 @@ struct ResolvedModel {
         let base: ModelConfig? = checkpoint?.meta.model ?? initial?.meta.model
         let source = checkpoint.map { "checkpoint \($0.path)" } ?? given.initFrom ?? ""
         let modelConfig = try Architecture.resolve(given, base: base, baseSource: source, vocabSize: data.vocab.count,
-                                                   numLabels: info.task.outputs(classes: info.labelNames.count),
+                                                   numLabels: max(given.objective == .maskedLM ? 1 : 0,
+                                                                  info.task.outputs(classes: info.labelNames.count)),
                                                    padTokenId: Int(info.tokenizer.padId), task: info.task)
         let config = try given.checkingMetric(for: info.task)
         let modelName = source.isEmpty ? "the model of this run" : "the model of \(source)"
@@ -118,7 +137,7 @@ struct ResolvedModel {
         try Architecture.checkFits(modelConfig, given, fromBase: base != nil, baseSource: source, maxBatch: maxBatch,
                                    maxSeqLen: maxSeqLen, lora: lora?.config, ranksOnHost: ranksOnHost)
         let model = try BertClassifier(config: modelConfig, maxBatch: maxBatch, maxSeqLen: maxSeqLen, lora: lora?.config,
-                                       matmul: matmul)
+                                       matmul: matmul, masking: modelConfig.head == .maskedLM ? try data.masking() : nil)
         return ResolvedModel(model: model, config: Architecture.resolvedConfig(config, model: modelConfig),
                              layout: layout, schedule: schedule, stepsPerEpoch: stepsPerEpoch, lora: lora, evalBatch: evalBatch)
     }
@@ -126,8 +145,8 @@ struct ResolvedModel {
 
 extension Trainer {
     /// Step 3, restore the state: the parameters and AdamW moments of the checkpoint (with a
-    /// LoRA run's frozen base), else `--init`'s parameters with fresh adapters, else a random
-    /// initialisation from the seed.
+    /// LoRA run's frozen base), else `--init`'s parameters with fresh adapters (and a fresh head
+    /// where the file has another), else a random initialisation from the seed.
     static func restoreState(_ trainingStep: TrainingStep, checkpoint: ModelArchive?, lora: LoRACheckpointInfo?,
                              config: TrainConfig) throws {
         let model = trainingStep.model, table = model.table
@@ -135,8 +154,10 @@ extension Trainer {
             if let lora { try LoRABase.load(lora, checkpoint: checkpoint.path, table: table, into: model.parameters.pointer) }
             try checkpoint.load(table: table, parameters: model.parameters.pointer, m: trainingStep.m.pointer, v: trainingStep.v.pointer)
         } else if let path = config.initFrom {
+            // The seed's values first, for what the file lacks (a new head, adapters), as
+            // `txf import-hf` does; then every tensor the file holds.
+            model.initializeWeights(seed: config.seed)
             try ModelArchive(path: path).loadParameters(table: table, into: model.parameters.pointer)
-            model.initializeAdapters(seed: config.seed)
         } else {
             model.initializeWeights(seed: config.seed)
         }

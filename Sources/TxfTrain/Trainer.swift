@@ -131,7 +131,7 @@ public final class Trainer {
     public var summary: String {
         let table = model.table
         var lines = [precision.startupLine, "resolved config:", config.json(pretty: true)]
-        lines.append("model: \(model.config.numHiddenLayers) layers, hidden \(model.config.hiddenSize), \(model.config.numAttentionHeads) heads, ffn \(model.config.intermediateSize), vocab \(model.config.vocabSize), \(model.config.task == .regression ? "regression (1 output)" : "\(model.config.numLabels) labels"); \(table.totalCount) parameters (\(table.trainableCount) trainable)")
+        lines.append("model: \(model.config.numHiddenLayers) layers, hidden \(model.config.hiddenSize), \(model.config.numAttentionHeads) heads, ffn \(model.config.intermediateSize), vocab \(model.config.vocabSize), \(model.config.head == .maskedLM ? "masked-LM head (decoder tied to the word embeddings)" : model.config.task == .regression ? "regression (1 output)" : "\(model.config.numLabels) labels"); \(table.totalCount) parameters (\(table.trainableCount) trainable)")
         lines.append("data: \(train.rowCount) training rows, \(stepsPerEpoch) steps per epoch; \(communicator.worldSize) rank\(communicator.worldSize == 1 ? "" : "s") × micro-batch \(layout.microBatch) × \(layout.accumulation) accumulation = global batch \(layout.globalBatch)")
         if let lora { lines.append(Trainer.loraSummary(lora)) }
         if let eval { lines.append("eval: \(eval.rowCount) rows from \(eval.path)") }

@@ -11,12 +11,13 @@ import TxfModel
 /// 1. zeroes the gradients;
 /// 2. per micro-batch, forward with dropout keyed by (seed, step, sample index) and backward
 ///    with loss scale 1/G, so the gradient adds up to ∂(Σ sample losses)/G;
-/// 3. sums the gradients over ranks (`DataParallelUpdate`) and the step's loss, real tokens
-///    and model FLOPs (one all-reduce of three Doubles); with `overlapsReduction` (the
+/// 3. sums the gradients over ranks (`DataParallelUpdate`) and the step's loss, real tokens,
+///    model FLOPs and loss terms (one all-reduce of four Doubles); with `overlapsReduction` (the
 ///    default) the reduce-scattered part is summed chunk by chunk while the last micro-batch's
 ///    backward computes the layers below (`OverlappedReduction`), the same sums bit for bit;
 /// 4. takes the global gradient norm and stops every rank alike when it or the loss is not
-///    finite (every rank sees the same sums);
+///    finite (every rank sees the same sums); a masked-LM model's gradient is rescaled from
+///    the mean over samples to the mean over the step's picked tokens first;
 /// 5. runs AdamW, with the clipping factor folded in, on this rank's shard (ZeRO stage 1);
 /// 6. all-gathers the parameters, so every rank leaves with the same model, and tells the
 ///    model's products (bf16 or oneDNN weight copies are refreshed on their next use).
@@ -58,12 +59,14 @@ public final class TrainingStep {
     public var overlapsReduction: Bool
     /// The reduction thread and its chunk plan; nil on one rank, where nothing is summed.
     let overlapped: OverlappedReduction?
-    /// [Σ sample losses, real tokens, model FLOPs] of this rank, then of all ranks.
-    private var totals = [0.0, 0.0, 0.0]
+    /// [Σ sample losses, real tokens, model FLOPs, loss terms (samples, or a masked-LM model's
+    /// picked tokens)] of this rank, then of all ranks.
+    private var totals = [0.0, 0.0, 0.0, 0.0]
 
     /// What one step measured, the same on every rank.
     public struct Outcome: Sendable, Equatable {
-        /// Mean loss over the global batch.
+        /// Mean loss over the global batch (a masked-LM model's: over its picked tokens; 0 when
+        /// the step picked none).
         public var loss: Double
         /// Global gradient norm before clipping.
         public var gradNorm: Double
@@ -124,7 +127,9 @@ public final class TrainingStep {
                 model.backward(lossScale: lossScale)
             }
             totals[1] += Double(batch.realTokenCount)
-            totals[2] += model.config.trainingFLOPs(lengths: batch.lengths, lora: model.loraConfig)
+            totals[2] += model.config.trainingFLOPs(lengths: batch.lengths, lora: model.loraConfig,
+                                                    picks: model.predictedTokens)
+            totals[3] += Double(model.lossTerms)
             phases?.add(.backward, since: &clock)
         }
         if let overlapped {
@@ -140,14 +145,17 @@ public final class TrainingStep {
         }
         communicator.allReduceSum(&totals)
         phases?.add(.reduction, since: &clock)
-        let loss = totals[0] / Double(layout.globalBatch)
-        let norm = update.gradientNorm(model.gradients)
+        let loss = totals[3] > 0 ? totals[0] / totals[3] : 0
+        // A masked-LM loss is the mean over the step's picked tokens (Hugging Face's), not over
+        // its samples: the sum the 1/G backward built is rescaled by G / picks (0 without picks).
+        let termScale = model.config.head == .maskedLM ? (totals[3] > 0 ? Double(layout.globalBatch) / totals[3] : 0) : 1
+        let norm = update.gradientNorm(model.gradients) * termScale
         guard loss.isFinite, norm.isFinite else {
             throw CollectiveError("training diverged at step \(step + 1): loss is \(Self.show(loss)), gradient norm \(Self.show(norm)); lower --lr (this step's rate was \(learningRate)) or check the data")
         }
         update.update(optimizer, params: masters?.values ?? model.parameters, gradients: model.gradients, m: m, v: v,
                       step: step, learningRate: learningRate,
-                      gradientScale: GradientClipping.scale(norm: norm, maxNorm: maxGradNorm))
+                      gradientScale: Float(termScale) * GradientClipping.scale(norm: norm, maxNorm: maxGradNorm))
         phases?.add(.optimizer, since: &clock)
         if let masters {
             masters.gather(into: model.parameters, update: update)

@@ -31,8 +31,10 @@ import TxfCore
                         maxPositionEmbeddings: 3, numLabels: 2),
         ]
         let loras: [LoRAConfig?] = [nil, LoRAConfig(rank: 2), LoRAConfig(rank: 1, targets: LoRATarget.allCases, trainPooler: true)]
-        for config in configs {
-            for lora in loras {
+        var maskedLM = configs[0]
+        maskedLM.head = .maskedLM
+        for config in configs + [maskedLM] {
+            for lora in config.head == .maskedLM ? [nil] : loras {
                 let table = ParameterTable.bertClassifier(config, lora: lora, trainable: { _ in true })
                 let estimate = config.memoryEstimate(maxBatch: 1, maxSeqLen: 1, lora: lora, workload: .training)
                 #expect(estimate.parameters == Double(table.totalCount), "\(config) \(String(describing: lora))")
@@ -60,6 +62,14 @@ import TxfCore
         let adapted = try BertClassifier(config: config, maxBatch: batch, maxSeqLen: length, lora: lora)
         #expect(config.memoryEstimate(maxBatch: batch, maxSeqLen: length, lora: lora, workload: .training).activationBytes
                 == Double(adapted.activationBytes) + inputs)
+        // The masked-LM head's buffers (`MaskedLMHead.floatCount` and its picks) are counted too.
+        var maskedLM = config
+        maskedLM.head = .maskedLM
+        let masking = TokenMasking(maskId: 4, clsId: 2, sepId: 3, padId: 0, vocabSize: config.vocabSize)
+        let pretraining = try BertClassifier(config: maskedLM, maxBatch: batch, maxSeqLen: length, masking: masking)
+        let mlmEstimate = maskedLM.memoryEstimate(maxBatch: batch, maxSeqLen: length, lora: nil, workload: .training)
+        #expect(mlmEstimate.activationBytes == Double(pretraining.activationBytes) + inputs)
+        #expect(mlmEstimate.parameterBytes == Double(4 * pretraining.table.totalCount))
     }
 
     @Test func absurdModelsAreRefusedNamingTheSize() {

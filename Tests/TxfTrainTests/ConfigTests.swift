@@ -132,7 +132,7 @@ import TxfModel
         c.warmupSteps = 10; c.warmupRatio = 0.06; c.schedule = .cosine; c.weightDecay = 0.02; c.maxGradNorm = 0.5
         c.dropout = 0.2; c.seed = 7; c.groupByLength = false; c.lengthGroupBatches = 8; c.pooling = .mean
         c.logEvery = 5; c.evalEvery = 20; c.saveEvery = 50; c.keep = 2; c.resume = "auto"; c.allowScheduleChange = true
-        c.stallTimeout = 30
+        c.stallTimeout = 30; c.objective = .maskedLM
         return c
     }
 

@@ -45,6 +45,27 @@ struct MultiRankTrainingTests {
         assertClose(runs[2], runs[0], relativeTolerance: 1e-5, "2 ranks × micro-batch 4 × 4 accumulation vs 1 rank")
     }
 
+    // Masked-LM pre-training under mpirun: the picks are keyed by step and sample, so 1 rank and
+    // 2 ranks × 2 micro-steps take the same steps (the per-token loss and its gradient rescale
+    // use all ranks' picks) and evaluate the same dev picks.
+    @Test func maskedLMTakesTheSameStepsOnAnyRanks() throws {
+        var runs: [[Double]] = [], evals: [String] = []
+        for (ranks, micro) in [(1, 32), (2, 8)] {
+            let out = TrainFixture.runDirectory("mlm-\(ranks)x\(micro)")
+            let job = try Job.train(ranks: ranks, flags(out: out, steps: 10)
+                + ["--objective", "masked-lm", "--micro-batch", "\(micro)", "--eval", fixture.dev])
+            expectSuccess(job)
+            #expect(job.stdout.contains("masked accuracy"))
+            runs.append(trainLosses(out + "/metrics.jsonl").compactMap { Double($0.loss) })
+            let text = (try? String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8)) ?? ""
+            evals.append(text.split(separator: "\n").first { $0.contains(#""event":"eval""#) }.map(String.init) ?? "")
+        }
+        #expect(runs[0].count == 10 && runs[0].last! < runs[0].first!)
+        assertClose(runs[1], runs[0], relativeTolerance: 1e-5, "2 ranks × micro-batch 8 × 2 accumulation vs 1 rank")
+        func picks(_ line: String) -> String? { jsonField(line, "predicted_tokens") }
+        #expect(picks(evals[0]) != nil && picks(evals[0]) == picks(evals[1]))
+    }
+
     // Kill both ranks with SIGKILL once the step-10 checkpoint is on disk (checkpoints every 5
     // steps, keep 2): the kill lands at step 10 or a little later, so --resume auto starts from
     // the newest checkpoint, 10 or 15. The steps after it are taken again and must reproduce the
