@@ -2,7 +2,8 @@ import TxfCore
 
 /// The evaluation number that chooses `best.h5` and drives early stopping
 /// (`--metric-for-best`). accuracy, f1 and mcc measure classifiers; pearson, spearman and mse
-/// regression models; loss (the mean cross-entropy or squared error) either.
+/// regression models; loss (the mean cross-entropy or squared error) either, and is a
+/// masked-LM run's one metric (per picked token).
 public enum EvalMetric: String, Codable, CaseIterable, Sendable {
     /// Fraction of samples classified right.
     case accuracy

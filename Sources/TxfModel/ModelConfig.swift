@@ -120,22 +120,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             numLabels = 2
         }
         padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId) ?? 0
-        if let problem = try c.decodeIfPresent(String.self, forKey: .task) {
-            guard let task = ModelTask(problemType: problem) else {
-                throw TxfError("config: problem_type \"\(problem)\" is not supported (\(ModelTask.allCases.map { "\"\($0.problemType)\"" }.joined(separator: " or ")))")
-            }
-            self.task = task
-        } else {
-            task = .classification
-        }
-        if let name = try c.decodeIfPresent(String.self, forKey: .pooling) {
-            guard let pooling = Pooling(rawValue: name) else {
-                throw TxfError("config: classifier_pooling \"\(name)\" is not supported (\(Pooling.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or ")))")
-            }
-            self.pooling = pooling
-        } else {
-            pooling = .cls
-        }
+        task = try Self.decodeChoice(c, .task, ModelTask.allCases.map(\.problemType), ModelTask.init(problemType:)) ?? .classification
+        pooling = try Self.decodeChoice(c, .pooling, Pooling.allCases.map(\.rawValue), Pooling.init(rawValue:)) ?? .cls
         let architectures = try c.decodeIfPresent([String].self, forKey: .head) ?? []
         head = architectures == [ModelHead.maskedLM.architecture] ? .maskedLM : .classifier
         if let act = try c.decodeIfPresent(String.self, forKey: .hiddenAct), act != "gelu" {
@@ -144,6 +130,17 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if let kind = try c.decodeIfPresent(String.self, forKey: .positionEmbeddingType), kind != "absolute" {
             throw TxfError("config: position_embedding_type \"\(kind)\" is not supported (only \"absolute\")")
         }
+    }
+
+    /// The value of the string-valued `key` (nil when absent); a value outside `known` is refused
+    /// listing them.
+    private static func decodeChoice<Value>(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys, _ known: [String],
+                                            _ value: (String) -> Value?) throws -> Value? {
+        guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let chosen = value(text) else {
+            throw TxfError("config: \(key.rawValue) \"\(text)\" is not supported (\(known.map { "\"\($0)\"" }.joined(separator: " or ")))")
+        }
+        return chosen
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -71,7 +71,7 @@ extension TrainSetting {
                    "bar: one line redrawn in place; lines: a line per --log-every steps, for logs; auto: bar when the run was started from a terminal (under mpirun: when mpirun's own output is one), else lines"),
             .optional("eval-every", .reporting, \.evalEvery, "Steps between evaluations; 0 = only at the end", default: "0"),
             .field("metric-for-best", .reporting, \.metricForBest,
-                   "The evaluation metric that chooses best.h5 and early stopping: accuracy, f1 (macro), mcc (Matthews) or loss (lower is better); for regression data pearson (the default there), spearman, mse or loss (lower is better)"),
+                   "The evaluation metric that chooses best.h5 and early stopping: accuracy, f1 (macro), mcc (Matthews) or loss (lower is better); for regression data pearson (the default there), spearman, mse or loss (lower is better); for --objective masked-lm loss (per picked token, its only metric)"),
             .field("early-stopping-patience", .reporting, \.earlyStoppingPatience,
                    "Stop (writing final.h5) after this many evaluations without an improvement of --metric-for-best; 0 = off"),
             .optional("save-every", .reporting, \.saveEvery,

@@ -10,18 +10,10 @@ import TxfCore
     /// so that the four short rows pick several tokens.
     static let masking = TokenMasking(maskId: 3, clsId: 1, sepId: 2, padId: 0, vocabSize: 20, rate: 0.5)
 
-    static func model(maxBatch: Int = 4, hiddenDropout: Float = 0.1) -> BertClassifier {
+    static func model(hiddenDropout: Float = 0.1) -> BertClassifier {
         var config = tinyConfig(hiddenDropout: hiddenDropout, attentionDropout: hiddenDropout)
         config.head = .maskedLM
-        let model = try! BertClassifier(config: config, maxBatch: maxBatch, maxSeqLen: 6, masking: masking)
-        model.initializeWeights(seed: 5)
-        let key = RandomKey(seed: 99)
-        for (n, e) in model.table.entries.enumerated() where e.name.hasSuffix(".bias") || e.name.contains("LayerNorm") {
-            let p = model.parameter(e.name)
-            for i in 0 ..< p.count { p[i] += 0.2 * (2 * key.with(UInt64(n)).uniform(UInt64(i)) - 1) }
-        }
-        model.parametersDidChange()
-        return model
+        return tinyModel(config: config, masking: masking)
     }
 
     /// Over 200,000 ordinary tokens: 15 % picked, of those 80 % [MASK], 10 % another id, 10 %

@@ -12,9 +12,10 @@ func tinyConfig(hiddenDropout: Float = 0.1, attentionDropout: Float = 0.1) -> Mo
 }
 
 func tinyModel(maxBatch: Int = 4, maxSeqLen: Int = 6, config: ModelConfig = tinyConfig(),
-               trainable: (String) -> Bool = { _ in true }, matmul: MatmulMode = .openBLAS) -> BertClassifier {
+               trainable: (String) -> Bool = { _ in true }, matmul: MatmulMode = .openBLAS,
+               masking: TokenMasking? = nil) -> BertClassifier {
     let model = try! BertClassifier(config: config, maxBatch: maxBatch, maxSeqLen: maxSeqLen, trainable: trainable,
-                                    matmul: matmul)
+                                    matmul: matmul, masking: masking)
     model.initializeWeights(seed: 5)
     // Give biases and LayerNorm parameters values too, so their gradients are exercised
     // away from the special point 0 / 1.
