@@ -23,9 +23,12 @@ public struct HFImportOptions: Sendable {
     /// Classification or regression (a one-output head); default: config.json's `problem_type`,
     /// else classification.
     public var task: ModelTask?
+    /// What the new head reads (`classifier_pooling`); default: config.json's, else [CLS].
+    /// all-MiniLM-L6-v2 was trained with the mean (sentence-transformers' pooling).
+    public var pooling: Pooling?
 
     public init(modelDirectory: String, output: String, numLabels: Int? = nil, labelNames: [String]? = nil,
-                seed: UInt64 = 0, lowercase: Bool? = nil, task: ModelTask? = nil) {
+                seed: UInt64 = 0, lowercase: Bool? = nil, task: ModelTask? = nil, pooling: Pooling? = nil) {
         self.modelDirectory = modelDirectory
         self.output = output
         self.numLabels = numLabels
@@ -33,6 +36,7 @@ public struct HFImportOptions: Sendable {
         self.seed = seed
         self.lowercase = lowercase
         self.task = task
+        self.pooling = pooling
     }
 }
 
@@ -80,6 +84,7 @@ public enum HFImport {
         var config = try ModelConfig(contentsOf: configURL)
         // A BertForMaskedLM checkpoint (bert-base-uncased's) gives its encoder; txf adds the classifier.
         config.head = .classifier
+        if let pooling = options.pooling { config.pooling = pooling }
         let raw = try rawConfig(configURL)
         if let type = raw["model_type"] as? String, type != "bert" {
             throw TxfError("\(configURL.path): model_type \"\(type)\" is not supported (txf imports BERT-style encoders, model_type \"bert\")")

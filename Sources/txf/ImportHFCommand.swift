@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TxfCore
+import TxfModel
 import TxfStore
 
 struct ImportHF: ParsableCommand {
@@ -37,6 +38,9 @@ struct ImportHF: ParsableCommand {
     @Option(help: "classification, or regression: a head of one output trained with mean squared error (default: config.json's problem_type, else classification).")
     var task: ModelTask?
 
+    @Option(help: "What the classifier reads: cls (the [CLS] token's last hidden state, BERT's) or mean (the mean over each row's tokens, as sentence-transformers pools all-MiniLM-L6-v2; not exportable to BertForSequenceClassification) (default: config.json's classifier_pooling, else cls).")
+    var pooling: Pooling?
+
     @Option(help: "Seed of the classifier's initial weights.")
     var seed: UInt64 = 0
 
@@ -51,10 +55,10 @@ struct ImportHF: ParsableCommand {
     func run() throws {
         let names = labelNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
         let options = HFImportOptions(modelDirectory: modelDir, output: output, numLabels: numLabels, labelNames: names,
-                                      seed: seed, lowercase: casing?.lowercase, task: task)
+                                      seed: seed, lowercase: casing?.lowercase, task: task, pooling: pooling)
         let summary = try HFImport.run(options)
         let c = summary.config
-        print("wrote \(output): \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, ffn \(c.intermediateSize), vocab \(c.vocabSize), \(c.task == .regression ? "regression (1 output)" : "\(c.numLabels) labels (\(summary.labelNames.joined(separator: ", ")))")")
+        print("wrote \(output): \(c.numHiddenLayers) layers, hidden \(c.hiddenSize), \(c.numAttentionHeads) heads, ffn \(c.intermediateSize), vocab \(c.vocabSize), \(c.task == .regression ? "regression (1 output)" : "\(c.numLabels) labels (\(summary.labelNames.joined(separator: ", ")))"), pooling \(c.pooling.rawValue)")
         print("  loaded \(summary.loaded.count) tensors (\(summary.sourceDTypes.joined(separator: ", "))) from model.safetensors, sha256 \(summary.sourceSHA256)")
         if !summary.initialized.isEmpty {
             print("  initialised (seed \(seed)): \(summary.initialized.joined(separator: ", "))")

@@ -170,6 +170,22 @@ func hfErrorMessage(_ body: () throws -> Void) -> String? {
         if dtype == .f16 { #expect(values["pooler.dense.weight"]!.allSatisfy { $0 == HalfFloat.f16ToFloat(HFFixture.f16Bits($0)) }) }
     }
 
+    /// A BertForMaskedLM directory (bert-base-uncased's kind) imports as a classifier; the
+    /// pooling is `--pooling`'s, else the config's `classifier_pooling`, else [CLS].
+    @Test func headAndPoolingOfTheImport() throws {
+        func imported(_ patch: [String: Any], pooling: Pooling?) throws -> ModelConfig {
+            let (source, _) = try HFFixture.directory(configPatch: patch)
+            let file = HFFixture.temporary("pooling.h5")
+            _ = try HFImport.run(HFImportOptions(modelDirectory: source, output: file, pooling: pooling))
+            return try StoredModel(path: file).config
+        }
+        let masked = try imported(["architectures": ["BertForMaskedLM"]], pooling: nil)
+        #expect(masked.head == .classifier && masked.pooling == .cls)
+        #expect(try imported([:], pooling: .mean).pooling == .mean)
+        #expect(try imported(["classifier_pooling": "mean"], pooling: nil).pooling == .mean)
+        #expect(try imported(["classifier_pooling": "mean"], pooling: .cls).pooling == .cls)
+    }
+
     @Test func classifierInitialisationIsSeeded() throws {
         let (source, _) = try HFFixture.directory()
         func head(_ seed: UInt64) throws -> [Float] {

@@ -1,4 +1,0 @@
-import ArgumentParser
-import TxfCore
-
-extension ModelTask: ExpressibleByArgument {}
