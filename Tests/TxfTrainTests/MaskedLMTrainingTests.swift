@@ -109,6 +109,19 @@ import TxfModel
         #expect(continued.model.config.head == .maskedLM)
     }
 
+    /// The bf16 recipe's numbers (bf16-reference: rounded inputs, the tied decoder's weight a
+    /// rounded copy like every other) follow the fp32 run closely.
+    @Test func bf16ReferenceFollowsFP32() throws {
+        var fp32 = config(out: "mlm-fp32", steps: 6)
+        fp32.precision = .fp32
+        var bf16 = config(out: "mlm-bf16", steps: 6)
+        bf16.precision = .bf16Reference
+        let (_, a) = try TrainFixture.trainAlone(fp32), (_, b) = try TrainFixture.trainAlone(bf16)
+        #expect(losses(a).count == 6)
+        assertClose(losses(b), losses(a), relativeTolerance: 2e-2, "bf16-reference vs fp32 masked-LM losses")
+        #expect(losses(b) != losses(a))
+    }
+
     @Test func refusesWhatItCannotDo() throws {
         var lora = config(out: "mlm-lora", steps: 2)
         lora.mode = .lora
