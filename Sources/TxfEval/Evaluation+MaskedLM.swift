@@ -21,10 +21,7 @@ extension Evaluation {
                                       communicator: any Communicator, step: Int) throws -> EvalRecord {
         guard dataset.rowCount > 0 else { throw TxfError("\(dataset.path) has no rows; there is nothing to evaluate") }
         let block = rows(count: dataset.rowCount, rank: communicator.rank, worldSize: communicator.worldSize)
-        let ordered = block.sorted { a, b in
-            let la = dataset.length(ofRow: a), lb = dataset.length(ofRow: b)
-            return la != lb ? la > lb : a < b
-        }
+        let ordered = longestFirst(block, of: dataset)
         // [Σ loss, picked tokens, predicted right, rows]
         var totals = [0.0, 0.0, 0.0, 0.0]
         var batch = MicroBatch()

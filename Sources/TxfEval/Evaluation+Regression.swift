@@ -35,10 +35,7 @@ extension Evaluation {
             throw TxfError("\(dataset.path) holds class labels, not regression targets; a regression model is evaluated on data prepared with `txf prepare --task regression`")
         }
         let n = dataset.rowCount
-        let ordered = (0 ..< n).sorted { a, b in
-            let la = dataset.length(ofRow: a), lb = dataset.length(ofRow: b)
-            return la != lb ? la > lb : a < b
-        }
+        let ordered = longestFirst(0 ..< n, of: dataset)
         // [predictions (N), squared errors (N), rows evaluated]
         var totals = [Double](repeating: 0, count: 2 * n + 1)
         var batch = MicroBatch()

@@ -35,10 +35,7 @@ extension Evaluation {
         guard dataset.rowCount > 0 else { throw TxfError("\(dataset.path) has no rows; there is nothing to evaluate") }
         let classes = model.config.numLabels
         let block = rows(count: dataset.rowCount, rank: communicator.rank, worldSize: communicator.worldSize)
-        let ordered = block.sorted { a, b in
-            let la = dataset.length(ofRow: a), lb = dataset.length(ofRow: b)
-            return la != lb ? la > lb : a < b
-        }
+        let ordered = longestFirst(block, of: dataset)
         // [correct, Σ loss, count, confusion (classes²)]
         var totals = [Double](repeating: 0, count: 3 + classes * classes)
         var batch = MicroBatch()

@@ -16,6 +16,14 @@ public enum Evaluation {
         count * rank / worldSize ..< count * (rank + 1) / worldSize
     }
 
+    /// `rows` of `dataset` longest first (ties by row index), so that batches cut from them pad little.
+    static func longestFirst(_ rows: some Sequence<Int>, of dataset: TokenDataset) -> [Int] {
+        rows.sorted { a, b in
+            let la = dataset.length(ofRow: a), lb = dataset.length(ofRow: b)
+            return la != lb ? la > lb : a < b
+        }
+    }
+
     /// Evaluates `model` (dropout off) on `dataset` in batches of at most `batchSize` rows:
     /// `report`'s summary numbers (a regression model: `regressionReport`'s; a masked-LM model:
     /// `maskedLMRecord`'s), as the trainer

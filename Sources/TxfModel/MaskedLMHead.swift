@@ -31,7 +31,6 @@ final class MaskedLMHead {
     private(set) var correct = 0
     private let floats: FloatBuffer
     private let x, pre, act, y, mean, rstd, dY, dAct, dX, logits, probs, losses: UnsafeMutablePointer<Float>
-    private let targets: UnsafeMutablePointer<Int32>
 
     init(maxTokens: Int, dim: Int, vocabSize: Int) {
         self.maxTokens = maxTokens
@@ -45,20 +44,17 @@ final class MaskedLMHead {
         dY = take(maxTokens * dim); dAct = take(maxTokens * dim); dX = take(maxTokens * dim)
         mean = take(maxTokens); rstd = take(maxTokens)
         logits = take(chunk * vocabSize); probs = take(chunk * vocabSize); losses = take(chunk)
-        targets = .allocate(capacity: max(1, maxTokens))
         positions.reserveCapacity(maxTokens)
         originals.reserveCapacity(maxTokens)
     }
-
-    deinit { targets.deallocate() }
 
     /// Floats the head holds for `maxTokens` positions (`ModelConfig.memoryEstimate` counts the same).
     static func floatCount(maxTokens: Int, dim: Int, vocabSize: Int) -> Int {
         7 * maxTokens * dim + 2 * maxTokens + 2 * chunkRows * vocabSize + chunkRows
     }
 
-    /// Bytes held, the picks' arrays and targets included.
-    var memoryBytes: Int { 4 * floats.count + 20 * maxTokens }
+    /// Bytes held, the picks' arrays included.
+    var memoryBytes: Int { 4 * floats.count + 12 * maxTokens }
 
     /// Picks of the pass about to run: clears the last pass's.
     func beginPass() {
@@ -87,7 +83,6 @@ final class MaskedLMHead {
         guard m > 0 else { return 0 }
         for (i, position) in positions.enumerated() {
             (x + i * d).update(from: hidden + position * d, count: d)
-            targets[i] = originals[i]
         }
         // u = gelu(x · W_tᵀ + b_t);  y = LN(u)
         Linear.forward(x: x, weight: p.transform, bias: p.transformBias, y: pre, tokens: m, inFeatures: d, outFeatures: d,
@@ -95,13 +90,13 @@ final class MaskedLMHead {
         GELU.forward(x: pre, y: act, count: m * d)
         LayerNorm.forward(x: act, gamma: p.gamma, beta: p.beta, y: y, mean: mean, rstd: rstd, rows: m, dim: d, eps: eps)
         var total = 0.0
-        forEachChunk(m) { start, rows in
-            total += chunkLogits(start: start, rows: rows, p, products: products)
+        forEachChunk(m) { start, rows, targets in
+            total += chunkLogits(start: start, rows: rows, targets: targets, p, products: products)
             for r in 0 ..< rows {
                 let z = logits + r * vocabSize
                 var best = 0
                 for c in 1 ..< vocabSize where z[c] > z[best] { best = c }
-                if Int32(best) == targets[start + r] { correct += 1 }
+                if Int32(best) == targets[r] { correct += 1 }
             }
         }
         return total
@@ -116,9 +111,9 @@ final class MaskedLMHead {
         dHidden.update(repeating: 0, count: tokens * d)
         guard m > 0 else { return }
         // z = y · Eᵀ + b, chunk by chunk: dz = scale · (softmax(z) − onehot)
-        forEachChunk(m) { start, rows in
-            _ = chunkLogits(start: start, rows: rows, p, products: products)
-            CrossEntropy.backward(probs: probs, labels: targets + start, dlogits: logits, scale: scale, batch: rows,
+        forEachChunk(m) { start, rows, targets in
+            _ = chunkLogits(start: start, rows: rows, targets: targets, p, products: products)
+            CrossEntropy.backward(probs: probs, labels: targets, dlogits: logits, scale: scale, batch: rows,
                                   classes: vocabSize)
             Linear.backward(dy: logits, x: y + start * d, weight: p.word, dx: dY + start * d, dWeight: p.dWord,
                             dBias: p.dBias, tokens: rows, inFeatures: d, outFeatures: vocabSize, products: products)
@@ -136,16 +131,22 @@ final class MaskedLMHead {
         }
     }
 
-    /// Logits of picks `start ..< start + rows` into `logits`, their softmax into `probs`;
-    /// returns their summed cross-entropy.
-    private func chunkLogits(start: Int, rows: Int, _ p: Tensors, products: MatrixProducts) -> Double {
+    /// Logits of picks `start ..< start + rows` (original ids `targets`) into `logits`, their
+    /// softmax into `probs`; returns their summed cross-entropy.
+    private func chunkLogits(start: Int, rows: Int, targets: UnsafePointer<Int32>, _ p: Tensors,
+                             products: MatrixProducts) -> Double {
         Linear.forward(x: y + start * dim, weight: p.word, bias: p.bias, y: logits, tokens: rows, inFeatures: dim,
                        outFeatures: vocabSize, products: products)
-        return CrossEntropy.forward(logits: logits, labels: targets + start, probs: probs, losses: losses, batch: rows,
+        return CrossEntropy.forward(logits: logits, labels: targets, probs: probs, losses: losses, batch: rows,
                                     classes: vocabSize)
     }
 
-    private func forEachChunk(_ m: Int, _ body: (Int, Int) -> Void) {
-        for start in stride(from: 0, to: m, by: Self.chunkRows) { body(start, min(Self.chunkRows, m - start)) }
+    /// Calls `body(start, rows, originals of those picks)` for each chunk of the `m` picks.
+    private func forEachChunk(_ m: Int, _ body: (Int, Int, UnsafePointer<Int32>) -> Void) {
+        originals.withUnsafeBufferPointer { originals in
+            for start in stride(from: 0, to: m, by: Self.chunkRows) {
+                body(start, min(Self.chunkRows, m - start), originals.baseAddress! + start)
+            }
+        }
     }
 }

@@ -197,7 +197,7 @@ private struct Sizes {
             + 7 * t * d + t * f + 2 * b * d + b * l + 2 * s * s
             + (maskedLM ? 7 * t * d + 2 * t + 2 * Double(MaskedLMHead.chunkRows) * v + Double(MaskedLMHead.chunkRows) : 0)
         let maskBytes = t * d + n * (attention + 2 * t * d) + b * d
-        let inputBytes = 8 * t + 44 * b + (maskedLM ? 20 * t : 0)
+        let inputBytes = 8 * t + 44 * b + (maskedLM ? 12 * t : 0)
         // `LoRAAdapters.init`: u per target plus du; dropout copies and masks of the inputs.
         let loraIn = withLoRADropout ? t * (targetInD * d + targetInF * f) : 0
         let loraFloats = lora == nil ? 0 : t * r + n * (Double(lora!.targets.count) * t * r + loraIn)

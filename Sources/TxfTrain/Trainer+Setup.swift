@@ -19,14 +19,13 @@ struct TrainingData {
     let vocab: [String]
     /// The tokenizer settings the data was prepared with (stored in every checkpoint).
     let tokenizer: TokenizerInfo
+    /// The vocabulary's [MASK] id (every vocab txf reads has one).
+    let maskId: Int32
 
     /// The masked-LM corruption of this vocabulary (its [MASK], [CLS], [SEP] and [PAD] ids).
-    func masking() throws -> TokenMasking {
-        guard let mask = vocab.firstIndex(of: "[MASK]") else {
-            throw TxfError("the vocab of \(train.path) has no [MASK] token; masked-LM training needs one")
-        }
-        return TokenMasking(maskId: Int32(mask), clsId: tokenizer.clsId, sepId: tokenizer.sepId, padId: tokenizer.padId,
-                            vocabSize: vocab.count)
+    func masking() -> TokenMasking {
+        TokenMasking(maskId: maskId, clsId: tokenizer.clsId, sepId: tokenizer.sepId, padId: tokenizer.padId,
+                     vocabSize: vocab.count)
     }
 
     /// Mean tokens per training row (sizes the sgemm peak measurement).
@@ -69,7 +68,7 @@ struct TrainingData {
             throw TxfError("\(train.path) has no labels; training needs a labelled dataset (or --objective masked-lm, which reads the text alone)")
         }
         return TrainingData(train: train, eval: eval, vocab: (0 ..< vocabulary.count).map { vocabulary.token(for: Int32($0)) },
-                            tokenizer: train.info.tokenizer)
+                            tokenizer: train.info.tokenizer, maskId: vocabulary.maskId)
     }
 }
 
@@ -137,7 +136,7 @@ struct ResolvedModel {
         try Architecture.checkFits(modelConfig, given, fromBase: base != nil, baseSource: source, maxBatch: maxBatch,
                                    maxSeqLen: maxSeqLen, lora: lora?.config, ranksOnHost: ranksOnHost)
         let model = try BertClassifier(config: modelConfig, maxBatch: maxBatch, maxSeqLen: maxSeqLen, lora: lora?.config,
-                                       matmul: matmul, masking: modelConfig.head == .maskedLM ? try data.masking() : nil)
+                                       matmul: matmul, masking: modelConfig.head == .maskedLM ? data.masking() : nil)
         return ResolvedModel(model: model, config: Architecture.resolvedConfig(config, model: modelConfig),
                              layout: layout, schedule: schedule, stepsPerEpoch: stepsPerEpoch, lora: lora, evalBatch: evalBatch)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TxfTestSupport
 
 /// The ranks of a running job as the fault tests see them from outside: their PIDs, their CPU
 /// time, and signals sent to them. `release()` (in a `defer`) leaves nothing stopped or running.
@@ -71,7 +72,7 @@ func hostName() -> String {
 
 /// A fresh temporary directory.
 func scratchDirectory(_ name: String) throws -> String {
-    let path = NSTemporaryDirectory() + "txf-\(name)-\(UUID().uuidString.prefix(8))"
+    let path = TestScratch.path(name)
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }

@@ -1,11 +1,12 @@
 import Foundation
+import TxfTestSupport
 import Testing
 import TxfCore
 @testable import TxfStore
 
 /// A fresh path in the temporary directory.
 private func temporaryPath(_ name: String) -> String {
-    NSTemporaryDirectory() + "txf-safetensors-\(getpid())-\(UUID().uuidString.prefix(8))-\(name)"
+    TestScratch.path("safetensors-\(name)")
 }
 
 /// Writes a safetensors file by hand: `header` verbatim (no padding), then `data`.

@@ -1,4 +1,5 @@
 import Foundation
+import TxfTestSupport
 import Testing
 import TxfText
 
@@ -40,7 +41,7 @@ struct DifferentialTests {
         let sample = (full ? train : stride(from: 0, to: train.count, by: 17).map { train[$0] }) + dev
         #expect(sample.count > 1000)
 
-        let linesPath = NSTemporaryDirectory() + "txf-sst2-diff-\(UUID().uuidString).txt"
+        let linesPath = TestScratch.path("sst2-diff.txt")
         try (sample.joined(separator: "\n") + "\n").write(toFile: linesPath, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: linesPath) }
         let stdout = try reference("hf_encode.py", [tokenizerJSON, linesPath])

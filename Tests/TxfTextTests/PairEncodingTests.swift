@@ -1,4 +1,5 @@
 import Foundation
+import TxfTestSupport
 import Testing
 import TxfText
 
@@ -49,7 +50,7 @@ struct PairDifferentialTests {
 
     /// `tokenizers`' [ids, type_ids] for each (a, b, maxLength).
     private func reference(_ pairs: [(String, String, Int?)]) throws -> [([Int32], [Int32])] {
-        let input = NSTemporaryDirectory() + "txf-pairs-\(UUID().uuidString).json"
+        let input = TestScratch.path("pairs.json")
         let json = pairs.map { [$0.0, $0.1, $0.2.map { $0 as Any } ?? NSNull()] as [Any] }
         try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: input))
         defer { try? FileManager.default.removeItem(atPath: input) }

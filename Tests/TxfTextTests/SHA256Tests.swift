@@ -1,5 +1,6 @@
 import TxfCore
 import Foundation
+import TxfTestSupport
 import Testing
 import TxfText
 
@@ -32,7 +33,7 @@ import TxfText
     @Test func everyLengthAroundThePaddingBoundaryMatchesSha256sum() throws {
         // Lengths 0...130 cover "length fits in the last block" and "needs one more block".
         guard let tool = findExecutable("sha256sum") else { return }
-        let dir = NSTemporaryDirectory() + "txf-sha-\(UUID().uuidString)"
+        let dir = TestScratch.path("sha")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var paths: [String] = []

@@ -1,5 +1,6 @@
 import TxfCore
 import Foundation
+import TxfTestSupport
 import Testing
 @testable import TxfText
 
@@ -117,7 +118,7 @@ private func tiny(lowercase: Bool = true) throws -> BertTokenizer {
 
     @Test func vocabularyFileParsingMatchesPythonReadlines() throws {
         // \r\n, \r and \n all end lines; trailing spaces stay; a duplicate's later id wins.
-        let path = NSTemporaryDirectory() + "txf-text-vocab-\(UUID().uuidString).txt"
+        let path = TestScratch.path("text-vocab.txt")
         let text = "[PAD]\r\n[UNK]\r[CLS]\n[SEP]\n[MASK]\nab \nab\n\nab"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }

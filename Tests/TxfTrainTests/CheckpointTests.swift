@@ -1,4 +1,5 @@
 import Foundation
+import TxfTestSupport
 import Testing
 import TxfCore
 import TxfData
@@ -13,7 +14,7 @@ import TxfModel
                             intermediateSize: 16, maxPositionEmbeddings: 12, numLabels: 3)
 
     func directory() -> String {
-        let path = NSTemporaryDirectory() + "txf-ckpt-\(UUID().uuidString.prefix(8))"
+        let path = TestScratch.path("ckpt")
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TxfTestSupport
 import Testing
 import TxfCore
 @testable import TxfEval
@@ -94,7 +95,7 @@ import TxfCore
             """
         let input = cases.map { ["truth": $0.labels.truth, "predicted": $0.labels.predicted, "classes": [$0.classes]] }
             .map { c in "{\"truth\":\(c["truth"]!),\"predicted\":\(c["predicted"]!),\"classes\":\(c["classes"]![0])}" }
-        let path = NSTemporaryDirectory() + "txf-sklearn-\(getpid()).json"
+        let path = TestScratch.path("sklearn.json")
         try Data(("[" + input.joined(separator: ",") + "]").utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let run = try Python.run(["-c", script, path], timeout: 120)

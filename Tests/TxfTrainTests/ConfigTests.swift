@@ -1,4 +1,5 @@
 import Foundation
+import TxfTestSupport
 import Testing
 import TxfCore
 import TxfModel
@@ -33,7 +34,7 @@ import TxfModel
     }
 
     @Test func loadNamesTheFileAndKey() throws {
-        let path = NSTemporaryDirectory() + "txf-config-\(getpid()).json"
+        let path = TestScratch.path("config.json")
         try Data(#"{"global-batch": "many"}"#.utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         do { _ = try TrainConfig.load(path: path); Issue.record("accepted a string batch") } catch let e as TxfError {
@@ -44,7 +45,7 @@ import TxfModel
 
     /// The message `TrainConfig.load` gives for a config file holding `json`, with the file's path written as "PATH".
     func loadMessage(_ json: String) throws -> String {
-        let path = NSTemporaryDirectory() + "txf-config-\(getpid())-\(UUID().uuidString.prefix(8)).json"
+        let path = TestScratch.path("config.json")
         try Data(json.utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
         do { _ = try TrainConfig.load(path: path); return "accepted" } catch let e as TxfError {

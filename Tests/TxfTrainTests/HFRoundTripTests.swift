@@ -1,4 +1,5 @@
 import Foundation
+import TxfTestSupport
 import Testing
 import TxfCore
 import TxfDist
@@ -26,7 +27,7 @@ enum HFFixture {
                           extras: Bool = true, configPatch: [String: Any] = [:], seed: UInt64 = 7,
                           edit: (inout [(name: String, shape: [Int], values: [Float])]) -> Void = { _ in })
         throws -> (path: String, values: [String: [Float]]) {
-        let dir = NSTemporaryDirectory() + "txf-hf-fixture-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let dir = TestScratch.path("hf-fixture")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var json = try JSONSerialization.jsonObject(with: try config.jsonData()) as! [String: Any]
         json["architectures"] = ["BertModel"]
@@ -97,7 +98,7 @@ enum HFFixture {
     }
 
     static func temporary(_ name: String) -> String {
-        NSTemporaryDirectory() + "txf-hf-\(getpid())-\(UUID().uuidString.prefix(8))-\(name)"
+        TestScratch.path("hf-\(name)")
     }
 }
 

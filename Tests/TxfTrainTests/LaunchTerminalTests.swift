@@ -1,4 +1,5 @@
 import Foundation
+import TxfTestSupport
 import Testing
 @testable import TxfTrain
 
@@ -39,7 +40,7 @@ import Testing
     /// output `rankOutput` (a path), as mpirun runs a rank whose output is a file of its own.
     /// Returns bash and the sleep's PID; both are ended by the caller.
     func launcher(output: FileHandle, rankOutput: String) throws -> (Process, pid_t) {
-        let scratch = NSTemporaryDirectory() + "txf-launch-terminal-\(UUID().uuidString)"
+        let scratch = TestScratch.path("launch-terminal")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = ["-c", #"sleep 30 > "$1" & echo $! > "$2.tmp"; mv "$2.tmp" "$2"; wait"#, "bash", rankOutput, scratch]
@@ -67,7 +68,7 @@ import Testing
     }
 
     func rankOutput() throws -> (path: String, handle: FileHandle) {
-        let path = NSTemporaryDirectory() + "txf-rank-output-\(UUID().uuidString)"
+        let path = TestScratch.path("rank-output")
         _ = FileManager.default.createFile(atPath: path, contents: nil)
         return (path, try FileHandle(forWritingTo: URL(fileURLWithPath: path)))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TxfTestSupport
 import Testing
 @testable import TxfEval
 @testable import TxfStore
@@ -27,7 +28,7 @@ import Testing
     }
 
     @Test func truncateKeepsWholeLinesUpToTheStep() throws {
-        let path = NSTemporaryDirectory() + "txf-metrics-\(getpid()).jsonl"
+        let path = TestScratch.path("metrics.jsonl")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try? FileManager.default.removeItem(atPath: path)
         do {

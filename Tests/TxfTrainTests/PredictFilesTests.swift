@@ -1,4 +1,5 @@
 import Foundation
+import TxfTestSupport
 import Testing
 import TxfCore
 @testable import TxfEval
@@ -14,7 +15,7 @@ import TxfCore
     }
 
     func scratch() throws -> String {
-        let directory = NSTemporaryDirectory() + "txf-predict-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let directory = TestScratch.path("predict")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         return directory
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TxfTestSupport
 import Testing
 import TxfCore
 @testable import TxfTrain
@@ -106,7 +107,7 @@ struct PrivateHost {
     }
 
     private init(setup: String) throws {
-        let directory = NSTemporaryDirectory() + "txf-private-host-\(UUID().uuidString.prefix(8))"
+        let directory = TestScratch.path("private-host")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let inner = directory + "/inner.sh"
         wrapper = directory + "/wrapper.sh"

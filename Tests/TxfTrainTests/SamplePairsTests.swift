@@ -1,4 +1,5 @@
 import Foundation
+import TxfTestSupport
 import Testing
 
 /// The project's MRPC-style sample (datasets/sample/pairs-*.tsv, datasets/make_pairs.py) end to
@@ -17,7 +18,7 @@ struct SamplePairsTests {
     }
 
     @Test func twoRanksLearnTheSamplePairsAboveChance() throws {
-        let directory = NSTemporaryDirectory() + "txf-sample-pairs-\(UUID().uuidString.prefix(8))"
+        let directory = TestScratch.path("sample-pairs")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let columns = ["--text-column", "sentence1", "--text-pair-column", "sentence2"]

@@ -1,4 +1,5 @@
 import Foundation
+import TxfTestSupport
 import Testing
 import TxfCore
 @testable import TxfTrain
@@ -113,7 +114,7 @@ struct LocalSlurm {
     /// Starts the daemons; nil, after a printed skip line, where they do not come up here
     /// (a container that forbids what slurmd needs).
     static func up() throws -> LocalSlurm? {
-        let cluster = LocalSlurm(directory: NSTemporaryDirectory() + "txf-slurm-\(UUID().uuidString.prefix(8))")
+        let cluster = LocalSlurm(directory: TestScratch.path("slurm"))
         let job = try cluster.run([script, "up", cluster.directory], timeout: 60)
         guard job.status == 0 else {
             print("SlurmTests: skipped, the local Slurm did not start (status \(job.status)): \(job.stderr)\n\(cluster.logs)")

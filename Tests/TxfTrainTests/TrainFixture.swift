@@ -1,4 +1,5 @@
 import Foundation
+import TxfTestSupport
 import TxfCore
 import TxfData
 import TxfModel
@@ -30,7 +31,7 @@ enum TrainFixture {
     }()
 
     static func make() throws -> Paths {
-        let directory = NSTemporaryDirectory() + "txf-train-fixture-\(getpid())"
+        let directory = TestScratch.path("train-fixture")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
         let words = filler + positive + negative
