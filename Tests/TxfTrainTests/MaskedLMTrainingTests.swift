@@ -81,7 +81,9 @@ import TxfModel
     /// `--init` a masked-LM checkpoint: the classifier starts from its encoder and embeddings
     /// (the head's tensors are fresh) and trains; a classifier's file starts masked-LM training.
     @Test func itsCheckpointStartsAClassifier() throws {
-        let pretrain = config(out: "mlm-base", steps: 6)
+        // fp32: the pre-trained run's parameters are then the file's (bf16 would hold roundings of its masters).
+        var pretrain = config(out: "mlm-base", steps: 6)
+        pretrain.precision = .fp32
         let (pretrained, _) = try TrainFixture.trainAlone(pretrain)
         var finetune = TrainFixture.oneLayerConfig(out: TrainFixture.runDirectory("mlm-finetune"), steps: 6)
         finetune.initFrom = pretrain.out! + "/final.h5"

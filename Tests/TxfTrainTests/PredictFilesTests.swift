@@ -106,7 +106,7 @@ import TxfCore
         let out = TrainFixture.runDirectory("predict-pairs")
         _ = try TrainFixture.trainAlone(PairFixture.config(out: out, steps: 2))
         let model = out + "/final.h5", input = PairFixture.paths.devTSV
-        let job = try txf(["predict", "--model", model, "--input", input, "--text-column", "sentence1",
+        let job = try txf(["predict", "--model", model, "--precision", "fp32", "--input", input, "--text-column", "sentence1",
                            "--text-pair-column", "sentence2", "--output-format", "jsonl"])
         #expect(job.status == 0, "\(job.output)")
         let rows = try String(contentsOfFile: input, encoding: .utf8).split(separator: "\n").dropFirst()
@@ -132,10 +132,10 @@ import TxfCore
         let model = RegressionTrainingTests.trained.out + "/best.h5"
         let texts = ["a good film", "the plot was dull"]
         let expected = try Predictor(path: model).predict(texts)
-        let text = try txf(["predict", "--model", model] + texts)
+        let text = try txf(["predict", "--model", model, "--precision", "fp32"] + texts)
         #expect(text.status == 0, "\(text.output)")
         #expect(text.stdout.split(separator: "\n").map(String.init) == expected.map { String(format: "%.4f", $0.score!) + "\t" + $0.text })
-        let csv = try txf(["predict", "--model", model, "--output-format", "csv"] + texts)
+        let csv = try txf(["predict", "--model", model, "--precision", "fp32", "--output-format", "csv"] + texts)
         let lines = csv.stdout.split(separator: "\n")
         #expect(lines.first == "line,score,text")
         #expect(lines.dropFirst().map { csvFields($0) } == expected.map { ["", "\($0.score!)", $0.text] })

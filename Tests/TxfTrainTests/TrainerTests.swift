@@ -85,7 +85,11 @@ import TxfModel
     // step 0, fresh moments, but the first forward sees the saved parameters.
     @Test func initStartsFromAModelFile() throws {
         let first = TrainFixture.runDirectory("init-source")
-        let (source, _) = try train(config(out: first, steps: 3))
+        // fp32, so that the source's parameters are the file's (in bf16 they are the roundings of
+        // the masters the file holds, and the new run starts from the masters).
+        var sourceConfig = config(out: first, steps: 3)
+        sourceConfig.precision = .fp32
+        let (source, _) = try train(sourceConfig)
         var c = config(out: TrainFixture.runDirectory("init-target"), steps: 1)
         c.initFrom = first + "/final.h5"
         c.layers = nil; c.hidden = nil; c.heads = nil; c.ffn = nil; c.maxLength = nil
