@@ -72,7 +72,6 @@ func hostName() -> String {
 
 /// A fresh temporary directory.
 func scratchDirectory(_ name: String) throws -> String {
-    let path = TestScratch.path(name)
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    let path = try TestScratch.directory(name)
     return path
 }

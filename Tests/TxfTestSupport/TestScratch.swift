@@ -15,4 +15,11 @@ public enum TestScratch {
     public static func path(_ name: String) -> String {
         root + "/\(UUID().uuidString.prefix(8))-\(name)"
     }
+
+    /// A new empty directory at `path(name)`.
+    public static func directory(_ name: String) throws -> String {
+        let directory = path(name)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
 }

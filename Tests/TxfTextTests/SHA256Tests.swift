@@ -33,8 +33,7 @@ import TxfText
     @Test func everyLengthAroundThePaddingBoundaryMatchesSha256sum() throws {
         // Lengths 0...130 cover "length fits in the last block" and "needs one more block".
         guard let tool = findExecutable("sha256sum") else { return }
-        let dir = TestScratch.path("sha")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try TestScratch.directory("sha")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var paths: [String] = []
         var expected: [String] = []

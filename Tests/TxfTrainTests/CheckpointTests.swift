@@ -13,12 +13,6 @@ import TxfModel
     let model = ModelConfig(vocabSize: 30, hiddenSize: 8, numHiddenLayers: 1, numAttentionHeads: 2,
                             intermediateSize: 16, maxPositionEmbeddings: 12, numLabels: 3)
 
-    func directory() -> String {
-        let path = TestScratch.path("ckpt")
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     var config: TrainConfig {
         var config = TrainConfig()
         config.train = "t.h5"; config.out = "o"; config.globalBatch = 16
@@ -46,7 +40,7 @@ import TxfModel
     }
 
     @Test func roundTripRestoresEveryValueAndField() throws {
-        let dir = directory()
+        let dir = try TestScratch.directory("ckpt")
         let table = ParameterTable.bertClassifier(model)
         let (p, m, v) = buffers(table, salt: 9)
         let path = dir + "/step-00000012.h5"
@@ -66,7 +60,7 @@ import TxfModel
     }
 
     @Test func corruptedValueIsRefusedWithThePath() throws {
-        let dir = directory()
+        let dir = try TestScratch.directory("ckpt")
         let table = ParameterTable.bertClassifier(model)
         let (p, m, v) = buffers(table, salt: 3)
         let path = dir + "/final.h5"
@@ -93,7 +87,7 @@ import TxfModel
     }
 
     @Test func aModelOfAnotherShapeIsRefused() throws {
-        let dir = directory()
+        let dir = try TestScratch.directory("ckpt")
         let table = ParameterTable.bertClassifier(model)
         let (p, m, v) = buffers(table, salt: 5)
         let path = dir + "/final.h5"
@@ -107,7 +101,7 @@ import TxfModel
     }
 
     @Test func runDirectoryFindsTheNewestAndRotates() throws {
-        let dir = directory()
+        let dir = try TestScratch.directory("ckpt")
         let run = RunDirectory(path: dir)
         #expect(try run.newestCheckpoint() == nil)
         let table = ParameterTable.bertClassifier(model)

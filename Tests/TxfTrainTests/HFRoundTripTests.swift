@@ -27,8 +27,7 @@ enum HFFixture {
                           extras: Bool = true, configPatch: [String: Any] = [:], seed: UInt64 = 7,
                           edit: (inout [(name: String, shape: [Int], values: [Float])]) -> Void = { _ in })
         throws -> (path: String, values: [String: [Float]]) {
-        let dir = TestScratch.path("hf-fixture")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try TestScratch.directory("hf-fixture")
         var json = try JSONSerialization.jsonObject(with: try config.jsonData()) as! [String: Any]
         json["architectures"] = ["BertModel"]
         json.removeValue(forKey: "num_labels")

@@ -14,12 +14,6 @@ import TxfCore
         try Job.run("txf", ranks: nil, arguments, timeout: 120)
     }
 
-    func scratch() throws -> String {
-        let directory = TestScratch.path("predict")
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     /// Splits one RFC 4180 record (no line breaks inside, as these tests' texts have none).
     func csvFields(_ line: Substring) -> [String] {
         var fields: [String] = [], field = "", quoted = false, previous: Character = " "
@@ -38,7 +32,7 @@ import TxfCore
     }
 
     @Test func tsvToCSVFileWithLinesLabelsAndProbabilities() throws {
-        let dir = try scratch()
+        let dir = try TestScratch.directory("predict")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let input = dir + "/dev.tsv"
         try Data("sentence\tlabel\na good film\t1\n\nthe plot, \"twisted\", was dull\t0\n".utf8).write(to: URL(fileURLWithPath: input))
@@ -62,7 +56,7 @@ import TxfCore
     }
 
     @Test func standardInputToJSONL() throws {
-        let dir = try scratch()
+        let dir = try TestScratch.directory("predict")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let txf = try #require(TestPaths.built("txf"), "txf not built")
         let script = "printf 'a good film\\n   \\nthe plot was dull\\n' | '\(txf.path)' predict --model '\(LoRAFixture.base)' --input - --output-format jsonl 'an argument'"
@@ -81,7 +75,7 @@ import TxfCore
     }
 
     @Test func jsonlInputWithAnotherTextFieldAndErrorsNamingTheLine() throws {
-        let dir = try scratch()
+        let dir = try TestScratch.directory("predict")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let input = dir + "/reviews.jsonl"
         try Data("{\"review\": \"a good film\"}\n{\"review\": \"dull\"}\n".utf8).write(to: URL(fileURLWithPath: input))
@@ -120,7 +114,7 @@ import TxfCore
             #expect((object?["probabilities"] as? [Double])?.map(Float.init) == prediction.probabilities)
         }
         #expect(expected.allSatisfy { $0.pairStart != nil && $0.tokenTypeIds.contains(1) })
-        let dir = try scratch()
+        let dir = try TestScratch.directory("predict")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data("a good film\n".utf8).write(to: URL(fileURLWithPath: dir + "/lines.txt"))
         let lines = try txf(["predict", "--model", model, "--input", dir + "/lines.txt", "--text-pair-column", "sentence2"])

@@ -107,8 +107,7 @@ struct PrivateHost {
     }
 
     private init(setup: String) throws {
-        let directory = TestScratch.path("private-host")
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TestScratch.directory("private-host")
         let inner = directory + "/inner.sh"
         wrapper = directory + "/wrapper.sh"
         try """

@@ -18,8 +18,7 @@ struct SamplePairsTests {
     }
 
     @Test func twoRanksLearnTheSamplePairsAboveChance() throws {
-        let directory = TestScratch.path("sample-pairs")
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TestScratch.directory("sample-pairs")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let columns = ["--text-column", "sentence1", "--text-pair-column", "sentence2"]
         _ = try txf(["vocab", "--input", sample + "/pairs-train.tsv", "--text-column", "sentence1", "--size", "400",

@@ -19,8 +19,7 @@ struct SignalTests {
 
     /// Runs txf-train on 2 ranks and, once step 3 is logged, sends `signals` to the process
     /// `target` names (looked up then), back to back (so two of them must differ: a signal sent
-    /// while the same one is still pending merges with it).
-    /// Runs the job and sends `signals` to `target` once step 3 is logged; `sent` receives when.
+    /// while the same one is still pending merges with it); `sent` receives when.
     func signalled(out: String, _ signals: [Int32], model: [String] = TrainFixture.modelFlags, sent sentAt: SentClock? = nil,
                    to target: @escaping (String) -> pid_t?) throws -> Job {
         var sent = false

@@ -31,8 +31,7 @@ enum TrainFixture {
     }()
 
     static func make() throws -> Paths {
-        let directory = TestScratch.path("train-fixture")
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try TestScratch.directory("train-fixture")
         let specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
         let words = filler + positive + negative
         let vocab = directory + "/vocab.txt", otherVocab = directory + "/other-vocab.txt"
